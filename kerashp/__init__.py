@@ -1,0 +1,73 @@
+"""kerashp: hyperparameter tuning for Keras models.
+
+`import kerashp` is cheap: TensorFlow, Keras, pandas and matplotlib load only
+when a function that needs them runs.
+
+Example:
+    >>> import kerashp as khp
+    >>> space = {"units": khp.Int(16, 256, log=True), "activation": ["relu", "tanh"]}
+    >>> result = khp.tune(khp.builders.mlp, space, data="digits", max_trials=5)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from kerashp.exceptions import (
+    FailedTrialError,
+    InvalidModelError,
+    KerashpError,
+    SpaceError,
+)
+from kerashp.space import Bool, Choice, Fixed, Float, Int, Space
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bool",
+    "Choice",
+    "FailedTrialError",
+    "Fixed",
+    "Float",
+    "Int",
+    "InvalidModelError",
+    "KerashpError",
+    "Space",
+    "SpaceError",
+    "TuneResult",
+    "builders",
+    "callbacks",
+    "datasets",
+    "load_result",
+    "sklearn",
+    "tune",
+]
+
+_SUBMODULES = {"builders", "callbacks", "datasets", "sklearn", "tuning", "plots", "cli"}
+_LAZY_ATTRS = {
+    "tune": "kerashp.tuning.tune",
+    "TuneResult": "kerashp.tuning.result",
+    "load_result": "kerashp.tuning.result",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kerashp import builders, callbacks, datasets, sklearn  # noqa: F401
+    from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
+    from kerashp.tuning.tune import tune  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"kerashp.{name}")
+        globals()[name] = module
+        return module
+    if name in _LAZY_ATTRS:
+        value = getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kerashp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
