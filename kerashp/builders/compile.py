@@ -1,0 +1,93 @@
+"""Compiling a model from the reserved keys `optimizer`, `learning_rate`,
+`momentum` and `loss`, with the task's default loss and metric."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+
+from kerashp.datasets import DataSpec, current_spec
+from kerashp.exceptions import DataError, InvalidModelError
+
+__all__ = ["compile_model", "ensure_compiled", "make_optimizer", "resolve_spec"]
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "nadam": keras.optimizers.Nadam,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,
+    "adagrad": keras.optimizers.Adagrad,
+    "adamax": keras.optimizers.Adamax,
+}
+_MOMENTUM = {"sgd": "momentum", "rmsprop": "momentum"}
+
+
+def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
+    """A fresh optimizer from `hp["optimizer"]` (default `"adam"`),
+    `hp["learning_rate"]` (default `1e-3`) and, for SGD/RMSprop, `hp["momentum"]`.
+
+    Example:
+        >>> make_optimizer({"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9})
+    """
+    name = hp.get("optimizer", "adam")
+    if isinstance(name, keras.optimizers.Optimizer):
+        return name
+    key = str(name).lower()
+    if key not in _OPTIMIZERS:
+        raise DataError(
+            f"Unknown optimizer {name!r} in hp['optimizer']. Use one of {sorted(_OPTIMIZERS)}, "
+            "or compile the model inside build_fn."
+        )
+    kwargs: dict[str, Any] = {"learning_rate": float(hp.get("learning_rate", 1e-3))}
+    if key in _MOMENTUM and "momentum" in hp:
+        kwargs[_MOMENTUM[key]] = float(hp["momentum"])
+    return _OPTIMIZERS[key](**kwargs)
+
+
+def resolve_spec(spec: DataSpec | None, builder: str) -> DataSpec:
+    spec = spec or current_spec()
+    if spec is None:
+        raise DataError(
+            f"{builder}() needs to know the data (input shape, task, classes). Call it through "
+            "kerashp.tune / kerashp.sklearn, or pass spec=kerashp.datasets.DataSpec(...) "
+            "(kerashp.datasets.infer_spec(x, y) makes one from arrays)."
+        )
+    return spec
+
+
+def compile_model(model: keras.Model, hp: Mapping[str, Any], spec: DataSpec | None = None) -> keras.Model:
+    """Compiles `model` from `hp` and the task's defaults; returns it.
+
+    Loss: `hp["loss"]`, else sparse (or one-hot) categorical cross-entropy for
+    classification and mean squared error for regression. Metric: accuracy or
+    mean absolute error.
+    """
+    spec = spec or current_spec()
+    if spec is None:
+        loss, metrics = hp.get("loss", "mse"), []
+    elif spec.task == "classification":
+        default = "categorical_crossentropy" if spec.one_hot else "sparse_categorical_crossentropy"
+        loss, metrics = hp.get("loss", default), ["accuracy"]
+    else:
+        loss, metrics = hp.get("loss", "mse"), ["mae"]
+    model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
+    return model
+
+
+def ensure_compiled(model: Any, hp: Mapping[str, Any], spec: DataSpec | None = None) -> keras.Model:
+    """Checks that `model` is a Keras model and compiles it if `build_fn` did not.
+
+    Raises:
+        InvalidModelError: `model` is not a `keras.Model`.
+    """
+    if not isinstance(model, keras.Model):
+        raise InvalidModelError(
+            "build_fn must return a keras.Model (compiled or not). "
+            f"Received: {type(model).__name__} {model!r:.80}. Return the model at the end of build_fn."
+        )
+    if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
+        compile_model(model, hp, spec)
+    return model

@@ -1,0 +1,62 @@
+"""A multi-layer perceptron builder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+
+from kerashp.builders.compile import compile_model, resolve_spec
+from kerashp.datasets import DataSpec
+
+__all__ = ["mlp", "head", "inputs"]
+
+
+def inputs(spec: DataSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """Input layer plus normalization with the training data's statistics."""
+    x_in = keras.Input(shape=spec.input_shape)
+    x = x_in
+    if spec.mean is not None:
+        x = keras.layers.Normalization(mean=spec.mean, variance=spec.variance)(x)
+    return x_in, x
+
+
+def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
+    """Output layer of the task: softmax over classes, or linear targets."""
+    if spec.task == "classification":
+        return keras.layers.Dense(spec.num_classes, activation="softmax")(x)
+    return keras.layers.Dense(spec.output_dim)(x)
+
+
+def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
+    """A compiled MLP for classification or regression.
+
+    Args:
+        hp: Hyperparameters; every key is optional: `layers` (2), `units` (64),
+            `activation` ("relu"), `dropout` (0.0), `l2` (0.0), plus the
+            compile keys `optimizer` ("adam"), `learning_rate` (1e-3),
+            `momentum`, `loss`.
+        spec: The data's `DataSpec`. Defaults to `None`: the one of the running
+            search.
+
+    Returns:
+        A compiled `keras.Model`.
+
+    Example:
+        >>> spec = kerashp.datasets.infer_spec(x, y)
+        >>> model = mlp({"layers": 2, "units": 128, "dropout": 0.2}, spec=spec)
+    """
+    spec = resolve_spec(spec, "mlp")
+    x_in, x = inputs(spec)
+    if len(spec.input_shape) > 1:
+        x = keras.layers.Flatten()(x)
+    l2 = float(hp.get("l2", 0.0))
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    for _ in range(int(hp.get("layers", 2))):
+        x = keras.layers.Dense(
+            int(hp.get("units", 64)), activation=hp.get("activation", "relu"), kernel_regularizer=regularizer
+        )(x)
+        if float(hp.get("dropout", 0.0)) > 0:
+            x = keras.layers.Dropout(float(hp["dropout"]))(x)
+    return compile_model(keras.Model(x_in, head(x, spec)), hp, spec)
