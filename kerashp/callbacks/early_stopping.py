@@ -1,0 +1,147 @@
+"""`EarlyStopping` with Keras's semantics and best weights restored by default."""
+
+from __future__ import annotations
+
+import warnings
+
+from kerashp.callbacks._base import KerashpCallback, check_number, check_one_of, infer_mode
+
+
+class EarlyStopping(KerashpCallback):
+    """Stops training when a monitored metric has stopped improving.
+
+    The semantics of `keras.callbacks.EarlyStopping` (monitor, mode, min_delta,
+    patience, baseline, start_from_epoch), except that `restore_best_weights`
+    defaults to True: at the end of training the model holds the weights of
+    its best epoch. State is reset at the start of each fit, so one instance
+    can be reused.
+
+    After training, `stopped_epoch` is the epoch index at which training was
+    stopped (0 when it was not) and `best_epoch` the index of the best epoch.
+
+    Args:
+        monitor: Quantity to watch. Defaults to "val_loss".
+        min_delta: Smallest change counted as an improvement. Defaults to 0.
+        patience: Epochs without improvement before stopping. Defaults to 0.
+        verbose: 0 (quiet) or 1 (print when stopping and restoring).
+        mode: "auto", "min" or "max"; "auto" infers it from the monitor's name.
+        baseline: A value the metric must beat; epochs that do not beat it
+            count towards the patience.
+        restore_best_weights: Restore the best epoch's weights at the end.
+            Defaults to True.
+        start_from_epoch: Epochs to wait before monitoring. Defaults to 0.
+
+    Example:
+        >>> import kerashp as khp
+        >>> stop = khp.callbacks.EarlyStopping(patience=3)
+        >>> # model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[stop])
+        >>> # stop.stopped_epoch, stop.best_epoch
+    """
+
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=True,
+        start_from_epoch=0,
+    ):
+        super().__init__()
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(
+                f"Argument `monitor` must be a metric name. Received: monitor={monitor!r}"
+            )
+        check_number("min_delta", min_delta, low=0)
+        check_number("patience", patience, low=0, integer=True)
+        check_one_of("verbose", verbose, (0, 1, 2))
+        check_one_of("mode", mode, ("auto", "min", "max"))
+        if baseline is not None:
+            check_number("baseline", baseline)
+        if not isinstance(restore_best_weights, bool):
+            raise ValueError(
+                "Argument `restore_best_weights` must be a bool. "
+                f"Received: restore_best_weights={restore_best_weights!r}"
+            )
+        check_number("start_from_epoch", start_from_epoch, low=0, integer=True)
+        self.monitor = monitor
+        self.min_delta = min_delta
+        self.patience = patience
+        self.verbose = verbose
+        self.mode = mode
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self._reset()
+
+    def _reset(self):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_epoch = 0
+        self.best_weights = None
+        self._resolved_mode = None
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        if self._resolved_mode == "min":
+            return value - (-self.min_delta) < reference
+        return value - self.min_delta > reference
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None:
+            warnings.warn(
+                f"EarlyStopping: `{self.monitor}` is not in the logs (available: "
+                f"{sorted(logs or {})}); it cannot stop training.",
+                stacklevel=2,
+            )
+            return
+        if epoch < self.start_from_epoch:
+            return
+        if self._resolved_mode is None:
+            self._resolved_mode = infer_mode(self.monitor, self.mode, self.model)
+        current = float(current)
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(
+                    f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}."
+                )
+            self.model.set_weights(self.best_weights)
+
+    def get_config(self):
+        return {
+            "monitor": self.monitor,
+            "min_delta": self.min_delta,
+            "patience": self.patience,
+            "verbose": self.verbose,
+            "mode": self.mode,
+            "baseline": self.baseline,
+            "restore_best_weights": self.restore_best_weights,
+            "start_from_epoch": self.start_from_epoch,
+        }
