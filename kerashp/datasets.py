@@ -131,6 +131,23 @@ class DataSpec:
                 f"Classification needs at least 2 classes. Received: num_classes={self.num_classes!r}."
             )
 
+    def to_dict(self) -> dict:
+        """A JSON-safe dict that `DataSpec.from_dict` reads back."""
+        out = dict(self.__dict__)
+        for key in ("mean", "variance"):
+            out[key] = None if out[key] is None else np.asarray(out[key]).tolist()
+        out["input_shape"] = list(self.input_shape)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DataSpec:
+        data = dict(data)
+        data["input_shape"] = tuple(data["input_shape"])
+        for key in ("mean", "variance"):
+            if data.get(key) is not None:
+                data[key] = np.asarray(data[key], dtype="float32")
+        return cls(**data)
+
     @property
     def metric(self) -> str:
         """The default metric of the task: accuracy or mean absolute error."""

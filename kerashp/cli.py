@@ -1,0 +1,177 @@
+"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`.
+
+`kerashp --help` answers without importing TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kerashp.exceptions import KerashpError
+
+__all__ = ["demo_space", "load_config", "main"]
+
+_CONFIG_KEYS = {
+    "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
+    "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
+}
+
+
+def demo_space() -> dict:
+    """The space `kerashp demo` searches."""
+    from kerashp.space import Float
+
+    return {
+        "layers": [1, 2],
+        "units": [64, 128, 256],
+        "activation": ["relu", "gelu"],
+        "dropout": (0.0, 0.3),
+        "learning_rate": Float(1e-3, 1e-2, log=True),
+        "batch_size": [32, 64],
+    }
+
+
+def _resolve_builder(ref: str) -> Callable:
+    from kerashp import builders
+
+    if hasattr(builders, ref) and ":" not in ref:
+        return getattr(builders, ref)
+    module, _, attr = ref.partition(":")
+    if not attr:
+        raise KerashpError(f"`builder` must be 'mlp', 'cnn' or 'module:function'. Received: builder={ref!r}.")
+    sys.path.insert(0, os.getcwd())
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as err:
+        raise KerashpError(f"Cannot import builder {ref!r}: {err}.") from err
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """Reads a YAML run config into `tune` keyword arguments plus `build_fn`.
+
+    Example YAML:
+        builder: mlp
+        data: digits
+        algorithm: hyperband
+        objective: val_accuracy
+        max_epochs: 9
+        space:
+          units: {type: int, low: 16, high: 256, log: true}
+          activation: [relu, tanh]
+    """
+    import yaml
+
+    from kerashp.space import Space
+
+    try:
+        with open(path) as f:
+            config = yaml.safe_load(f)
+    except OSError as err:
+        raise KerashpError(f"Cannot read config {path!r}: {err.strerror}.") from err
+    except yaml.YAMLError as err:
+        raise KerashpError(f"{path!r} is not valid YAML: {err}") from err
+    if not isinstance(config, dict):
+        raise KerashpError(f"{path!r} must hold a mapping with at least `space:`. Received: {type(config).__name__}.")
+    unknown = sorted(set(config) - _CONFIG_KEYS)
+    if unknown:
+        raise KerashpError(f"Unknown key(s) {unknown} in {path!r}. Allowed: {sorted(_CONFIG_KEYS)}.")
+    if "space" not in config:
+        raise KerashpError(f"{path!r} has no `space:` mapping.")
+    kwargs = dict(config)
+    kwargs["space"] = Space.from_config(config["space"])
+    kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))
+    kwargs.pop("builder", None)
+    kwargs.setdefault("data", "digits")
+    return kwargs
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import kerashp as khp
+
+    print("kerashp demo: Hyperband over an MLP on scikit-learn's digits (8x8 images, 10 classes)")
+    result = khp.tune(
+        khp.builders.mlp,
+        demo_space(),
+        data="digits",
+        algorithm="hyperband",
+        objective="val_accuracy",
+        max_epochs=args.max_epochs,
+        directory=args.directory,
+        name="demo",
+        overwrite=True,
+        seed=args.seed,
+        verbose=1,
+    )
+    print()
+    print(result.summary(n=8))
+    print(f"\nresults written to {result.path}  (reopen: kerashp results {result.path})")
+    return 0
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    import kerashp as khp
+
+    kwargs = load_config(args.config)
+    if args.directory:
+        kwargs["directory"] = args.directory
+    result = khp.tune(kwargs.pop("build_fn"), kwargs.pop("space"), **kwargs)
+    print()
+    print(result.summary())
+    print(f"\nresults written to {result.path}")
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from kerashp.tuning.result import load_result
+
+    result = load_result(args.directory)
+    if args.all:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_rows", 500):
+            print(result.trials.to_string(index=False))
+    else:
+        print(result.summary(n=args.top))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kerashp", description="Hyperparameter tuning for Keras models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="tune an MLP on the bundled digits data (1-2 minutes on 2 cores)")
+    demo.add_argument("--max-epochs", type=int, default=9, help="Hyperband's largest epoch budget (default 9)")
+    demo.add_argument("--directory", default="kerashp_runs", help="parent folder of the run (default kerashp_runs)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    demo.set_defaults(func=_cmd_demo)
+    tune = sub.add_parser("tune", help="run the search described by a YAML config")
+    tune.add_argument("config", help="YAML file: builder, data, algorithm, space, budget")
+    tune.add_argument("--directory", help="override the config's directory")
+    tune.set_defaults(func=_cmd_tune)
+    results = sub.add_parser("results", help="show the trials of a finished or interrupted run")
+    results.add_argument("directory", help="the run's folder, e.g. kerashp_runs/demo")
+    results.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
+    results.add_argument("--all", action="store_true", help="every trial and column")
+    results.set_defaults(func=_cmd_results)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        return args.func(args)
+    except KerashpError as err:
+        print(f"kerashp: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nkerashp: interrupted; finished trials are saved (continue with resume=True).", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

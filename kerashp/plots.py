@@ -1,0 +1,79 @@
+"""Figures of a `TuneResult`. Each plot first computes its data (tested), then draws it."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from kerashp.exceptions import KerashpError
+
+__all__ = ["HistoryData", "ScoresData", "history_data", "plot", "scores_data"]
+
+
+class HistoryData(NamedTuple):
+    metric: str
+    curves: dict[str, tuple[list[int], list[float]]]  # trial id -> (epochs, values)
+    best_trial: str
+
+
+class ScoresData(NamedTuple):
+    metric: str
+    trial_ids: list[str]
+    scores: list[float]
+    running_best: list[float]
+
+
+def history_data(result: Any, metric: str | None = None) -> HistoryData:
+    """The per-epoch `metric` (default: the objective) of every completed trial."""
+    metric = metric or result.objective.name
+    curves = {}
+    for record in result.records:
+        values = (record.get("history") or {}).get(metric)
+        if record["status"] != "COMPLETED" or not values:
+            continue
+        first = record.get("total_epochs", len(values)) - len(values)
+        curves[record["trial_id"]] = (list(range(first + 1, first + 1 + len(values))), values)
+    if not curves:
+        raise KerashpError(f"No completed trial logged {metric!r}.")
+    return HistoryData(metric, curves, result.best_trial["trial_id"])
+
+
+def scores_data(result: Any) -> ScoresData:
+    """Each completed trial's score in trial order, and the best so far."""
+    done = [r for r in result.records if r["status"] == "COMPLETED" and r.get("score") is not None]
+    if not done:
+        raise KerashpError("No trial completed: nothing to plot.")
+    best: list[float] = []
+    for record in done:
+        score = record["score"]
+        best.append(score if not best or result.objective.better(score, best[-1]) else best[-1])
+    return ScoresData(result.objective.name, [r["trial_id"] for r in done], [r["score"] for r in done], best)
+
+
+def plot(result: Any, kind: str = "history", *, metric: str | None = None) -> Any:
+    """A matplotlib Figure of `result`: `"history"` or `"scores"`."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if kind == "history":
+        data = history_data(result, metric)
+        for trial_id, (epochs, values) in data.curves.items():
+            is_best = trial_id == data.best_trial
+            ax.plot(epochs, values, color="C3" if is_best else "0.6", lw=2 if is_best else 0.8, alpha=1 if is_best else 0.6,
+                    label=f"best (trial {trial_id})" if is_best else None, zorder=3 if is_best else 1)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(data.metric)
+        ax.legend()
+    elif kind == "scores":
+        data = scores_data(result)
+        ax.plot(range(len(data.scores)), data.scores, "o", color="0.5", label="trial")
+        ax.plot(range(len(data.scores)), data.running_best, "-", color="C3", label="best so far")
+        ax.set_xlabel("completed trial")
+        ax.set_ylabel(data.metric)
+        ax.legend()
+    else:
+        plt.close(fig)
+        raise KerashpError(f"Argument `kind` must be 'history' or 'scores'. Received: kind={kind!r}.")
+    ax.set_title(f"{result.path.name}: {kind}")
+    fig.tight_layout()
+    return fig
+

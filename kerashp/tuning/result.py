@@ -1,0 +1,207 @@
+"""`TuneResult`: what a search leaves behind, read from the run's own records."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kerashp.exceptions import KerashpError
+from kerashp.tuning.objective import Objective
+from kerashp.tuning.records import RunStore
+
+__all__ = ["TuneResult", "builder_ref", "load_result"]
+
+_RECORD_COLUMNS = ("epochs", "total_epochs", "best_epoch", "stopped_epoch", "seconds", "promoted_from", "error")
+
+
+def builder_ref(build_fn: Callable) -> str | None:
+    """`"module:qualname"` of a function importable by name, else `None`."""
+    module = getattr(build_fn, "__module__", None)
+    qualname = getattr(build_fn, "__qualname__", "")
+    if not module or "<" in qualname:
+        return None
+    return f"{module}:{qualname}"
+
+
+def _resolve_builder(ref: str | None, path: Path) -> Callable:
+    hint = f"Pass it again: kerashp.load_result({str(path)!r}, build_fn=your_build_fn)."
+    if not ref or ref.startswith("__main__:"):
+        raise KerashpError(f"The run's build_fn ({ref or 'a lambda or nested function'}) cannot be imported. {hint}")
+    module, _, qualname = ref.partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as err:
+        raise KerashpError(f"Cannot import the run's build_fn {ref!r} ({err}). {hint}") from err
+    return obj
+
+
+class TuneResult:
+    """The outcome of `kerashp.tune`: best parameters and model, and every trial.
+
+    Attributes:
+        path: The run's folder.
+        objective: The `Objective` the search optimized.
+        records: One dict per trial (see `kerashp.tuning.records`).
+
+    Example:
+        >>> result = kerashp.tune(kerashp.builders.mlp, {"units": [32, 64]}, data="digits")
+        >>> result.best_params, result.best_score
+        >>> result.trials.head()
+    """
+
+    def __init__(self, path: str | os.PathLike, *, build_fn: Callable | None = None):
+        self.path = Path(path)
+        self.store = RunStore(self.path.parent, self.path.name)
+        self.settings = self.store.read_settings()
+        self.objective = Objective(**self.settings["objective"])
+        self.records = self.store.records()
+        self._build_fn = build_fn
+        self._best_model = None
+
+    def __repr__(self) -> str:
+        done = sum(r["status"] == "COMPLETED" for r in self.records)
+        best = f", best {self.objective.name}={self.best_score:.4g}" if done else ""
+        return f"<TuneResult {self.path}: {len(self.records)} trials, {done} completed{best}>"
+
+    # best --------------------------------------------------------------------
+    @property
+    def best_trial(self) -> dict:
+        """The record of the best completed trial."""
+        done = [r for r in self.records if r["status"] == "COMPLETED" and r.get("score") is not None]
+        if not done:
+            errors = {r.get("error") for r in self.records} - {None}
+            detail = f" Errors seen: {sorted(errors)[:3]}." if errors else ""
+            raise KerashpError(f"No trial of the run in {self.path} completed.{detail}")
+        sign = 1 if self.objective.direction == "min" else -1
+        return min(done, key=lambda r: sign * r["score"])
+
+    @property
+    def best_params(self) -> dict:
+        """Hyperparameters of the best trial (fixed values included)."""
+        return dict(self.best_trial["params"])
+
+    @property
+    def best_score(self) -> float:
+        """The best trial's objective value (its best epoch)."""
+        return float(self.best_trial["score"])
+
+    @property
+    def best_model(self) -> Any:
+        """The best trial's model, rebuilt with `build_fn` and given its trained weights."""
+        if self._best_model is None:
+            self._best_model = self.load_model(self.best_trial["trial_id"])
+        return self._best_model
+
+    def load_model(self, trial_id: str) -> Any:
+        """Rebuilds one trial's model and loads its saved weights."""
+        from kerashp.builders.compile import ensure_compiled
+        from kerashp.datasets import DataSpec, use_spec
+
+        record = next((r for r in self.records if r["trial_id"] == trial_id), None)
+        if record is None or record["status"] != "COMPLETED":
+            raise KerashpError(f"Trial {trial_id!r} did not complete in {self.path}; it has no weights.")
+        weights = self.store.weights_path(trial_id)
+        if not weights.exists():
+            raise KerashpError(f"The weights of trial {trial_id!r} are missing: {weights}.")
+        build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
+        spec = DataSpec.from_dict(self.settings["spec"])
+        with use_spec(spec):
+            model = ensure_compiled(build_fn(dict(record["params"])), record["params"], spec)
+        from kerashp.tuning.tuner import load_weights
+
+        load_weights(model, weights)
+        return model
+
+    # tables --------------------------------------------------------------------
+    @property
+    def trials(self) -> Any:
+        """A pandas DataFrame, one row per trial: id, status, score, every
+        hyperparameter, epochs trained, seconds and error; cross-validated runs
+        add per-fold scores and their standard deviation."""
+        import pandas as pd
+
+        names: list[str] = []
+        for record in self.records:
+            names += [k for k in record["params"] if k not in names]
+        rows = []
+        for r in self.records:
+            row = {"trial_id": r["trial_id"], "status": r["status"], "score": r.get("score")}
+            row.update({name: r["params"].get(name) for name in names})
+            if "fold_scores" in r:
+                row["score_std"] = r.get("score_std")
+                row.update({f"fold{i}": s for i, s in enumerate(r["fold_scores"] or [])})
+            row.update({col: r.get(col) for col in _RECORD_COLUMNS})
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=["trial_id", "status", "score", *names] if not rows else None)
+        empty = [c for c in _RECORD_COLUMNS if c in frame and frame[c].isna().all()]
+        return frame.drop(columns=empty)
+
+    def history(self, trial_id: str | None = None) -> Any:
+        """Per-epoch metrics of one trial (default: the best) as a DataFrame."""
+        import pandas as pd
+
+        trial_id = trial_id or self.best_trial["trial_id"]
+        record = next((r for r in self.records if r["trial_id"] == trial_id), None)
+        if record is None:
+            raise KerashpError(f"No trial {trial_id!r} in {self.path}. Trials: {[r['trial_id'] for r in self.records]}.")
+        frame = pd.DataFrame(record.get("history") or {})
+        first = record.get("total_epochs", len(frame)) - len(frame)
+        frame.index = pd.RangeIndex(first + 1, first + 1 + len(frame), name="epoch")
+        return frame
+
+    def top(self, n: int = 5) -> Any:
+        """The `n` best completed trials, best first."""
+        frame = self.trials
+        frame = frame[frame["status"] == "COMPLETED"]
+        return frame.sort_values("score", ascending=self.objective.direction == "min").head(n)
+
+    def summary(self, n: int = 5) -> str:
+        """Text: the run, its best trial and the top `n` trials."""
+        import pandas as pd
+
+        done = sum(r["status"] == "COMPLETED" for r in self.records)
+        failed = len(self.records) - done
+        lines = [
+            f"kerashp run {self.path}",
+            f"  algorithm {self.settings['algorithm']}, objective {self.objective.name} ({self.objective.direction})",
+            f"  trials: {done} completed, {failed} failed",
+        ]
+        if done:
+            lines.append(f"  best trial {self.best_trial['trial_id']}: {self.objective.name}={self.best_score:.4f}")
+            lines.append(f"  best params: {self.best_params}")
+            with pd.option_context("display.width", 160, "display.max_columns", 20):
+                shown = self.top(n).drop(columns=["error"], errors="ignore")
+                lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return "\n".join(lines)
+
+    def plot(self, kind: str = "history", **kwargs: Any) -> Any:
+        """A matplotlib Figure: `"history"` (objective per epoch, per trial) or
+        `"scores"` (score per trial and the running best)."""
+        from kerashp import plots
+
+        return plots.plot(self, kind, **kwargs)
+
+
+def load_result(directory: str | os.PathLike, *, build_fn: Callable | None = None) -> TuneResult:
+    """Reopens a run's folder as a `TuneResult`.
+
+    Args:
+        directory: The run's folder (`<directory>/<name>` of `tune`).
+        build_fn: The builder, if it cannot be imported by name (a lambda or a
+            function defined in a script's `__main__`). Defaults to `None`.
+
+    Example:
+        >>> result = kerashp.load_result("kerashp_runs/demo")
+    """
+    path = Path(directory)
+    if not (path / "run.json").exists():
+        raise KerashpError(
+            f"{str(path)!r} is not a kerashp run folder (no run.json). Give the run's own folder, "
+            "e.g. 'kerashp_runs/<name>'."
+        )
+    return TuneResult(path, build_fn=build_fn)
