@@ -156,7 +156,7 @@ def has_keras_schedule(optimizer):
 def read_lr(optimizer) -> float:
     """The optimizer's learning rate now, as a Python float."""
     value = optimizer.learning_rate
-    return float(keras.ops.convert_to_numpy(value))
+    return float(value)
 
 
 def write_lr(optimizer, value: float) -> None:

@@ -83,7 +83,7 @@ class LRFinder(KerashpCallback):
             )
         self._saved = (
             [np.array(w) for w in self.model.get_weights()],
-            [(v, np.array(keras.ops.convert_to_numpy(v))) for v in optimizer.variables],
+            [(v, np.array(v.numpy())) for v in optimizer.variables],
         )
         self._avg = 0.0
         self._best = math.inf
@@ -98,8 +98,8 @@ class LRFinder(KerashpCallback):
         if tracker is None or not hasattr(tracker, "total"):
             return None
         return (
-            float(keras.ops.convert_to_numpy(tracker.total)),
-            float(keras.ops.convert_to_numpy(tracker.count)),
+            float(tracker.total),
+            float(tracker.count),
         )
 
     def _batch_loss(self, logs):

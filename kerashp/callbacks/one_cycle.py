@@ -190,7 +190,7 @@ class OneCycle(ScheduleCallback):
         if self._momentum is not None and self._momentum[2] is not None:
             optimizer, name, variable = self._momentum
             # Put the float back so the optimizer's config stays serializable.
-            object.__setattr__(optimizer, name, float(keras.ops.convert_to_numpy(variable)))
+            object.__setattr__(optimizer, name, float(variable))
         self._momentum = None
 
     def get_config(self):

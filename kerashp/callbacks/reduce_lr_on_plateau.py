@@ -34,7 +34,7 @@ class ScaledSchedule(LearningRateSchedule):
     def get_config(self):
         return {
             "schedule": keras.saving.serialize_keras_object(self.schedule),
-            "scale": float(keras.ops.convert_to_numpy(self.scale)),
+            "scale": float(self.scale),
         }
 
     @classmethod
