@@ -70,3 +70,22 @@ def fit(data):
         )
 
     return run
+
+
+@pytest.fixture
+def inject():
+    """`inject(name, values)`: a callback that puts `values[epoch]` into the epoch logs.
+
+    Place it before the callback that reads `name`.
+    """
+    import keras
+
+    class Inject(keras.callbacks.Callback):
+        def __init__(self, name, values):
+            super().__init__()
+            self.name, self.values = name, list(values)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs[self.name] = self.values[epoch]
+
+    return Inject
