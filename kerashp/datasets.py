@@ -71,16 +71,10 @@ def _load_tfds(name: str, *, data_dir: str | None, split: str, download: bool) -
         f"Offline datasets that always work: {', '.join(BUNDLED)}."
     )
     try:
-        x, y = tfds.as_numpy(
-            tfds.load(
-                name,
-                split=split,
-                data_dir=data_dir,
-                as_supervised=True,
-                batch_size=-1,
-                download=download,
-            )
-        )
+        ds = tfds.load(name, split=split, data_dir=data_dir, as_supervised=True, download=download)
+        # Batches of 1024 rather than batch_size=-1: one huge batch aborts the
+        # process inside TensorFlow for generator-backed datasets.
+        batches = list(tfds.as_numpy(ds.batch(1024)))
     except (KeyError, ValueError) as err:
         if "supervised" in str(err).lower():
             raise DataError(f"{name!r} has no (features, label) pair in tfds; load it with tfds and pass arrays.") from err
@@ -89,7 +83,10 @@ def _load_tfds(name: str, *, data_dir: str | None, split: str, download: bool) -
         if type(err).__name__ == "DatasetNotFoundError" and "not found" not in str(err).lower():
             raise DataError(f"Unknown dataset {name!r}. {advice}") from err
         raise DataError(f"{advice} Cause: {type(err).__name__}: {str(err)[:300]}") from err
-    return np.asarray(x, dtype="float32"), np.asarray(y)
+    if not batches:
+        raise DataError(f"The tfds split {name}[{split}] is empty.")
+    x = np.concatenate([b[0] for b in batches]).astype("float32")
+    return x, np.concatenate([b[1] for b in batches])
 
 
 # --------------------------------------------------------------------- DataSpec
@@ -190,15 +187,7 @@ def infer_spec(x: np.ndarray, y: np.ndarray, *, task: str | None = None) -> Data
         >>> infer_spec(np.zeros((4, 3)), np.array([0, 1, 2, 1])).num_classes
         3
     """
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim < 2:
-        raise DataError(
-            f"`x` needs a batch axis and at least one feature axis. Received: x.shape={x.shape}. "
-            "For a single feature, use x.reshape(-1, 1)."
-        )
-    if len(x) != len(y):
-        raise DataError(f"`x` and `y` differ in length: {len(x)} vs {len(y)}.")
+    x, y = _check_pair(x, y)
     kind = _label_kind(y)
     if task is not None and task not in ("classification", "regression"):
         raise DataError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}.")
@@ -211,6 +200,18 @@ def infer_spec(x: np.ndarray, y: np.ndarray, *, task: str | None = None) -> Data
         return DataSpec(task="classification", num_classes=len(classes), classes=classes.tolist(), **common)
     output_dim = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
     return DataSpec(task="regression", output_dim=output_dim, **common)
+
+
+def _check_pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim < 2:
+        raise DataError(
+            f"`x` needs a batch axis and at least one feature axis. Received: x.shape={x.shape}. "
+            "For a single feature, use x.reshape(-1, 1)."
+        )
+    if len(x) != len(y):
+        raise DataError(f"`x` and `y` differ in length: {len(x)} vs {len(y)}.")
+    return x, y
 
 
 def _feature_stats(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -297,7 +298,7 @@ def prepare(
             + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
             + "."
         )
-    arrays = [np.asarray(a) for a in data]
+    arrays = [a for pair in zip(data[::2], data[1::2], strict=True) for a in _check_pair(*pair)]
     if len(arrays) == 4:
         x, y, x_val, y_val = arrays
     else:

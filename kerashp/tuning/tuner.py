@@ -130,17 +130,18 @@ class SearchTuner(BaseTuner):
         batch_size = int(params.get("batch_size", self.batch_size))
         if self.data.is_dataset:
             fit_args = (_batched(train, batch_size),)
-            fit_kwargs["validation_data"] = _batched(val, batch_size)
+            fit_kwargs.update(validation_data=_batched(val, batch_size), shuffle=False)
         else:
             fit_args = train
             fit_kwargs.update(validation_data=val, batch_size=batch_size)
         history = model.fit(*fit_args, callbacks=callbacks, **fit_kwargs).history
 
         if self.objective.name not in history:
-            raise KerashpError(
+            error = KerashpError(
                 f"The objective {self.objective.name!r} is not among the metrics this model logs: "
                 f"{sorted(history)}. Pass objective= one of those, or compile the model with that metric."
             )
+            raise kt.errors.FatalError(str(error)) from error
         scores = np.asarray(history[self.objective.name], dtype="float64")
         trained = len(scores)
         record.update(

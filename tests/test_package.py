@@ -1,0 +1,81 @@
+"""Package-level promises: a cheap import, the CLI, plots from data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import kerashp as khp
+
+
+def test_import_kerashp_leaves_heavy_modules_unimported():
+    code = textwrap.dedent(
+        """
+        import sys
+        import kerashp
+        kerashp.Int(1, 2); kerashp.Space({"a": [1, 2]})
+        heavy = [m for m in ("tensorflow", "keras", "pandas", "matplotlib", "keras_tuner") if m in sys.modules]
+        print(heavy)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_help_does_not_import_tensorflow():
+    code = "import sys\nfrom kerashp import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\nprint('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "demo" in out.stdout and "results" in out.stdout
+    assert out.stdout.strip().endswith("False")
+
+
+@pytest.mark.slow
+def test_cli_tune_config_then_results(tmp_path, capsys):
+    from kerashp import cli
+
+    config = tmp_path / "search.yaml"
+    config.write_text(textwrap.dedent(
+        """
+        builder: mlp
+        data: iris
+        algorithm: random
+        objective: val_accuracy
+        max_trials: 2
+        seed: 0
+        name: yaml-run
+        space:
+          units: {type: int, low: 4, high: 16}
+          learning_rate: {type: float, low: 0.001, high: 0.05, log: true}
+          epochs: 2
+        """
+    ))
+    assert cli.main(["tune", str(config), "--directory", str(tmp_path)]) == 0
+    assert "best trial" in capsys.readouterr().out
+    assert cli.main(["results", str(tmp_path / "yaml-run"), "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "learning_rate" in out and out.count("COMPLETED") == 2
+    result = khp.load_result(tmp_path / "yaml-run")
+    assert 4 <= result.best_params["units"] <= 16
+
+    plot_data = khp.plots.scores_data(result)
+    assert len(plot_data.scores) == 2 and plot_data.running_best[-1] == result.best_score
+    history = khp.plots.history_data(result)
+    assert set(history.curves) == {r["trial_id"] for r in result.records}
+    fig = result.plot("history")
+    assert fig.axes[0].get_ylabel() == "val_accuracy"
+    with pytest.raises(khp.KerashpError, match=r"`kind` must be 'history' or 'scores'. Received: kind='pie'"):
+        result.plot("pie")
+
+
+def test_cli_reports_config_errors(tmp_path, capsys):
+    from kerashp import cli
+
+    config = tmp_path / "bad.yaml"
+    config.write_text("space: {units: [8]}\nmax_epoch: 3\n")
+    assert cli.main(["tune", str(config)]) == 2
+    assert "Unknown key(s) ['max_epoch']" in capsys.readouterr().err
+    assert cli.main(["results", str(tmp_path)]) == 2
+    assert "not a kerashp run folder" in capsys.readouterr().err

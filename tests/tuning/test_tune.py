@@ -1,0 +1,240 @@
+"""`kerashp.tune` end to end on tiny searches, with real keras-tuner oracles."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import kerashp as khp
+
+pytestmark = pytest.mark.slow
+
+
+def run(space, data, tmp_path, **kwargs):
+    kwargs.setdefault("algorithm", "random")
+    kwargs.setdefault("max_trials", 3)
+    kwargs.setdefault("verbose", 0)
+    kwargs.setdefault("seed", 0)
+    kwargs.setdefault("objective", "val_accuracy")
+    return khp.tune(khp.builders.mlp, space, data=data, directory=tmp_path, name=kwargs.pop("name", "run"), **kwargs)
+
+
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "grid"])
+def test_each_algorithm_runs_a_search_end_to_end(algorithm, tiny_space, digits_small, tmp_path):
+    space = dict(tiny_space)
+    if algorithm == "grid":
+        space["learning_rate"] = [0.003, 0.01]
+        del space["momentum"]
+        space["optimizer"] = "adam"
+    result = run(space, digits_small, tmp_path, algorithm=algorithm, max_trials=4 if algorithm != "grid" else None)
+    trials = result.trials
+    assert (trials["status"] == "COMPLETED").all()
+    assert len(trials) == 4
+    assert {"trial_id", "score", "units", "learning_rate", "epochs", "seconds"} <= set(trials.columns)
+    if algorithm == "grid":  # every combination exactly once
+        combos = {(r.units, r.learning_rate) for r in trials.itertuples()}
+        assert combos == {(u, lr) for u in (8, 16) for lr in (0.003, 0.01)}
+    # the conditional entry only exists where its condition holds
+    for params in (r["params"] for r in result.records):
+        assert ("momentum" in params) == (params["optimizer"] == "sgd")
+    assert result.best_score == trials["score"].max()
+    assert result.best_params == result.best_trial["params"]
+    assert result.best_params["layers"] == 1  # fixed values are part of each trial
+
+
+def test_best_model_is_trained_and_reloaded_from_records(tiny_space, digits_small, tmp_path):
+    result = run(tiny_space, digits_small, tmp_path)
+    prepared = khp.datasets.prepare(digits_small, seed=0)
+    _, accuracy = result.best_model.evaluate(*prepared.val, verbose=0)
+    assert accuracy == pytest.approx(result.best_score, abs=1e-6)
+    reopened = khp.load_result(tmp_path / "run")
+    assert reopened.best_params == result.best_params
+    again = reopened.best_model  # rebuilt from run.json + weights, no pickle
+    np.testing.assert_allclose(again.predict(prepared.val[0][:5], verbose=0),
+                               result.best_model.predict(prepared.val[0][:5], verbose=0), rtol=1e-5)
+    assert not list((tmp_path / "run").rglob("*.pkl"))
+    history = result.history()
+    assert list(history.index) == [1, 2]
+    assert history["val_accuracy"].max() == pytest.approx(result.best_score)
+    assert "best trial" in result.summary()
+
+
+def test_hyperband_gives_promoted_trials_more_epochs(digits_small, tmp_path):
+    space = {"units": [8, 16, 32], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64}
+    result = run(space, digits_small, tmp_path, algorithm="hyperband", max_epochs=4, max_trials=None)
+    trials = result.trials
+    promoted = trials[trials["promoted_from"].notna()]
+    assert len(promoted) >= 1
+    by_id = {r["trial_id"]: r for r in result.records}
+    for row in promoted.itertuples():
+        parent = by_id[row.promoted_from]
+        assert row.total_epochs > parent["total_epochs"]
+        assert by_id[row.trial_id]["params"] == parent["params"]
+        # trained on from where the parent stopped, not from scratch
+        assert row.epochs == row.total_epochs - parent["total_epochs"]
+    assert trials["total_epochs"].max() == 4
+    assert trials["total_epochs"].min() < 4
+
+
+def test_same_seed_same_trial_sequence(tiny_space, digits_small, tmp_path):
+    first = run(tiny_space, digits_small, tmp_path, name="a", seed=7)
+    second = run(tiny_space, digits_small, tmp_path, name="b", seed=7)
+    third = run(tiny_space, digits_small, tmp_path, name="c", seed=8)
+    params = [[r["params"] for r in res.records] for res in (first, second, third)]
+    assert params[0] == params[1]
+    assert params[0] != params[2]
+    np.testing.assert_allclose(first.trials["score"], second.trials["score"], rtol=1e-6)
+
+
+def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
+    def build(hp):
+        if hp["mode"] == "raise":
+            raise ValueError("this configuration cannot be built")
+        model = khp.builders.mlp({"units": 8, "learning_rate": hp["learning_rate"]})
+        return model
+
+    space = {"mode": ["ok", "raise", "nan"], "learning_rate": 0.01, "epochs": 2, "batch_size": 64}
+    x, y = digits_small
+    data = (x, y.astype("int64"))
+
+    def nan_build(hp):
+        model = build(hp)
+        if hp["mode"] == "nan":
+            model.compile(optimizer=keras.optimizers.SGD(1e12), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
+        return model
+
+    result = khp.tune(nan_build, space, data=data, algorithm="grid", objective="val_loss",
+                      directory=tmp_path, name="f", verbose=0, seed=0)
+    trials = result.trials.set_index("mode")
+    assert trials.loc["ok", "status"] == "COMPLETED"
+    assert trials.loc["raise", "status"] == "FAILED"
+    assert "cannot be built" in trials.loc["raise", "error"]
+    assert trials.loc["nan", "status"] == "FAILED"
+    assert "not finite" in trials.loc["nan", "error"]
+    assert result.best_params["mode"] == "ok"
+    on_disk = json.loads((tmp_path / "f" / "trials" / f"{trials.loc['raise', 'trial_id']}.json").read_text())
+    assert on_disk["status"] == "FAILED" and on_disk["score"] is None
+
+
+def test_build_fn_returning_a_non_model_stops_at_once(tiny_space, digits_small, tmp_path):
+    calls = []
+
+    def build(hp):
+        calls.append(hp)
+        return "not a model"
+
+    with pytest.raises(khp.InvalidModelError, match=r"build_fn must return a keras.Model.*Received: str"):
+        khp.tune(build, tiny_space, data=digits_small, algorithm="random", max_trials=5,
+                 directory=tmp_path, name="x", verbose=0)
+    assert len(calls) == 1
+
+
+def test_uncompiled_model_is_compiled_from_reserved_keys(digits_small, tmp_path):
+    def build(hp):
+        return keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
+
+    space = {"optimizer": ["sgd"], "learning_rate": 0.05, "epochs": 1}
+    result = khp.tune(build, space, data=digits_small, algorithm="grid", objective="val_accuracy",
+                      directory=tmp_path, name="u", verbose=0)
+    model = result.best_model
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_callbacks_as_function_of_hp_and_copied_per_trial(tiny_space, digits_small, tmp_path):
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def __init__(self, tag):
+            super().__init__()
+            self.tag = tag
+
+        def on_train_begin(self, logs=None):
+            seen.append((self.tag, id(self)))
+
+    run(tiny_space, digits_small, tmp_path, name="fn", callbacks=lambda hp: [Record(hp["units"])])
+    assert [tag for tag, _ in seen] and all(tag in (8, 16) for tag, _ in seen)
+    seen.clear()
+    shared = Record("list")
+    run(tiny_space, digits_small, tmp_path, name="list", callbacks=[shared])
+    assert len(seen) == 3 and len({ident for _, ident in seen}) == 3 and id(shared) not in {i for _, i in seen}
+
+
+def test_time_budget_stops_the_search(digits_small, tmp_path):
+    space = {"units": khp.Int(8, 32), "epochs": 200, "batch_size": 32}
+    result = run(space, digits_small, tmp_path, max_trials=50, time_budget=3)
+    assert len(result.records) == 1  # the running trial is cut short; none starts after
+    record = result.records[0]
+    assert record["timed_out"] and record["epochs"] < 200 and record["status"] == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"algorithm": "annealing"}, r"`algorithm` must be one of .*Received: algorithm='annealing'"),
+        ({"objective": "val_thing"}, r"Cannot tell whether 'val_thing' should go up or down"),
+        ({"time_budget": "ten minutes"}, r"time_budget='ten minutes'"),
+        ({"max_trials": 0}, r"`max_trials` must be a positive integer. Received: max_trials=0"),
+        ({"name": "../escape"}, r"`name` must be a plain folder name.*Received: name='../escape'"),
+        ({"name": "/abs"}, r"Received: name='/abs'"),
+        ({"algorithm": "grid", "space": {"lr": (0.1, 0.2)}}, r"'lr' is a continuous range"),
+        ({"algorithm": "hyperband", "space": {"epochs": [1, 2]}}, r"space searches 'epochs'"),
+        ({"data": [1, 2, 3]}, r"`data` must be a dataset name"),
+    ],
+)
+def test_bad_arguments_fail_before_training(kwargs, match, tiny_space, digits_small, tmp_path):
+    space = kwargs.pop("space", tiny_space)
+    kwargs.setdefault("data", digits_small)
+    with pytest.raises(khp.KerashpError, match=match):
+        khp.tune(khp.builders.mlp, space, directory=tmp_path, verbose=0, **kwargs)
+    assert not (tmp_path.parent / "escape").exists()
+
+
+def test_missing_objective_metric_stops_with_the_metrics_logged(tiny_space, digits_small, tmp_path):
+    with pytest.raises(khp.KerashpError, match=r"'val_auc' is not among the metrics.*val_accuracy"):
+        run(tiny_space, digits_small, tmp_path, objective="val_auc")
+
+
+def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_space, digits_small, tmp_path):
+    run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
+    sibling = tmp_path / "keep.txt"
+    sibling.write_text("mine")
+    with pytest.raises(khp.KerashpError, match=r"A run named 'r' exists.*resume=True.*overwrite=True"):
+        run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
+    run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, overwrite=True)
+    assert sibling.read_text() == "mine"
+    with pytest.raises(khp.KerashpError, match=r"different space"):
+        run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, resume=True)
+
+
+def test_tf_data_inputs(digits_small, tmp_path):
+    import tensorflow as tf
+
+    x, y = digits_small
+    train = tf.data.Dataset.from_tensor_slices((x[:300], y[:300]))
+    val = tf.data.Dataset.from_tensor_slices((x[300:], y[300:]))
+    space = {"units": [8], "epochs": 1, "batch_size": 50}
+    result = khp.tune(khp.builders.mlp, space, data=(train, val), algorithm="grid", objective="val_accuracy",
+                      directory=tmp_path, name="ds", verbose=0)
+    record = result.records[0]
+    assert record["status"] == "COMPLETED"
+    assert result.best_model.output_shape == (None, 10)
+
+
+def test_distribution_strategy_is_used(digits_small, tmp_path):
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    used = []
+
+    def build(hp):
+        used.append(tf.distribute.get_strategy())
+        return khp.builders.mlp(hp)
+
+    khp.tune(build, {"units": [8], "epochs": 1}, data=digits_small, algorithm="grid", directory=tmp_path,
+             name="s", verbose=0, strategy=strategy)
+    assert used == [strategy]
