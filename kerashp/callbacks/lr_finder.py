@@ -33,7 +33,8 @@ class LRFinder(KerashpCallback):
         max_lr: End of the sweep. Defaults to 10.
         num_steps: Number of batches in the sweep, >= 2. Defaults to 100.
         smoothing: Factor of the exponential moving average of the loss
-            (with bias correction), in [0, 1). Defaults to 0.98.
+            (with bias correction), in [0, 1). Defaults to 0.9 (short sweeps lag
+            behind the loss with larger values).
         divergence: Stop when the smoothed loss exceeds this multiple of its
             best, > 1. Defaults to 4.
 
@@ -43,7 +44,7 @@ class LRFinder(KerashpCallback):
         >>> # model.fit(x, y, epochs=10, callbacks=[finder]); finder.suggestion()
     """
 
-    def __init__(self, min_lr=1e-7, max_lr=10.0, num_steps=100, smoothing=0.98, divergence=4.0):
+    def __init__(self, min_lr=1e-7, max_lr=10.0, num_steps=100, smoothing=0.9, divergence=4.0):
         super().__init__()
         check_number("min_lr", min_lr, low=0, low_open=True)
         check_number("max_lr", max_lr, low=0, low_open=True)
@@ -148,14 +149,17 @@ class LRFinder(KerashpCallback):
         self._saved = None
 
     # -- results ----------------------------------------------------------
-    def suggestion(self, skip_begin=0, skip_end=1):
+    def suggestion(self, skip_begin=None, skip_end=1):
         """The rate where the smoothed loss falls fastest (per unit of log rate).
 
         Args:
-            skip_begin: Points to ignore at the start of the curve.
+            skip_begin: Points to ignore at the start of the curve, where the
+                average rests on few batches. Defaults to a tenth of the points.
             skip_end: Points to ignore at the end (the divergence). Defaults to 1.
         """
         n = len(self.lrs)
+        if skip_begin is None:
+            skip_begin = n // 10
         lrs = np.log10(np.asarray(self.lrs[skip_begin : n - skip_end], dtype="float64"))
         losses = np.asarray(self.smoothed_losses[skip_begin : n - skip_end], dtype="float64")
         if len(lrs) < 3:
@@ -179,8 +183,11 @@ class LRFinder(KerashpCallback):
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("loss (smoothed)")
-        if n - skip_begin - skip_end >= 3:
-            best = self.suggestion(skip_begin, skip_end)
+        try:
+            best = self.suggestion()
+        except ValueError:  # too few points for a suggestion: plot the curve alone
+            best = None
+        if best is not None:
             ax.axvline(best, linestyle="--", color="gray", label=f"suggestion {best:.2g}")
             ax.legend()
         return ax

@@ -1,0 +1,110 @@
+"""LRFinder: a sensible suggestion, an exact restore, divergence stop, plot."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from kerashp.callbacks import LRFinder
+
+
+@pytest.fixture
+def regression(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(256, 4)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.1 * rng.normal(size=256)
+    return x, y.astype("float32")[:, None]
+
+
+def _model(optimizer):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer, "mse")
+    return model
+
+
+def test_suggestion_is_where_the_loss_falls_and_weights_are_untouched(regression):
+    x, y = regression
+    model = _model(keras.optimizers.SGD(0.01))
+    weights = [w.copy() for w in model.get_weights()]
+
+    finder = LRFinder(min_lr=1e-4, max_lr=10.0, num_steps=60)
+    model.fit(x, y, batch_size=16, epochs=10, verbose=0, callbacks=[finder])
+
+    for before, after in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    assert finder.diverged and len(finder.lrs) < 60
+    np.testing.assert_allclose(finder.lrs, 1e-4 * 1e5 ** (np.arange(len(finder.lrs)) / 59))
+
+    # Independently: which constant rates halve the loss in one epoch from these weights?
+    falling = []
+    for lr in np.logspace(-4, 1, 11):
+        probe = _model(keras.optimizers.SGD(float(lr)))
+        probe.set_weights(weights)
+        start = probe.evaluate(x, y, verbose=0)
+        probe.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        if probe.evaluate(x, y, verbose=0) < 0.5 * start:
+            falling.append(lr)
+    assert min(falling) <= finder.suggestion() <= max(falling)
+    assert max(falling) < 10.0  # the range is a real bracket, not everything
+
+
+def test_optimizer_state_is_restored_exactly(regression):
+    x, y = regression
+    model = _model(keras.optimizers.Adam(0.01))
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # non-zero moments and iterations
+    weights = [w.copy() for w in model.get_weights()]
+    opt_state = [v.numpy().copy() for v in model.optimizer.variables]
+    assert int(model.optimizer.iterations) == 16
+
+    model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=3,
+        verbose=0,
+        callbacks=[LRFinder(min_lr=1e-3, max_lr=1.0, num_steps=30)],
+    )
+
+    for before, after in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    for before, after in zip(opt_state, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())
+
+
+def test_sweep_stops_after_num_steps_and_plots(regression):
+    x, y = regression
+    model = _model(keras.optimizers.Adam(0.001))
+    finder = LRFinder(min_lr=1e-5, max_lr=1e-3, num_steps=20, smoothing=0.5)
+    history = model.fit(x, y, batch_size=16, epochs=5, verbose=0, callbacks=[finder])
+    assert len(finder.lrs) == 20 and not finder.diverged
+    assert len(history.history["loss"]) == 2  # 16 + 4 batches, then stopped
+    assert finder.lrs[-1] == pytest.approx(1e-3)
+    # Smoothed losses: bias-corrected exponential average of the raw losses.
+    avg, want = 0.0, []
+    for i, loss in enumerate(finder.losses):
+        avg = 0.5 * avg + 0.5 * loss
+        want.append(avg / (1 - 0.5 ** (i + 1)))
+    np.testing.assert_allclose(finder.smoothed_losses, want, rtol=1e-9)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
+    ax = finder.plot()
+    assert ax.get_xscale() == "log" and len(ax.lines) == 2
+
+
+def test_batch_losses_are_per_batch_not_running_means(regression):
+    x, y = regression
+    model = _model(keras.optimizers.SGD(0.01))
+    weights = model.get_weights()
+    finder = LRFinder(min_lr=1e-9, max_lr=2e-9, num_steps=3)  # rates too small to move
+    model.fit(x[:48], y[:48], batch_size=16, epochs=1, verbose=0, shuffle=False, callbacks=[finder])
+    model.set_weights(weights)
+    want = [
+        float(np.mean((x[i : i + 16] @ weights[0] + weights[1] - y[i : i + 16]) ** 2))
+        for i in (0, 16, 32)
+    ]
+    np.testing.assert_allclose(finder.losses, want, rtol=1e-4)
+
+
+def test_suggestion_needs_points():
+    with pytest.raises(ValueError, match="needs at least"):
+        LRFinder().suggestion()
