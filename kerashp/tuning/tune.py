@@ -234,7 +234,8 @@ def _make_oracle(algorithm: str, goal: Any, *, max_trials: int | None, epochs: i
 
     common = {
         "objective": kt.Objective(goal.name, goal.direction),
-        "seed": seed,
+        # keras-tuner reads seed=0 as "no seed" (`seed or random.randint(...)`): shift by one.
+        "seed": None if seed is None else seed + 1,
         "max_consecutive_failed_trials": 10,
     }
     if algorithm == "random":

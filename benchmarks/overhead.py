@@ -1,0 +1,170 @@
+"""Tuner overhead: kerashp vs keras-tuner used directly vs a plain Keras loop.
+
+On scikit-learn's digits, 20 random-search trials of 10 epochs each. Every
+contender trains the same MLP architecture (kerashp.builders.mlp) on the same
+seeded split with the same fit settings; kerashp and keras-tuner draw their 20
+configurations from the same seeded RandomSearchOracle, and the plain loop
+trains the 20 configurations kerashp drew. Each contender runs in its own
+process (so peak RSS is its own), after imports, data loading and one warm-up
+fit, and the contenders take turns over `--repeats` rounds.
+
+    python benchmarks/overhead.py --repeats 3
+
+prints a Markdown table for benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TRIALS = 20
+EPOCHS = 10
+SEED = 0
+CONTENDERS = ("plain", "keras_tuner", "kerashp")
+
+
+def space():
+    import kerashp as khp
+
+    return {
+        "layers": khp.Int(1, 2),
+        "units": khp.Int(16, 256, log=True),
+        "activation": ["relu", "tanh"],
+        "dropout": (0.0, 0.3),
+        "learning_rate": khp.Float(1e-3, 1e-2, log=True),
+        "batch_size": [32, 64],
+    }
+
+
+def run_kerashp(workdir, prepared):
+    import kerashp as khp
+
+    result = khp.tune(
+        khp.builders.mlp, space(), data=(*prepared.train, *prepared.val), algorithm="random",
+        objective="val_accuracy", max_trials=TRIALS, max_epochs=EPOCHS, seed=SEED,
+        directory=workdir, name="kerashp", verbose=0,
+    )
+    return [r["params"] for r in result.records], result.best_score
+
+
+def run_keras_tuner(workdir, prepared):
+    import keras_tuner as kt
+
+    import kerashp as khp
+
+    class HyperMLP(kt.HyperModel):
+        def build(self, hp):
+            params = {
+                "layers": hp.Int("layers", 1, 2),
+                "units": hp.Int("units", 16, 256, sampling="log"),
+                "activation": hp.Choice("activation", ["relu", "tanh"]),
+                "dropout": hp.Float("dropout", 0.0, 0.3),
+                "learning_rate": hp.Float("learning_rate", 1e-3, 1e-2, sampling="log"),
+            }
+            hp.Choice("batch_size", [32, 64])
+            return khp.builders.mlp(params, spec=prepared.spec)
+
+        def fit(self, hp, model, *args, **kwargs):
+            return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
+
+    # kerashp hands keras-tuner seed + 1 (keras-tuner reads 0 as "no seed"): the same draws.
+    tuner = kt.RandomSearch(HyperMLP(), objective="val_accuracy", max_trials=TRIALS, seed=SEED + 1,
+                            directory=workdir, project_name="kt", overwrite=True)
+    tuner.search(*prepared.train, validation_data=prepared.val, epochs=EPOCHS, verbose=0)
+    trials = [tuner.oracle.trials[t] for t in sorted(tuner.oracle.trials)]
+    return [dict(t.hyperparameters.values) for t in trials], tuner.oracle.get_best_trials(1)[0].score
+
+
+def run_plain(workdir, prepared, configs):
+    import keras
+
+    import kerashp as khp
+
+    best = 0.0
+    for index, params in enumerate(configs):
+        keras.utils.set_random_seed(SEED + index)
+        model = khp.builders.mlp(params, spec=prepared.spec)
+        history = model.fit(*prepared.train, validation_data=prepared.val, epochs=EPOCHS,
+                            batch_size=params["batch_size"], verbose=0)
+        best = max(best, max(history.history["val_accuracy"]))
+    return configs, best
+
+
+def child(contender, configs_path, out_path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    import kerashp as khp
+
+    prepared = khp.datasets.prepare("digits", seed=SEED)
+    warm = khp.builders.mlp({}, spec=prepared.spec)  # pay TensorFlow's one-time start-up outside the clock
+    warm.fit(*prepared.train, epochs=1, verbose=0)
+    keras.backend.clear_session()
+    with tempfile.TemporaryDirectory() as workdir:
+        start = time.perf_counter()
+        if contender == "kerashp":
+            configs, best = run_kerashp(workdir, prepared)
+        elif contender == "keras_tuner":
+            configs, best = run_keras_tuner(workdir, prepared)
+        else:
+            with open(configs_path) as f:
+                configs, best = run_plain(workdir, prepared, json.load(f))
+        seconds = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open(out_path, "w") as f:
+        json.dump({"seconds": seconds, "peak_mib": peak_mib, "best": best, "configs": configs}, f)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", choices=CONTENDERS)
+    parser.add_argument("--configs")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.configs, args.out)
+        return
+
+    tmp = tempfile.mkdtemp()
+    configs_path = os.path.join(tmp, "configs.json")
+    runs = {c: [] for c in CONTENDERS}
+    order = ("kerashp", "keras_tuner", "plain")  # kerashp first: it draws the plain loop's configs
+    for repeat in range(args.repeats):
+        for contender in order:
+            out = os.path.join(tmp, f"{contender}-{repeat}.json")
+            subprocess.run([sys.executable, __file__, "--child", contender, "--configs", configs_path, "--out", out],
+                           check=True)
+            with open(out) as f:
+                run = json.load(f)
+            if contender == "kerashp" and repeat == 0:
+                with open(configs_path, "w") as f:
+                    json.dump(run["configs"], f)
+            runs[contender].append(run)
+            print(f"round {repeat + 1} {contender:12s} {run['seconds']:7.1f}s  peak {run['peak_mib']:6.0f} MiB  "
+                  f"best val_accuracy {run['best']:.4f}", flush=True)
+
+    same = runs["keras_tuner"][0]["configs"] == runs["kerashp"][0]["configs"]
+    plain = statistics.median(r["seconds"] for r in runs["plain"])
+    print(f"\nkeras-tuner drew the same 20 configurations as kerashp: {same}\n")
+    print("| contender | wall time, median (s) | runs (s) | vs plain loop | peak RSS, median (MiB) | best val_accuracy |")
+    print("|---|---|---|---|---|---|")
+    for contender in CONTENDERS:
+        seconds = [r["seconds"] for r in runs[contender]]
+        median = statistics.median(seconds)
+        peak = statistics.median(r["peak_mib"] for r in runs[contender])
+        best = statistics.median(r["best"] for r in runs[contender])
+        print(f"| {contender} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {median / plain:.3f}x "
+              f"| {peak:.0f} | {best:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
