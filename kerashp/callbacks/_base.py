@@ -159,12 +159,13 @@ def read_lr(optimizer) -> float:
     return float(value)
 
 
+def has_variable_lr(optimizer):
+    """Keras 3 turns a float `learning_rate` into a variable, which kerashp assigns."""
+    return isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable)
+
+
 def write_lr(optimizer, value: float) -> None:
-    lr = optimizer._learning_rate
-    if isinstance(lr, keras.Variable):
-        lr.assign(value)
-    else:  # a plain float on some optimizers / backends
-        optimizer.learning_rate = value
+    optimizer._learning_rate.assign(value)
 
 
 def lr_state(optimizer) -> LRState:
@@ -223,10 +224,10 @@ class ScheduleCallback(KerashpCallback):
     # -- Keras hooks -----------------------------------------------------
     def on_train_begin(self, logs=None):
         optimizer = get_optimizer(self.model)
-        if has_keras_schedule(optimizer):
+        if not has_variable_lr(optimizer):
             raise ValueError(
-                f"{type(self).__name__} sets the learning rate itself, but the optimizer "
-                "was compiled with a `keras.optimizers.schedules.LearningRateSchedule`. "
+                f"{type(self).__name__} sets the learning rate itself, but the optimizer's "
+                f"learning rate is {optimizer._learning_rate!r} (a schedule or a callable). "
                 "Compile it with a float `learning_rate` instead."
             )
         self._state = lr_state(optimizer)

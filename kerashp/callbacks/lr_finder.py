@@ -7,7 +7,13 @@ import math
 import keras
 import numpy as np
 
-from kerashp.callbacks._base import KerashpCallback, check_number, get_optimizer, write_lr
+from kerashp.callbacks._base import (
+    KerashpCallback,
+    check_number,
+    get_optimizer,
+    has_variable_lr,
+    write_lr,
+)
 
 
 class LRFinder(KerashpCallback):
@@ -77,7 +83,7 @@ class LRFinder(KerashpCallback):
     def on_train_begin(self, logs=None):
         self._clear()
         optimizer = get_optimizer(self.model)
-        if not isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable):
+        if not has_variable_lr(optimizer):
             raise ValueError(
                 "LRFinder sets the learning rate itself; compile the optimizer with a "
                 "float `learning_rate`, not a schedule."

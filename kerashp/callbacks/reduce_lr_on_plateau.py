@@ -13,6 +13,7 @@ from kerashp.callbacks._base import (
     check_one_of,
     get_optimizer,
     has_keras_schedule,
+    has_variable_lr,
     infer_mode,
     lr_state,
     read_lr,
@@ -127,6 +128,12 @@ class ReduceLROnPlateau(KerashpCallback):
                 if not getattr(self.model, "run_eagerly", False):
                     self.model.make_train_function(force=True)
             self._wrapper.scale.assign(1.0)
+        elif not has_variable_lr(optimizer):
+            raise ValueError(
+                "ReduceLROnPlateau cannot scale a learning rate given as a plain callable "
+                f"({optimizer._learning_rate!r}); compile the optimizer with a float or a "
+                "`keras.optimizers.schedules.LearningRateSchedule`."
+            )
         self._state = lr_state(optimizer)
         self._state.scale = 1.0
         self.scale = 1.0

@@ -216,5 +216,5 @@ def test_variable_learning_rate_is_assigned_not_replaced(make_model, fit):
 
 def test_schedules_refuse_keras_schedules(make_model, fit):
     lr = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
-    with pytest.raises(ValueError, match="Compile it with a float `learning_rate`"):
+    with pytest.raises(ValueError, match="Compile it with a float `learning_rate` instead"):
         fit(make_model(keras.optimizers.SGD(lr)), [WarmupCosine()], 1)
