@@ -1,0 +1,42 @@
+"""kerashp callbacks inside `kerashp.tune` trials."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import kerashp as khp
+
+pytestmark = pytest.mark.slow
+
+
+def test_schedule_horizon_follows_hyperband_budget(digits_small, tmp_path):
+    """A promoted trial trains epochs [i, T) of a T-epoch schedule, not a fresh one."""
+    peak = 0.01
+    space = {"units": [8, 16, 32], "dropout": (0.0, 0.2), "batch_size": 64}
+    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="hyperband", max_epochs=4,
+                      objective="val_accuracy", directory=tmp_path, name="hb", verbose=0, seed=0,
+                      callbacks=[khp.callbacks.WarmupCosine(peak)])
+    steps = math.ceil(320 / 64)  # 400 examples, 20 % held out
+    promoted = [r for r in result.records if r.get("promoted_from")]
+    assert promoted
+    for record in promoted:
+        total = record["total_epochs"]
+        first = total - record["epochs"]
+        assert first > 0
+        for offset, logged in enumerate(record["history"]["learning_rate"]):
+            t = (first + offset + 1) * steps - 1  # last step of that epoch, counted from the trial's start
+            expected = peak * (1 + math.cos(math.pi * t / (total * steps - 1))) / 2
+            assert logged == pytest.approx(expected, rel=1e-4, abs=1e-9)
+
+
+def test_early_stopping_epoch_lands_in_trials_table(digits_small, tmp_path):
+    space = {"units": [8], "epochs": 6, "batch_size": 64}
+    stop = khp.callbacks.EarlyStopping(monitor="val_accuracy", baseline=1.01, patience=1)
+    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="grid", objective="val_accuracy",
+                      directory=tmp_path, name="es", verbose=0, callbacks=[stop])
+    row = result.trials.iloc[0]
+    assert row["status"] == "COMPLETED"
+    assert row["epochs"] < 6
+    assert row["stopped_epoch"] == row["epochs"]
