@@ -28,7 +28,8 @@ left unset means "the whole fit": `self.params["epochs"] * steps_per_epoch`.
 So `fit(epochs=9, initial_epoch=3)` continues exactly where a 9-epoch run is
 at epoch 3. When `fit` does not know its steps per epoch (a dataset of unknown
 length), the position is a count of batches since `on_train_begin` and
-horizons must be given in steps.
+horizons must be given in steps. With `steps_per_execution > 1`, Keras calls
+the batch hooks once per execution, so the rate changes once per execution.
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ def _model_metrics(model):
 class KerashpCallback(keras.callbacks.Callback):
     """Base of every kerashp callback: config round trip and safe deep copies."""
 
+    # References into the model being trained: never deep-copied (set to None).
+    _TRANSIENT = ("_model", "_state", "_momentum", "_wrapper", "_saved")
+
     def get_config(self) -> dict[str, Any]:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -124,7 +128,7 @@ class KerashpCallback(keras.callbacks.Callback):
         new = self.__class__.__new__(self.__class__)
         memo[id(self)] = new
         for key, value in self.__dict__.items():
-            if key in ("_model", "_state", "_optimizer", "_momentum"):
+            if key in self._TRANSIENT:
                 new.__dict__[key] = None
             else:
                 new.__dict__[key] = copy.deepcopy(value, memo)

@@ -100,7 +100,8 @@ class EarlyStopping(KerashpCallback):
             warnings.warn(
                 f"EarlyStopping: `{self.monitor}` is not in the logs (available: "
                 f"{sorted(logs or {})}); it cannot stop training.",
-                stacklevel=2,
+                # Attributed to kerashp (not Keras's CallbackList) so filters on kerashp see it.
+                stacklevel=1,
             )
             return
         if epoch < self.start_from_epoch:

@@ -30,7 +30,8 @@ class ScaledSchedule(LearningRateSchedule):
         self.scale = keras.Variable(float(scale), trainable=False, name="kerashp_lr_scale")
 
     def __call__(self, step):
-        return self.schedule(step) * keras.ops.cast(self.scale, "float32")
+        lr = keras.ops.convert_to_tensor(self.schedule(step))
+        return lr * keras.ops.cast(self.scale, lr.dtype)
 
     def get_config(self):
         return {
@@ -60,7 +61,8 @@ class ReduceLROnPlateau(KerashpCallback):
       (where Keras's callback raises `TypeError`), the schedule is wrapped
       once in `ScaledSchedule(schedule)`, whose scale variable the plateau
       reduces; the train step is re-traced once so it reads the wrapper. The
-      wrapper stays on the optimizer and saves with it.
+      wrapper stays on the optimizer and saves with it (import
+      `kerashp.callbacks` before loading such a model: that registers it).
 
     `scale` is the cumulative multiplier of the current fit (1.0 at its start).
 
@@ -157,7 +159,8 @@ class ReduceLROnPlateau(KerashpCallback):
             warnings.warn(
                 f"ReduceLROnPlateau: `{self.monitor}` is not in the logs (available: "
                 f"{sorted(logs)}); nothing was reduced.",
-                stacklevel=2,
+                # Attributed to kerashp (not Keras's CallbackList) so filters on kerashp see it.
+                stacklevel=1,
             )
         else:
             if self._resolved_mode is None:

@@ -156,3 +156,11 @@ def test_all_is_explicit():
     assert sorted(khc.__all__) == sorted(
         name for name in vars(khc) if not name.startswith("_") and name[0].isupper()
     )
+
+
+def test_missing_monitor_warns_from_kerashp(make_model, fit):
+    """The warning is attributed to kerashp, so pyproject's error filter would catch a stray one."""
+    for cb in (khc.EarlyStopping("val_nothing"), khc.ReduceLROnPlateau("val_nothing")):
+        with pytest.warns(UserWarning, match="`val_nothing` is not in the logs") as caught:
+            fit(make_model(), [cb], 1)
+        assert caught[0].filename.endswith((".py",)) and "kerashp" in caught[0].filename

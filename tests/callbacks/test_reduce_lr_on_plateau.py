@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import keras
@@ -115,15 +116,8 @@ def test_keras_plateau_raises_where_ours_scales_a_keras_schedule(make_model, fit
 
     metric = [1.0, 1.0, 1.0]  # patience 1 -> reduce after epochs 1 and 2
     model = make_model(keras.optimizers.SGD(schedule()))
-    fit(
-        model,
-        [
-            inject("fake_loss", metric),
-            ReduceLROnPlateau("fake_loss", factor=0.5, patience=1),
-            recorder,
-        ],
-        3,
-    )
+    plateau = ReduceLROnPlateau("fake_loss", factor=0.5, patience=1)
+    fit(model, [inject("fake_loss", metric), plateau, recorder], 3)
     want = [0.1 * 0.5 ** (t / 4) * (0.5 if t >= 2 * STEPS else 1.0) for t in range(3 * STEPS)]
     np.testing.assert_allclose(recorder.lrs, want, rtol=1e-5)
     wrapper = model.optimizer._learning_rate
@@ -133,6 +127,12 @@ def test_keras_plateau_raises_where_ours_scales_a_keras_schedule(make_model, fit
     assert isinstance(restored._learning_rate, ScaledSchedule)
     # Reduced after epochs 1 and 2 (the second reduction shows only after the fit).
     assert float(restored._learning_rate.scale) == pytest.approx(0.25)
+    # Reused (or deep-copied, as keras-tuner does) on the same optimizer: wrapped once,
+    # scale back to 1 at the start of the fit.
+    fit(model, [inject("fake_loss", [1.0]), copy.deepcopy(plateau), recorder], 1)
+    assert model.optimizer._learning_rate is wrapper
+    want = [0.1 * 0.5 ** (t / 4) for t in range(3 * STEPS, 4 * STEPS)]
+    np.testing.assert_allclose(recorder.lrs, want, rtol=1e-5)
 
 
 def test_wrapped_keras_schedule_reaches_the_compiled_update(make_model, fit, inject):
