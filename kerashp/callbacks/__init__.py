@@ -18,7 +18,8 @@ from kerashp.callbacks.early_stopping import EarlyStopping
 from kerashp.callbacks.exponential_decay import ExponentialDecay
 from kerashp.callbacks.lr_finder import LRFinder
 from kerashp.callbacks.one_cycle import OneCycle
-from kerashp.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau, ScaledSchedule
+from kerashp.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from kerashp.callbacks.scaled_schedule import ScaledSchedule
 from kerashp.callbacks.schedule import Schedule
 from kerashp.callbacks.step_decay import StepDecay
 from kerashp.callbacks.time_budget import TimeBudget

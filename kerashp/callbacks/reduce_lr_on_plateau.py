@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import warnings
 
-import keras
-from keras.optimizers.schedules import LearningRateSchedule
-
 from kerashp.callbacks._base import (
     KerashpCallback,
     check_number,
@@ -19,31 +16,7 @@ from kerashp.callbacks._base import (
     read_lr,
     write_lr,
 )
-
-
-@keras.saving.register_keras_serializable(package="kerashp")
-class ScaledSchedule(LearningRateSchedule):
-    """A Keras schedule times a variable scale; how plateau reduction reaches Keras schedules."""
-
-    def __init__(self, schedule, scale=1.0):
-        self.schedule = schedule
-        self.scale = keras.Variable(float(scale), trainable=False, name="kerashp_lr_scale")
-
-    def __call__(self, step):
-        lr = keras.ops.convert_to_tensor(self.schedule(step))
-        return lr * keras.ops.cast(self.scale, lr.dtype)
-
-    def get_config(self):
-        return {
-            "schedule": keras.saving.serialize_keras_object(self.schedule),
-            "scale": float(self.scale),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["schedule"] = keras.saving.deserialize_keras_object(config["schedule"])
-        return cls(**config)
+from kerashp.callbacks.scaled_schedule import ScaledSchedule
 
 
 class ReduceLROnPlateau(KerashpCallback):
