@@ -252,6 +252,10 @@ class _KerashpWrapper(BaseWrapper):
         given = self.callbacks
         if given is None:
             return []
+        if callable(given) and not isinstance(given, (type, keras.callbacks.Callback)):
+            given = given(self.hyperparameters)  # a function of the hp dict, as in kerashp.tune
+            if given is None:
+                return []
         items = given if isinstance(given, (list, tuple)) else [given]
         callbacks = []
         for item in items:
@@ -461,7 +465,8 @@ class KerasClassifier(ClassifierMixin, _KerashpWrapper):
             (Keras's 32).
         verbose: Keras verbosity during training. Defaults to `0`.
         callbacks: Keras callbacks (instances, copied for every fit, or
-            classes). Defaults to `None`.
+            classes), or a function of the hp dict that returns a list.
+            Defaults to `None`.
         validation_split: Fraction of the training data held out (shuffled,
             stratified, seeded) as validation data. Defaults to `None`: 10%
             when a callback monitors a `val_*` quantity (early stopping, a

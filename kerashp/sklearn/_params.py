@@ -150,7 +150,7 @@ class LogUniformInt:
 
     Example:
         >>> LogUniformInt(16, 512).rvs(random_state=0)
-        62
+        107
     """
 
     def __init__(self, low: int, high: int):

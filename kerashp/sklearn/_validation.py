@@ -129,8 +129,7 @@ def pack_build_fn(fn: Callable | None, owner: str) -> Any:
     """
     if fn is None or _by_reference(fn):
         return fn
-    from joblib.externals import cloudpickle
-
+    cloudpickle = _cloudpickle()
     try:
         data = cloudpickle.dumps(fn)
     except Exception as err:  # noqa: BLE001 - re-raised with advice
@@ -152,9 +151,16 @@ class _ByValue:
         self.data = data
 
     def __reduce__(self) -> tuple:
-        from joblib.externals import cloudpickle
+        return (_cloudpickle().loads, (self.data,))
 
-        return (cloudpickle.loads, (self.data,))
+
+def _cloudpickle() -> Any:
+    """cloudpickle: a dependency of joblib (older joblib versions vendor it)."""
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - joblib < 1.3
+        from joblib.externals import cloudpickle
+    return cloudpickle
 
 
 def hp_dict(params: Mapping[str, Any]) -> dict[str, Any]:
