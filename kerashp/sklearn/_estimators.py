@@ -422,6 +422,9 @@ class _LabelEncoder:
             raw = raw.reshape(-1, 1)
         if raw.shape[1] == 1 and len(self.classes) == 2:
             raw = np.column_stack([1.0 - raw[:, 0], raw[:, 0]])  # one sigmoid unit
+        sums = raw.sum(axis=1, keepdims=True)
+        if (raw >= 0).all() and np.allclose(sums, 1.0, atol=1e-3):
+            raw = raw / sums  # float32 softmax rows, summing to 1 in float64 as scikit-learn checks
         if raw.shape[1] != len(self.classes):
             raise ValueError(
                 f"The model outputs {raw.shape[1]} value(s) per sample, but there are "
