@@ -132,11 +132,11 @@ def tune(
             "Fix it (epochs=30) or drop it, or use algorithm='random'/'bayesian'."
         )
     epochs = _epochs(space, max_epochs, algorithm)
-    if cv is not None:
-        if algorithm not in ("grid", "random"):
-            raise KerashpError(f"`cv` runs through scikit-learn's GridSearchCV/RandomizedSearchCV: use "
-                               f"algorithm='grid' or 'random'. Received: algorithm={algorithm!r}, cv={cv!r}.")
-        raise KerashpError("`cv` is not available yet in this build of kerashp.")
+    if cv is not None and algorithm not in ("grid", "random"):
+        raise KerashpError(
+            "`cv` runs through scikit-learn's GridSearchCV/RandomizedSearchCV: use algorithm='grid' or "
+            f"'random'. Received: algorithm={algorithm!r}, cv={cv!r}."
+        )
 
     store = RunStore(directory, name or f"{algorithm}-{datetime.now():%Y%m%d-%H%M%S}")
     settings = {
@@ -164,6 +164,10 @@ def tune(
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
+    if cv is not None:
+        return _tune_cv(build_fn, space, data, store, settings, cv=cv, algorithm=algorithm, goal=goal,
+                        max_trials=max_trials, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                        seed=seed, task=task)
     prepared = prepare(data, validation_split=validation_split, seed=seed, task=task)
     store.write_settings({**settings, "data": prepared.name, "spec": prepared.spec.to_dict()})
     deadline = time.monotonic() + budget if budget is not None else None
@@ -203,6 +207,35 @@ def tune(
     finally:
         progress.close()
     return TuneResult(store.path, build_fn=build_fn)
+
+
+def _tune_cv(build_fn, space, data, store, settings, *, cv, algorithm, goal, max_trials, epochs, batch_size,
+             callbacks, seed, task) -> TuneResult:
+    """Cross-validated search through scikit-learn, recorded like any other run."""
+    from kerashp.datasets import infer_spec, load
+    from kerashp.tuning.cv import search_cv
+    from kerashp.tuning.tuner import save_weights
+
+    name = data if isinstance(data, str) else "arrays"
+    if isinstance(data, str):
+        data = load(data)
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise KerashpError(
+            "With `cv`, pass data as a name or (x, y): the folds are made from it. "
+            f"Received: {type(data).__name__}" + (f" of length {len(data)}." if isinstance(data, (tuple, list)) else ".")
+        )
+    x, y = data
+    spec = infer_spec(x, y, task=task)
+    store.write_settings({**settings, "cv": cv, "data": name, "spec": spec.to_dict()})
+    records, best = search_cv(build_fn, space, x, y, algorithm=algorithm, cv=cv, max_trials=max_trials, seed=seed,
+                              objective=goal, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                              task=spec.task)
+    for record in records:
+        store.write_record(record)
+    result = TuneResult(store.path, build_fn=build_fn)
+    if best is not None:  # the best candidate refit on all of (x, y)
+        save_weights(best.model_, store.weights_path(result.best_trial["trial_id"]))
+    return result
 
 
 def _check_positive(**kwargs: int | None) -> None:

@@ -29,7 +29,7 @@ from kerashp.tuning.objective import Objective
 from kerashp.tuning.progress import Progress
 from kerashp.tuning.records import RunStore
 
-__all__ = ["BudgetSpent", "SearchTuner", "load_weights"]
+__all__ = ["BudgetSpent", "SearchTuner", "load_weights", "save_weights"]
 
 # keras-tuner prints every failed trial's traceback when DEBUG is on (its
 # default); kerashp records the error in the trial's record and prints one line.
@@ -181,9 +181,7 @@ class SearchTuner(BaseTuner):
         self.progress.trial_done(record)
 
     def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:
-        path = self.store.weights_path(trial_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        model.save_weights(path)
+        save_weights(model, self.store.weights_path(trial_id))
 
     def load_model(self, trial: Any) -> Any:
         raise NotImplementedError("Use TuneResult.best_model.")
@@ -215,6 +213,12 @@ class SearchTuner(BaseTuner):
         from kerashp.callbacks import TimeBudget
 
         return TimeBudget(max(self.deadline - time.monotonic(), 1e-3))
+
+
+def save_weights(model: keras.Model, path: Any) -> None:
+    """Saves a trial's weights (optimizer state included) where `load_weights` finds them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save_weights(path)
 
 
 def load_weights(model: keras.Model, path: Any) -> None:

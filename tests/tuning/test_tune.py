@@ -239,3 +239,20 @@ def test_distribution_strategy_is_used(digits_small, tmp_path):
     khp.tune(build, {"units": [8], "epochs": 1}, data=digits_small, algorithm="grid", directory=tmp_path,
              name="s", verbose=0, strategy=strategy)
     assert used == [strategy]
+
+
+def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
+    x, y = khp.datasets.load("iris")
+    space = {"units": [4, 8], "epochs": 3, "learning_rate": 0.01, "batch_size": 16}
+    result = khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="grid", cv=3, objective="val_accuracy",
+                      directory=tmp_path, name="cv", verbose=0, seed=0)
+    trials = result.trials
+    assert len(trials) == 2 and set(trials["units"]) == {4, 8}
+    folds = trials[["fold0", "fold1", "fold2"]].to_numpy()
+    np.testing.assert_allclose(trials["score"], folds.mean(axis=1))
+    np.testing.assert_allclose(trials["score_std"], folds.std(axis=1))
+    assert result.best_params["units"] == trials.loc[trials["score"].idxmax(), "units"]
+    model = khp.load_result(tmp_path / "cv", build_fn=khp.builders.mlp).best_model  # refit on all data
+    assert model.predict(x[:3], verbose=0).shape == (3, 3)
+    with pytest.raises(khp.KerashpError, match=r"use algorithm='grid' or 'random'. Received: algorithm='hyperband'"):
+        khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="hyperband", cv=3, directory=tmp_path)
