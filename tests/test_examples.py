@@ -1,0 +1,21 @@
+"""examples/tune_digits.py runs as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "tune_digits.py"
+
+
+@pytest.mark.slow
+def test_tune_digits_example_runs(tmp_path):
+    out = subprocess.run([sys.executable, str(EXAMPLE), "--quick"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "held-out test accuracy of the best model" in out.stdout
+    assert (tmp_path / "kerashp_runs" / "tune-digits" / "run.json").exists()
