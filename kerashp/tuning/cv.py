@@ -17,6 +17,7 @@ import numpy as np
 
 from kerashp.exceptions import KerashpError
 from kerashp.space import Space, as_space
+from kerashp.tuning.records import last_line
 
 __all__ = ["scorer_for", "search_cv"]
 
@@ -213,7 +214,7 @@ def search_cv(
         except ValueError as err:
             if "fits failed" not in str(err):
                 raise
-            raise KerashpError(f"Every cross-validation fit failed. {_last_line(str(err))}") from err
+            raise KerashpError(f"Every cross-validation fit failed. {last_line(str(err))}") from err
     error = _failure_summary(caught)
     for w in caught:  # hand back what is not scikit-learn's report of the failures recorded below
         text = str(w.message)
@@ -249,7 +250,3 @@ def search_cv(
         best = None
     return records, best
 
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else text

@@ -29,7 +29,7 @@ from typing import Any
 
 from kerashp.exceptions import KerashpError
 
-__all__ = ["RunStore", "check_run_name", "to_json_value", "write_json"]
+__all__ = ["RunStore", "check_run_name", "last_line", "to_json_value", "write_json"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -42,6 +42,12 @@ def check_run_name(name: str) -> str:
             f"no '..', not absolute). Received: name={name!r}. Put the parent path in `directory=`."
         )
     return name
+
+
+def last_line(text: str | None) -> str | None:
+    """The last non-blank line of an error text or traceback: what a record keeps."""
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else None
 
 
 def _jsonable(value: Any) -> Any:

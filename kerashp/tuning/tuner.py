@@ -27,7 +27,7 @@ from kerashp.exceptions import FailedTrialError, InvalidModelError, KerashpError
 from kerashp.space import Space
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.progress import Progress
-from kerashp.tuning.records import RunStore
+from kerashp.tuning.records import RunStore, last_line
 
 __all__ = ["BudgetSpent", "SearchTuner", "load_weights", "save_weights"]
 
@@ -168,7 +168,7 @@ class SearchTuner(BaseTuner):
         record.update(
             status="FAILED" if failed else "COMPLETED",
             seconds=round(time.monotonic() - self._started, 3),
-            error=_last_line(trial.message) if failed else None,
+            error=last_line(trial.message) if failed else None,
         )
         if failed:
             record["score"] = None
@@ -239,9 +239,3 @@ def _batched(ds: Any, batch_size: int) -> Any:
 
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
-
-def _last_line(message: str | None) -> str | None:
-    if not message:
-        return None
-    lines = [line for line in message.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else None
