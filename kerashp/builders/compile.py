@@ -66,13 +66,11 @@ def compile_model(model: keras.Model, hp: Mapping[str, Any], spec: DataSpec | No
     mean absolute error.
     """
     spec = spec or current_spec()
-    if spec is None:
-        loss, metrics = hp.get("loss", "mse"), []
-    elif spec.task == "classification":
+    if spec is not None and spec.task == "classification":
         default = "categorical_crossentropy" if spec.one_hot else "sparse_categorical_crossentropy"
-        loss, metrics = hp.get("loss", default), ["accuracy"]
     else:
-        loss, metrics = hp.get("loss", "mse"), ["mae"]
+        default = "mse"
+    loss, metrics = hp.get("loss", default), [spec.metric] if spec is not None else []
     model.compile(optimizer=make_optimizer(hp), loss=loss, metrics=metrics)
     return model
 
