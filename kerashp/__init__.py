@@ -15,9 +15,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from kerashp.exceptions import (
+    ArgumentError,
+    DataError,
     FailedTrialError,
     InvalidModelError,
     KerashpError,
+    RunFolderError,
     SpaceError,
 )
 from kerashp.space import Bool, Choice, Fixed, Float, Int, Space
@@ -25,14 +28,17 @@ from kerashp.space import Bool, Choice, Fixed, Float, Int, Space
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "Bool",
     "Choice",
+    "DataError",
     "FailedTrialError",
     "Fixed",
     "Float",
     "Int",
     "InvalidModelError",
     "KerashpError",
+    "RunFolderError",
     "Space",
     "SpaceError",
     "TuneResult",

@@ -56,7 +56,7 @@ def test_split_is_seeded_stratified_and_labels_encoded():
 
 def test_explicit_validation_data_and_errors():
     x, y = load("iris")
-    with pytest.raises(DataError, match=r"Validation labels \[2\] do not occur in the training labels \[0, 1\]"):
+    with pytest.raises(DataError, match=r"Labels \[2\] do not occur in the training labels \[0, 1\]"):
         prepare((x[:100], y[:100], x[100:], y[100:]))  # iris is sorted by class
     order = np.random.default_rng(0).permutation(len(x))
     x, y = x[order], y[order]
@@ -64,7 +64,7 @@ def test_explicit_validation_data_and_errors():
     assert len(prepared.val[0]) == 50
     with pytest.raises(DataError, match=r"x.shape=\(150,\).*reshape\(-1, 1\)"):
         prepare((x[:, 0], y))
-    with pytest.raises(DataError, match=r"`validation_split` must be between 0 and 1. Received: validation_split=1.5"):
+    with pytest.raises(khp.ArgumentError, match=r"`validation_split` must be a float in \(0, 1\). Received: validation_split=1.5"):
         prepare((x, y), validation_split=1.5)
     with pytest.raises(DataError, match=r"differ in length: 150 vs 10"):
         prepare((x, y[:10], x, y))

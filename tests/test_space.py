@@ -61,24 +61,22 @@ def test_validation_errors_name_key_value_and_fix(space, match):
         Space(space)
 
 
-def test_conditional_entry_only_when_condition_holds():
+def test_check_params_completes_a_point_and_names_what_is_wrong():
     space = Space(SPACE)
-    draws = space.samples(200, seed=0)
-    assert all(("momentum" in d) == (d["optimizer"] == "sgd") for d in draws)
-    assert {d["optimizer"] for d in draws} == {"adam", "sgd"}
-    assert all(0.0 <= d["momentum"] <= 0.99 for d in draws if "momentum" in d)
-
-
-def test_sampling_is_seeded_and_respects_ranges():
-    space = Space(SPACE)
-    assert space.samples(5, seed=3) == space.samples(5, seed=3)
-    assert space.samples(5, seed=3) != space.samples(5, seed=4)
-    draws = space.samples(300, seed=1)
-    units = [d["units"] for d in draws]
-    assert all(isinstance(u, int) and 16 <= u <= 512 for u in units)
-    # log sampling: about half the draws fall below the geometric midpoint (~90.5)
-    assert 0.35 < sum(u < 90.5 for u in units) / len(units) < 0.65
-    assert all(d["epochs"] == 30 for d in draws)
+    point = space.check_params({"layers": 2, "units": 64, "activation": "relu", "dropout": 0.1,
+                                "learning_rate": 1e-3, "optimizer": "sgd", "momentum": 0.9,
+                                "batch_size": 32}, "initial[0]")
+    assert point["epochs"] == 30 and point["momentum"] == 0.9
+    good = {k: v for k, v in point.items() if k != "momentum"} | {"optimizer": "adam"}
+    assert "momentum" not in space.check_params(good, "initial[0]")
+    with pytest.raises(khp.SpaceError, match=r"initial\[1\] sets units=1000, outside its entry \(\[16, 512\] log\)"):
+        space.check_params({**good, "units": 1000}, "initial[1]")
+    with pytest.raises(khp.SpaceError, match=r"initial\[1\] names 'unit', which is not in the space"):
+        space.check_params({**good, "unit": 10}, "initial[1]")
+    with pytest.raises(khp.SpaceError, match=r"initial\[1\] sets 'momentum', which is inactive"):
+        space.check_params({**good, "momentum": 0.5}, "initial[1]")
+    with pytest.raises(khp.SpaceError, match=r"initial\[1\] leaves out 'dropout'"):
+        space.check_params({k: v for k, v in good.items() if k != "dropout"}, "initial[1]")
 
 
 def test_grid_enumerates_conditionals_without_impossible_combinations():
@@ -95,28 +93,10 @@ def test_grid_refuses_continuous_range_with_fix():
         list(Space({"dropout": (0.0, 0.5)}).grid())
 
 
-def test_keras_tuner_conversion_uses_conditional_scopes():
-    import keras_tuner as kt
-
-    space = Space(SPACE)
-    hp = kt.HyperParameters()
-    space.declare(hp)
-    by_name = {h.name: h for h in hp.space}
-    assert set(by_name) == set(space.searched)
-    assert by_name["units"].sampling == "log"
-    assert by_name["momentum"].conditions[0].name == "optimizer"
-    assert list(by_name["momentum"].conditions[0].values) == ["sgd"]
-    hp.values["optimizer"] = "adam"
-    assert not hp.is_active("momentum")
-    hp.values["optimizer"] = "sgd"
-    assert hp.is_active("momentum")
-    assert space.complete({**hp.values, "optimizer": "adam"}).keys() == set(SPACE) - {"momentum"}
-
-
 def test_config_round_trip():
     space = Space(SPACE)
     again = Space.from_config(space.to_config())
     assert again.to_config() == space.to_config()
-    assert again.samples(20, seed=0) == space.samples(20, seed=0)
+    assert list(again.entries) == list(space.entries) and again.conditions == space.conditions
     with pytest.raises(khp.SpaceError, match=r"'a' has type='intt'"):
         Space.from_config({"a": {"type": "intt", "low": 1, "high": 2}})

@@ -22,9 +22,10 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp.builders.compile import ensure_compiled
-from kerashp.datasets import Prepared, use_spec
+from kerashp.datasets import Prepared, is_batched, use_spec
 from kerashp.exceptions import FailedTrialError, InvalidModelError, KerashpError
 from kerashp.space import Space
+from kerashp.tuning.algorithms._keras_tuner import declare
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.progress import Progress
 from kerashp.tuning.records import RunStore, last_line
@@ -96,7 +97,7 @@ class SearchTuner(BaseTuner):
     # keras-tuner hooks ------------------------------------------------------
     def _populate_initial_space(self) -> None:
         hp = self.oracle.get_space()
-        self.space.declare(hp)
+        declare(self.space, hp)
         self.oracle.update_space(hp)
 
     def pre_create_trial(self) -> None:
@@ -231,9 +232,7 @@ def load_weights(model: keras.Model, path: Any) -> None:
 
 
 def _batched(ds: Any, batch_size: int) -> Any:
-    from kerashp.datasets import _is_batched
-
-    if _is_batched(ds):
+    if is_batched(ds):
         return ds
     import tensorflow as tf
 

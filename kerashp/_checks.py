@@ -1,0 +1,74 @@
+"""Argument checks shared by every public function: Keras-style messages that
+name the argument, the value received and what was expected.
+
+They raise `ArgumentError`, a `ValueError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from kerashp.exceptions import ArgumentError
+
+__all__ = ["check_fraction", "check_int", "check_number", "check_one_of"]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(name: str, value: Any, *, low: int = 1, allow_none: bool = False) -> int | None:
+    """`value` as an int if it is an integer `>= low` (or `None` where allowed).
+
+    Example:
+        >>> check_int("max_trials", 5)
+        5
+    """
+    if value is None and allow_none:
+        return None
+    if not _is_int(value) or value < low:
+        raise ArgumentError(f"Argument `{name}` must be an integer >= {low}. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> Any:
+    """`value` unchanged if it is a finite number (an int with `integer=True`)
+    within `[low, high]` (`(low, high]` with `low_open=True`)."""
+    kind = "an integer" if integer else "a number"
+    ok_type = _is_int(value) if integer else isinstance(value, (int, float, np.integer, np.floating))
+    if isinstance(value, (bool, np.bool_)) or not ok_type or not math.isfinite(value):
+        raise ArgumentError(f"Argument `{name}` must be {kind}. Received: {name}={value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ArgumentError(f"Argument `{name}` must be {'>' if low_open else '>='} {low}. Received: {name}={value!r}")
+    if high is not None and value > high:
+        raise ArgumentError(f"Argument `{name}` must be <= {high}. Received: {name}={value!r}")
+    return value
+
+
+def check_fraction(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """`value` as a float in `(0, 1)` (`[0, 1)` with `allow_zero=True`)."""
+    interval = "[0, 1)" if allow_zero else "(0, 1)"
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not ok or not (0.0 <= float(value) < 1.0) or (float(value) == 0.0 and not allow_zero):
+        raise ArgumentError(f"Argument `{name}` must be a float in {interval}. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
+    """`value` unchanged if it is one of `options`."""
+    options = list(options)
+    if value not in options:
+        raise ArgumentError(f"Argument `{name}` must be one of {options}. Received: {name}={value!r}")
+    return value

@@ -1,0 +1,210 @@
+"""Preparing a search's data once: resolve `data=`, hold out validation data
+or make cross-validation folds (seeded, stratified for classification), and
+the `DataSpec` of each training part."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kerashp._checks import check_fraction, check_int
+from kerashp._seeding import split_seed
+from kerashp.datasets._labels import encode_labels
+from kerashp.datasets._loading import load
+from kerashp.datasets._spec import DataSpec, check_pair, feature_stats, infer_spec, label_kind
+from kerashp.exceptions import ArgumentError, DataError
+
+__all__ = ["Prepared", "Split", "is_batched", "prepare"]
+
+
+@dataclass
+class Split:
+    """One training part and the data it is scored on, with the `DataSpec` a
+    builder sees for it (normalization statistics from the training part only).
+
+    `train` and `val` are `(x, y)` array pairs (labels encoded) or `tf.data.Dataset`s.
+    """
+
+    train: Any
+    val: Any
+    spec: DataSpec
+
+
+@dataclass
+class Prepared:
+    """A search's data, prepared once: one `Split` for a hold-out, `k` for
+    `k`-fold cross-validation, and the `DataSpec` of all the training data
+    (what the run records and the best model is built with)."""
+
+    splits: list[Split]
+    spec: DataSpec
+    name: str = "arrays"
+    full: tuple | None = None  # all of (x, y), encoded, when cross-validating
+
+    @property
+    def train(self) -> Any:
+        return self.splits[0].train
+
+    @property
+    def val(self) -> Any:
+        return self.splits[0].val
+
+    @property
+    def is_dataset(self) -> bool:
+        return not isinstance(self.train, tuple)
+
+    @property
+    def folds(self) -> int | None:
+        return len(self.splits) if self.full is not None else None
+
+
+def prepare(
+    data: Any,
+    *,
+    validation_split: float | None = None,
+    cv: int | None = None,
+    seed: int | None = None,
+    task: str | None = None,
+) -> Prepared:
+    """Resolves `data` into a seeded hold-out split, or `cv` folds, and a `DataSpec`.
+
+    Args:
+        data: A dataset name (see `load`), `(x, y)`, `(x, y, x_val, y_val)`,
+            a `tf.data.Dataset` of `(x, y)` or a `(train_ds, val_ds)` pair.
+        validation_split: Fraction held out when no validation data is given.
+            Defaults to `None`: 0.2.
+        cv: Number of cross-validation folds (a name or `(x, y)` only).
+            Defaults to `None`: a hold-out split.
+        seed: Seed of the split or the folds. Defaults to `None`.
+        task: Force `"classification"` or `"regression"`. Defaults to `None` (inferred).
+
+    Example:
+        >>> prepared = prepare("digits", seed=0)
+        >>> prepared.spec.num_classes
+        10
+    """
+    if validation_split is not None:
+        check_fraction("validation_split", validation_split)
+    check_int("cv", cv, low=2, allow_none=True)
+    name = "arrays"
+    if isinstance(data, str):
+        name = data
+        data = load(data)
+    if _is_tf_dataset(data) or (isinstance(data, tuple) and data and _is_tf_dataset(data[0])):
+        if cv is not None:
+            raise ArgumentError(
+                "`cv` makes its folds from arrays: pass data as a dataset name or (x, y), not tf.data. "
+                f"Received: cv={cv!r} with a tf.data.Dataset."
+            )
+        return _prepare_datasets(data, validation_split=validation_split or 0.2, task=task)
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
+        raise DataError(
+            "`data` must be a dataset name ('digits'), (x, y), (x, y, x_val, y_val), a tf.data.Dataset "
+            f"or (train_ds, val_ds). Received: {type(data).__name__}"
+            + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
+            + "."
+        )
+    arrays = [a for pair in zip(data[::2], data[1::2], strict=True) for a in check_pair(*pair)]
+    if len(arrays) == 4 and (cv is not None or validation_split is not None):
+        given = f"cv={cv!r}" if cv is not None else f"validation_split={validation_split!r}"
+        raise ArgumentError(
+            f"`data` has its own validation part (x, y, x_val, y_val), so {given} does not apply. "
+            "Drop it, or pass data=(x, y)."
+        )
+    if cv is not None:
+        if validation_split is not None:
+            raise ArgumentError(
+                f"With cv={cv}, each fold's held-out part is its validation data, so "
+                f"validation_split={validation_split!r} does not apply. Drop one of them."
+            )
+        return _prepare_folds(*arrays, cv=cv, seed=seed, task=task, name=name)
+    if len(arrays) == 4:
+        x, y, x_val, y_val = arrays
+    else:
+        x, y, x_val, y_val = _holdout(*arrays, validation_split=validation_split or 0.2, seed=seed, task=task)
+    spec = infer_spec(x, y, task=task)
+    if x_val.shape[1:] != x.shape[1:]:
+        raise DataError(f"Validation inputs have shape {x_val.shape[1:]}, training inputs {x.shape[1:]}.")
+    split = Split(train=(x, encode_labels(y, spec)), val=(x_val, encode_labels(y_val, spec)), spec=spec)
+    return Prepared(splits=[split], spec=spec, name=name)
+
+
+def _stratify(y: np.ndarray, task: str | None, parts: int) -> np.ndarray | None:
+    """`y` when every class has at least `parts` samples (stratification works), else `None`."""
+    if task == "regression" or label_kind(y) != "classification":
+        return None
+    _, counts = np.unique(y, return_counts=True)
+    return y if counts.min() >= parts else None
+
+
+def _holdout(x: np.ndarray, y: np.ndarray, *, validation_split: float, seed: int | None, task: str | None):
+    from sklearn.model_selection import train_test_split
+
+    x, x_val, y, y_val = train_test_split(
+        x, y, test_size=validation_split, random_state=split_seed(seed), stratify=_stratify(y, task, 2)
+    )
+    return x, y, x_val, y_val
+
+
+def _prepare_folds(x: np.ndarray, y: np.ndarray, *, cv: int, seed: int | None, task: str | None, name: str) -> Prepared:
+    """`cv` folds, stratified for classification; each fold's spec keeps the
+    classes of all the data and takes its normalization statistics from the
+    fold's training part only."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if len(x) < cv:
+        raise ArgumentError(f"Argument `cv` must be at most the number of samples ({len(x)}). Received: cv={cv}")
+    spec = infer_spec(x, y, task=task)
+    labels = _stratify(y, task, cv)
+    splitter = (StratifiedKFold if labels is not None else KFold)(n_splits=cv, shuffle=True, random_state=split_seed(seed))
+    encoded = encode_labels(y, spec)
+    splits = []
+    for train_idx, val_idx in splitter.split(x, labels):
+        mean, variance = feature_stats(x[train_idx])
+        fold_spec = dataclasses.replace(spec, mean=mean, variance=variance)
+        splits.append(Split((x[train_idx], encoded[train_idx]), (x[val_idx], encoded[val_idx]), fold_spec))
+    return Prepared(splits=splits, spec=spec, name=name, full=(x, encoded))
+
+
+def _is_tf_dataset(obj: Any) -> bool:
+    return type(obj).__module__.startswith("tensorflow") and hasattr(obj, "element_spec")
+
+
+def _prepare_datasets(data: Any, *, validation_split: float, task: str | None) -> Prepared:
+    if isinstance(data, tuple):
+        if len(data) != 2 or not all(_is_tf_dataset(d) for d in data):
+            raise DataError("Datasets are given as one tf.data.Dataset or a (train_ds, val_ds) pair.")
+        train, val = data
+    else:
+        count = int(data.cardinality())
+        if count < 2:
+            raise DataError(
+                "Cannot split a tf.data.Dataset of unknown or infinite length. "
+                "Pass (train_ds, val_ds) instead."
+            )
+        n_val = max(1, int(round(count * validation_split)))
+        val, train = data.take(n_val), data.skip(n_val)
+    batched = is_batched(train)
+    sample = train if batched else train.batch(256)
+    xs, ys = [], []
+    for x, y in sample.take(40):
+        xs.append(np.asarray(x))
+        ys.append(np.asarray(y))
+    if not xs:
+        raise DataError("The training dataset is empty.")
+    spec = infer_spec(np.concatenate(xs), np.concatenate(ys), task=task)
+    if spec.task == "classification" and not spec.one_hot:
+        classes = spec.classes
+        if classes != list(range(len(classes))):
+            raise DataError(
+                f"Labels in a tf.data.Dataset must be 0..n-1; found {classes[:10]}. Map them first."
+            )
+    return Prepared(splits=[Split(train=train, val=val, spec=spec)], spec=spec, name="tf.data")
+
+
+def is_batched(ds: Any) -> bool:
+    x_spec = ds.element_spec[0] if isinstance(ds.element_spec, tuple) else ds.element_spec
+    return x_spec.shape.rank is not None and x_spec.shape.rank > 0 and x_spec.shape[0] is None

@@ -1,0 +1,153 @@
+"""`DataSpec`: what a builder needs to know about the data (input shape, task,
+classes, normalization statistics), inferred from training arrays, and the
+context in which builders find it."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kerashp.exceptions import DataError
+
+__all__ = ["DataSpec", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind", "use_spec"]
+
+
+@dataclass
+class DataSpec:
+    """What a builder needs to know about the data to build a matching model.
+
+    Args:
+        input_shape: Shape of one example, without the batch axis.
+        task: `"classification"` or `"regression"`.
+        num_classes: Number of classes (classification). Defaults to `None`.
+        output_dim: Number of regression targets. Defaults to `1`.
+        one_hot: Labels are one-hot rows. Defaults to `False`.
+        classes: Original label values, index = encoded label. Defaults to `None`.
+        mean: Per-feature (last axis) mean of the training inputs, for
+            normalization. Defaults to `None`.
+        variance: Per-feature variance. Defaults to `None`.
+
+    Example:
+        >>> spec = DataSpec(input_shape=(64,), task="classification", num_classes=10)
+    """
+
+    input_shape: tuple[int, ...]
+    task: str
+    num_classes: int | None = None
+    output_dim: int = 1
+    one_hot: bool = False
+    classes: list | None = None
+    mean: np.ndarray | None = field(default=None, repr=False)
+    variance: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.task not in ("classification", "regression"):
+            raise DataError(
+                f"`task` must be 'classification' or 'regression'. Received: task={self.task!r}."
+            )
+        if self.task == "classification" and (self.num_classes is None or self.num_classes < 2):
+            raise DataError(
+                f"Classification needs at least 2 classes. Received: num_classes={self.num_classes!r}."
+            )
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict that `DataSpec.from_dict` reads back."""
+        out = dict(self.__dict__)
+        for key in ("mean", "variance"):
+            out[key] = None if out[key] is None else np.asarray(out[key]).tolist()
+        out["input_shape"] = list(self.input_shape)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DataSpec:
+        data = dict(data)
+        data["input_shape"] = tuple(data["input_shape"])
+        for key in ("mean", "variance"):
+            if data.get(key) is not None:
+                data[key] = np.asarray(data[key], dtype="float32")
+        return cls(**data)
+
+    @property
+    def metric(self) -> str:
+        """The default metric of the task: accuracy or mean absolute error."""
+        return "accuracy" if self.task == "classification" else "mae"
+
+
+_CURRENT: contextvars.ContextVar[DataSpec | None] = contextvars.ContextVar("kerashp_spec", default=None)
+
+
+@contextlib.contextmanager
+def use_spec(spec: DataSpec) -> Iterator[DataSpec]:
+    """Makes `spec` the one builders see while the block runs."""
+    token = _CURRENT.set(spec)
+    try:
+        yield spec
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_spec() -> DataSpec | None:
+    """The `DataSpec` set by the running search, or `None` outside one."""
+    return _CURRENT.get()
+
+
+def label_kind(y: np.ndarray) -> str:
+    if y.dtype.kind in "biuUSO":
+        return "classification"
+    if y.ndim == 2 and y.shape[1] > 1 and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        return "one_hot"
+    return "regression"
+
+
+def infer_spec(x: np.ndarray, y: np.ndarray, *, task: str | None = None) -> DataSpec:
+    """Infers a `DataSpec` from training arrays.
+
+    Integer, boolean and string labels mean classification; float labels mean
+    regression, unless `task` says otherwise; one-hot rows mean classification.
+
+    Example:
+        >>> infer_spec(np.zeros((4, 3)), np.array([0, 1, 2, 1])).num_classes
+        3
+    """
+    x, y = check_pair(x, y)
+    kind = label_kind(y)
+    if task is not None and task not in ("classification", "regression"):
+        raise DataError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}.")
+    mean, variance = feature_stats(x)
+    common = {"input_shape": tuple(int(d) for d in x.shape[1:]), "mean": mean, "variance": variance}
+    if kind == "one_hot" and task != "regression":
+        return DataSpec(task="classification", num_classes=int(y.shape[1]), one_hot=True, **common)
+    if task == "classification" or (task is None and kind == "classification"):
+        classes = np.unique(y)
+        return DataSpec(task="classification", num_classes=len(classes), classes=classes.tolist(), **common)
+    output_dim = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
+    return DataSpec(task="regression", output_dim=output_dim, **common)
+
+
+def check_pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim < 2:
+        raise DataError(
+            f"`x` needs a batch axis and at least one feature axis. Received: x.shape={x.shape}. "
+            "For a single feature, use x.reshape(-1, 1)."
+        )
+    if len(x) != len(y):
+        raise DataError(f"`x` and `y` differ in length: {len(x)} vs {len(y)}.")
+    return x, y
+
+
+def feature_stats(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if x.dtype.kind not in "biuf":
+        return None, None
+    axes = tuple(range(x.ndim - 1))
+    sample = x[:10000].astype("float64")
+    variance = sample.var(axis=axes)
+    # A feature constant in training (digits' blank border pixels) keeps scale 1:
+    # dividing by ~0 would blow up any non-zero value it takes later.
+    variance[variance < 1e-8] = 1.0
+    return sample.mean(axis=axes).astype("float32"), variance.astype("float32")
