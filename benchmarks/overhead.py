@@ -52,7 +52,7 @@ def run_kerashp(workdir, prepared):
         objective="val_accuracy", max_trials=TRIALS, max_epochs=EPOCHS, seed=SEED,
         directory=workdir, name="kerashp", verbose=0,
     )
-    return [r["params"] for r in result.records], result.best_score
+    return [r.params for r in result.records], result.best_score
 
 
 def run_keras_tuner(workdir, prepared):

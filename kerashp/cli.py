@@ -12,13 +12,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kerashp.exceptions import KerashpError
+from kerashp.exceptions import ArgumentError, KerashpError
 
 __all__ = ["demo_space", "load_config", "main"]
 
 _CONFIG_KEYS = {
     "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
     "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
+    "initial", "warm_start",
 }
 
 
@@ -43,12 +44,12 @@ def _resolve_builder(ref: str) -> Callable:
         return getattr(builders, ref)
     module, _, attr = ref.partition(":")
     if not attr:
-        raise KerashpError(f"`builder` must be 'mlp', 'cnn' or 'module:function'. Received: builder={ref!r}.")
+        raise ArgumentError(f"`builder` must be 'mlp', 'cnn' or 'module:function'. Received: builder={ref!r}.")
     sys.path.insert(0, os.getcwd())
     try:
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as err:
-        raise KerashpError(f"Cannot import builder {ref!r}: {err}.") from err
+        raise ArgumentError(f"Cannot import builder {ref!r}: {err}.") from err
 
 
 def load_config(path: str) -> dict[str, Any]:
@@ -72,16 +73,16 @@ def load_config(path: str) -> dict[str, Any]:
         with open(path) as f:
             config = yaml.safe_load(f)
     except OSError as err:
-        raise KerashpError(f"Cannot read config {path!r}: {err.strerror}.") from err
+        raise ArgumentError(f"Cannot read config {path!r}: {err.strerror}.") from err
     except yaml.YAMLError as err:
-        raise KerashpError(f"{path!r} is not valid YAML: {err}") from err
+        raise ArgumentError(f"{path!r} is not valid YAML: {err}") from err
     if not isinstance(config, dict):
-        raise KerashpError(f"{path!r} must hold a mapping with at least `space:`. Received: {type(config).__name__}.")
+        raise ArgumentError(f"{path!r} must hold a mapping with at least `space:`. Received: {type(config).__name__}.")
     unknown = sorted(set(config) - _CONFIG_KEYS)
     if unknown:
-        raise KerashpError(f"Unknown key(s) {unknown} in {path!r}. Allowed: {sorted(_CONFIG_KEYS)}.")
+        raise ArgumentError(f"Unknown key(s) {unknown} in {path!r}. Allowed: {sorted(_CONFIG_KEYS)}.")
     if "space" not in config:
-        raise KerashpError(f"{path!r} has no `space:` mapping.")
+        raise ArgumentError(f"{path!r} has no `space:` mapping.")
     kwargs = dict(config)
     kwargs["space"] = Space.from_config(config["space"])
     kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from kerashp.exceptions import KerashpError
+from kerashp.exceptions import ArgumentError, KerashpError
 
 __all__ = ["HistoryData", "ScoresData", "history_data", "plot", "scores_data"]
 
@@ -27,26 +27,26 @@ def history_data(result: Any, metric: str | None = None) -> HistoryData:
     metric = metric or result.objective.name
     curves = {}
     for record in result.records:
-        values = (record.get("history") or {}).get(metric)
-        if record["status"] != "COMPLETED" or not values:
+        values = record.history.get(metric)
+        if not record.completed or not values:
             continue
-        first = record.get("total_epochs", len(values)) - len(values)
-        curves[record["trial_id"]] = (list(range(first + 1, first + 1 + len(values))), values)
+        first = (record.total_epochs or len(values)) - len(values)
+        curves[record.trial_id] = (list(range(first + 1, first + 1 + len(values))), values)
     if not curves:
         raise KerashpError(f"No completed trial logged {metric!r}.")
-    return HistoryData(metric, curves, result.best_trial["trial_id"])
+    return HistoryData(metric, curves, result.best_trial.trial_id)
 
 
 def scores_data(result: Any) -> ScoresData:
     """Each completed trial's score in trial order, and the best so far."""
-    done = [r for r in result.records if r["status"] == "COMPLETED" and r.get("score") is not None]
+    done = [r for r in result.records if r.completed]
     if not done:
         raise KerashpError("No trial completed: nothing to plot.")
     best: list[float] = []
     for record in done:
-        score = record["score"]
+        score = record.score
         best.append(score if not best or result.objective.better(score, best[-1]) else best[-1])
-    return ScoresData(result.objective.name, [r["trial_id"] for r in done], [r["score"] for r in done], best)
+    return ScoresData(result.objective.name, [r.trial_id for r in done], [r.score for r in done], best)
 
 
 def plot(result: Any, kind: str = "history", *, metric: str | None = None) -> Any:
@@ -72,7 +72,7 @@ def plot(result: Any, kind: str = "history", *, metric: str | None = None) -> An
         ax.legend()
     else:
         plt.close(fig)
-        raise KerashpError(f"Argument `kind` must be 'history' or 'scores'. Received: kind={kind!r}.")
+        raise ArgumentError(f"Argument `kind` must be 'history' or 'scores'. Received: kind={kind!r}.")
     ax.set_title(f"{result.path.name}: {kind}")
     fig.tight_layout()
     return fig

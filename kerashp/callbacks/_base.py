@@ -35,79 +35,31 @@ the batch hooks once per execution, so the rate changes once per execution.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import keras
 from keras.optimizers.schedules import LearningRateSchedule
 
+from kerashp._checks import check_number
+from kerashp.exceptions import ArgumentError
+
 _STATE_ATTR = "_kerashp_lr_state"
-
-
-def check_number(name, value, *, low=None, high=None, low_open=False, integer=False):
-    """Raises a Keras-style `ValueError` unless `value` is a number in range."""
-    kind = "an integer" if integer else "a number"
-    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok_type or not math.isfinite(value):
-        raise ValueError(f"Argument `{name}` must be {kind}. Received: {name}={value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        op = ">" if low_open else ">="
-        raise ValueError(f"Argument `{name}` must be {op} {low}. Received: {name}={value!r}")
-    if high is not None and value > high:
-        raise ValueError(f"Argument `{name}` must be <= {high}. Received: {name}={value!r}")
-    return value
-
-
-def check_one_of(name, value, options):
-    if value not in options:
-        raise ValueError(
-            f"Argument `{name}` must be one of {list(options)}. Received: {name}={value!r}"
-        )
-    return value
 
 
 def pick_horizon(epochs_name, epochs, steps_name, steps, *, required=False, allow_zero=False):
     """Validates an (epochs, steps) pair of which at most one may be given."""
     if epochs is not None and steps is not None:
-        raise ValueError(
+        raise ArgumentError(
             f"Pass either `{epochs_name}` or `{steps_name}`, not both. "
             f"Received: {epochs_name}={epochs!r}, {steps_name}={steps!r}"
         )
     if required and epochs is None and steps is None:
-        raise ValueError(f"One of `{epochs_name}` or `{steps_name}` is required.")
+        raise ArgumentError(f"One of `{epochs_name}` or `{steps_name}` is required.")
     if epochs is not None:
         check_number(epochs_name, epochs, low=0, low_open=not allow_zero)
     if steps is not None:
         check_number(steps_name, steps, low=0 if allow_zero else 1, integer=True)
-
-
-_MAX_WORDS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou")
-_MIN_WORDS = ("loss", "error", "mse", "mae", "crossentropy", "hinge", "divergence")
-
-
-def infer_mode(monitor, mode, model=None):
-    """Returns "min" or "max" for a monitored quantity, inferring it from the name."""
-    if mode != "auto":
-        return mode
-    name = monitor.removeprefix("val_").lower()
-    if any(word in name for word in _MIN_WORDS):
-        return "min"
-    if any(word in name for word in _MAX_WORDS):
-        return "max"
-    for metric in _model_metrics(model):
-        if metric.name == monitor.removeprefix("val_") and hasattr(metric, "_direction"):
-            return "max" if metric._direction == "up" else "min"
-    raise ValueError(
-        f"Cannot infer whether `monitor={monitor!r}` should be minimized or maximized. "
-        "Pass `mode='min'` or `mode='max'`."
-    )
-
-
-def _model_metrics(model):
-    for metric in getattr(model, "metrics", None) or []:
-        yield metric
-        yield from getattr(metric, "metrics", None) or []
 
 
 class KerashpCallback(keras.callbacks.Callback):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from kerashp.callbacks._base import ScheduleCallback, check_number, check_one_of, pick_horizon
+from kerashp._checks import check_number, check_one_of
+from kerashp.callbacks._base import ScheduleCallback, pick_horizon
 
 
 class CyclicLR(ScheduleCallback):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
+from kerashp._checks import check_number, check_one_of
+from kerashp.callbacks._monitor import MonitorCallback
+from kerashp.exceptions import ArgumentError
 
-from kerashp.callbacks._base import KerashpCallback, check_number, check_one_of, infer_mode
 
-
-class EarlyStopping(KerashpCallback):
+class EarlyStopping(MonitorCallback):
     """Stops training when a monitored metric has stopped improving.
 
     The semantics of `keras.callbacks.EarlyStopping` (monitor, mode, min_delta,
@@ -24,7 +24,8 @@ class EarlyStopping(KerashpCallback):
         min_delta: Smallest change counted as an improvement. Defaults to 0.
         patience: Epochs without improvement before stopping. Defaults to 0.
         verbose: 0 (quiet) or 1 (print when stopping and restoring).
-        mode: "auto", "min" or "max"; "auto" infers it from the monitor's name.
+        mode: "auto", "min" or "max"; "auto" infers it from the monitor's name,
+            else from the compiled model's metric of that name.
         baseline: A value the metric must beat; epochs that do not beat it
             count towards the patience.
         restore_best_weights: Restore the best epoch's weights at the end.
@@ -38,6 +39,8 @@ class EarlyStopping(KerashpCallback):
         >>> # stop.stopped_epoch, stop.best_epoch
     """
 
+    _missing = "it cannot stop training"
+
     def __init__(
         self,
         monitor="val_loss",
@@ -49,76 +52,44 @@ class EarlyStopping(KerashpCallback):
         restore_best_weights=True,
         start_from_epoch=0,
     ):
-        super().__init__()
-        if not isinstance(monitor, str) or not monitor:
-            raise ValueError(
-                f"Argument `monitor` must be a metric name. Received: monitor={monitor!r}"
-            )
-        check_number("min_delta", min_delta, low=0)
+        super().__init__(monitor=monitor, mode=mode, min_delta=min_delta)
         check_number("patience", patience, low=0, integer=True)
         check_one_of("verbose", verbose, (0, 1, 2))
-        check_one_of("mode", mode, ("auto", "min", "max"))
         if baseline is not None:
             check_number("baseline", baseline)
         if not isinstance(restore_best_weights, bool):
-            raise ValueError(
+            raise ArgumentError(
                 "Argument `restore_best_weights` must be a bool. "
                 f"Received: restore_best_weights={restore_best_weights!r}"
             )
         check_number("start_from_epoch", start_from_epoch, low=0, integer=True)
-        self.monitor = monitor
-        self.min_delta = min_delta
         self.patience = patience
         self.verbose = verbose
-        self.mode = mode
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
-        self._reset()
 
     def _reset(self):
+        super()._reset()
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = None
         self.best_epoch = 0
         self.best_weights = None
-        self._resolved_mode = None
-
-    def on_train_begin(self, logs=None):
-        self._reset()
-
-    def _is_improvement(self, value, reference):
-        if reference is None:
-            return True
-        if self._resolved_mode == "min":
-            return value - (-self.min_delta) < reference
-        return value - self.min_delta > reference
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
-        if current is None:
-            warnings.warn(
-                f"EarlyStopping: `{self.monitor}` is not in the logs (available: "
-                f"{sorted(logs or {})}); it cannot stop training.",
-                # Attributed to kerashp (not Keras's CallbackList) so filters on kerashp see it.
-                stacklevel=1,
-            )
+        current = self._monitored(logs)
+        if current is None or epoch < self.start_from_epoch:
             return
-        if epoch < self.start_from_epoch:
-            return
-        if self._resolved_mode is None:
-            self._resolved_mode = infer_mode(self.monitor, self.mode, self.model)
-        current = float(current)
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
             self.best_epoch = epoch
         self.wait += 1
-        if self._is_improvement(current, self.best):
+        if self._improved(current):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._is_improvement(current, self.baseline):
+            if self.baseline is None or self._beats(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kerashp.callbacks._base import ScheduleCallback, check_number, pick_horizon
+from kerashp._checks import check_number
+from kerashp.callbacks._base import ScheduleCallback, pick_horizon
 
 
 class ExponentialDecay(ScheduleCallback):

@@ -7,13 +7,8 @@ import math
 import keras
 import numpy as np
 
-from kerashp.callbacks._base import (
-    KerashpCallback,
-    check_number,
-    get_optimizer,
-    has_variable_lr,
-    write_lr,
-)
+from kerashp._checks import check_number
+from kerashp.callbacks._base import KerashpCallback, get_optimizer, has_variable_lr, write_lr
 
 
 class LRFinder(KerashpCallback):

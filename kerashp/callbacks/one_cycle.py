@@ -6,13 +6,8 @@ import math
 
 import keras
 
-from kerashp.callbacks._base import (
-    ScheduleCallback,
-    check_number,
-    check_one_of,
-    get_optimizer,
-    pick_horizon,
-)
+from kerashp._checks import check_number, check_one_of
+from kerashp.callbacks._base import ScheduleCallback, get_optimizer, pick_horizon
 
 
 def _anneal(start, end, progress, how):

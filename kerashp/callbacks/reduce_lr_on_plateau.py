@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import warnings
-
+from kerashp._checks import check_number, check_one_of
 from kerashp.callbacks._base import (
-    KerashpCallback,
-    check_number,
-    check_one_of,
     get_optimizer,
     has_keras_schedule,
     has_variable_lr,
-    infer_mode,
     lr_state,
     read_lr,
     write_lr,
 )
+from kerashp.callbacks._monitor import MonitorCallback
 from kerashp.callbacks.scaled_schedule import ScaledSchedule
+from kerashp.exceptions import ArgumentError
 
 
-class ReduceLROnPlateau(KerashpCallback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiplies the learning rate by `factor` when a metric stops improving.
 
     Keras's semantics (monitor, factor, patience, mode, min_delta, cooldown,
@@ -43,7 +40,8 @@ class ReduceLROnPlateau(KerashpCallback):
         monitor: Quantity to watch. Defaults to "val_loss".
         factor: Multiplier on a plateau, in (0, 1). Defaults to 0.1.
         patience: Epochs without improvement before reducing. Defaults to 10.
-        mode: "auto", "min" or "max"; "auto" infers it from the monitor's name.
+        mode: "auto", "min" or "max"; "auto" infers it from the monitor's name,
+            else from the compiled model's metric of that name.
         min_delta: Smallest change counted as an improvement. Defaults to 1e-4.
         cooldown: Epochs to wait after a reduction before counting again.
         min_lr: Lower bound on the rate. Defaults to 0.
@@ -56,6 +54,8 @@ class ReduceLROnPlateau(KerashpCallback):
         >>> # model.fit(x, y, validation_split=0.2, epochs=20, callbacks=callbacks)
     """
 
+    _missing = "nothing was reduced"
+
     def __init__(
         self,
         monitor="val_loss",
@@ -67,25 +67,16 @@ class ReduceLROnPlateau(KerashpCallback):
         min_lr=0.0,
         verbose=0,
     ):
-        super().__init__()
-        if not isinstance(monitor, str) or not monitor:
-            raise ValueError(
-                f"Argument `monitor` must be a metric name. Received: monitor={monitor!r}"
-            )
+        super().__init__(monitor=monitor, mode=mode, min_delta=min_delta)
         check_number("factor", factor, low=0, low_open=True)
         if factor >= 1.0:
-            raise ValueError(f"Argument `factor` must be < 1. Received: factor={factor}")
+            raise ArgumentError(f"Argument `factor` must be < 1. Received: factor={factor}")
         check_number("patience", patience, low=0, integer=True)
-        check_one_of("mode", mode, ("auto", "min", "max"))
-        check_number("min_delta", min_delta, low=0)
         check_number("cooldown", cooldown, low=0, integer=True)
         check_number("min_lr", min_lr, low=0)
         check_one_of("verbose", verbose, (0, 1, 2))
-        self.monitor = monitor
         self.factor = factor
         self.patience = patience
-        self.mode = mode
-        self.min_delta = min_delta
         self.cooldown = cooldown
         self.min_lr = min_lr
         self.verbose = verbose
@@ -112,33 +103,18 @@ class ReduceLROnPlateau(KerashpCallback):
         self._state = lr_state(optimizer)
         self._state.scale = 1.0
         self.scale = 1.0
-        self._resolved_mode = None
-        self.best = None
+        super().on_train_begin(logs)
+
+    def _reset(self):
+        super()._reset()
         self.wait = 0
         self.cooldown_counter = 0
-
-    def _improved(self, current):
-        if self.best is None:
-            return True
-        if self._resolved_mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         optimizer = get_optimizer(self.model)
-        current = logs.get(self.monitor)
-        if current is None:
-            warnings.warn(
-                f"ReduceLROnPlateau: `{self.monitor}` is not in the logs (available: "
-                f"{sorted(logs)}); nothing was reduced.",
-                # Attributed to kerashp (not Keras's CallbackList) so filters on kerashp see it.
-                stacklevel=1,
-            )
-        else:
-            if self._resolved_mode is None:
-                self._resolved_mode = infer_mode(self.monitor, self.mode, self.model)
-            current = float(current)
+        current = self._monitored(logs)
+        if current is not None:
             if self.cooldown_counter > 0:
                 self.cooldown_counter -= 1
                 self.wait = 0

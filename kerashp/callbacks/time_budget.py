@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from kerashp.callbacks._base import KerashpCallback, check_number, check_one_of
+from kerashp._checks import check_number, check_one_of
+from kerashp.callbacks._base import KerashpCallback
 
 
 class TimeBudget(KerashpCallback):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from kerashp.callbacks._base import ScheduleCallback, check_number, pick_horizon
+from kerashp._checks import check_number
+from kerashp.callbacks._base import ScheduleCallback, pick_horizon
 
 
 class WarmupCosine(ScheduleCallback):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kerashp.exceptions import KerashpError
+from kerashp._direction import is_improvement, resolve_direction
+from kerashp.exceptions import ArgumentError
 
 __all__ = ["Objective", "as_objective"]
-
-_MIN = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "hinge", "rmse", "poisson", "kl")
-_MAX = ("acc", "auc", "precision", "recall", "f1", "r2", "iou", "score")
 
 
 @dataclass(frozen=True)
@@ -21,9 +19,9 @@ class Objective:
     name: str
     direction: str
 
-    def better(self, a: float, b: float) -> bool:
-        """Whether score `a` beats score `b`."""
-        return a < b if self.direction == "min" else a > b
+    def better(self, a: float, b: float | None) -> bool:
+        """Whether score `a` beats score `b` (anything beats `None`)."""
+        return is_improvement(self.direction, a, b)
 
 
 def as_objective(objective: Any) -> Objective:
@@ -38,21 +36,14 @@ def as_objective(objective: Any) -> Objective:
     if isinstance(objective, (tuple, list)) and len(objective) == 2:
         name, direction = objective
         if direction not in ("min", "max"):
-            raise KerashpError(
+            raise ArgumentError(
                 f"An objective's direction must be 'min' or 'max'. Received: objective={tuple(objective)!r}."
             )
         return Objective(str(name), direction)
     if not isinstance(objective, str) or not objective:
-        raise KerashpError(
+        raise ArgumentError(
             "Argument `objective` must be a metric name such as 'val_accuracy', or (name, 'min'|'max'). "
             f"Received: objective={objective!r}."
         )
-    bare = objective.lower().removeprefix("val_")
-    if any(part in bare for part in _MIN):
-        return Objective(objective, "min")
-    if any(part in bare for part in _MAX):
-        return Objective(objective, "max")
-    raise KerashpError(
-        f"Cannot tell whether {objective!r} should go up or down. "
-        f"Pass objective=({objective!r}, 'max') or ({objective!r}, 'min')."
-    )
+    fix = f"Pass objective=({objective!r}, 'max') or ({objective!r}, 'min')."
+    return Objective(objective, resolve_direction(objective, fix=fix))

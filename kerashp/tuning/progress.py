@@ -24,10 +24,13 @@ class Progress:
         verbose: 0 silent, 1 lines and bar. Defaults to `1`.
     """
 
-    def __init__(self, total: int | None, objective: Any, verbose: int = 1, initial: int = 0):
+    def __init__(self, total: int | None, objective: Any, verbose: int = 1, done: list | None = None):
         self.objective = objective
         self.verbose = verbose
         self.best: float | None = None
+        for record in done or []:  # a resumed run: its best so far
+            self._track(record.score)
+        initial = len(done or [])
         self.bar = None
         if verbose:
             from tqdm import tqdm
@@ -37,26 +40,30 @@ class Progress:
                 total=total, initial=initial, unit="trial", desc="search", file=sys.stdout, leave=False, disable=None
             )
 
-    def line(self, record: dict) -> str:
-        score = record.get("score")
-        if score is not None and (self.best is None or self.objective.better(score, self.best)):
+    def _track(self, score: float | None) -> None:
+        if score is not None and self.objective.better(score, self.best):
             self.best = score
-        params = " ".join(f"{k}={_fmt(v)}" for k, v in record.get("params", {}).items())
-        status = "ok  " if record["status"] == "COMPLETED" else "FAIL"
+
+    def line(self, record: Any) -> str:
+        """The line of one finished `TrialRecord` (updating the best so far)."""
+        self._track(record.score)
+        params = " ".join(f"{k}={_fmt(v)}" for k, v in record.params.items())
+        status = {"COMPLETED": "ok  ", "PRUNED": "cut "}.get(record.status.value, "FAIL")
         parts = [
-            f"trial {record['trial_id']}",
+            f"trial {record.trial_id}",
             status,
-            f"{self.objective.name}={_fmt(score) if score is not None else '-':<8}",
+            f"{self.objective.name}={_fmt(record.score) if record.score is not None else '-':<8}",
             f"best={_fmt(self.best) if self.best is not None else '-':<8}",
-            f"epochs={record.get('total_epochs', '-')}",
-            f"{record.get('seconds', 0):.1f}s",
+            f"epochs={record.total_epochs if record.total_epochs is not None else '-'}",
+            f"{record.seconds or 0:.1f}s",
             params,
         ]
-        if record.get("error"):
-            parts.append(f"error: {record['error'][:120]}")
+        if record.error:
+            parts.append(f"error: {record.error[:120]}")
         return "  ".join(parts)
 
-    def trial_done(self, record: dict) -> None:
+    def trial_done(self, record: Any) -> None:
+        """An observer: prints the trial's line and advances the bar."""
         self.message(self.line(record))
         if self.bar is not None:
             self.bar.update(1)

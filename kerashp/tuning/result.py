@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kerashp.exceptions import KerashpError
+from kerashp.exceptions import KerashpError, RunFolderError
 from kerashp.tuning.objective import Objective
-from kerashp.tuning.records import RunStore
+from kerashp.tuning.storage import RunStore
+from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["TuneResult", "builder_ref", "load_result"]
 
@@ -46,7 +47,7 @@ class TuneResult:
     Attributes:
         path: The run's folder.
         objective: The `Objective` the search optimized.
-        records: One dict per trial (see `kerashp.tuning.records`).
+        records: One `TrialRecord` per finished trial, in trial order.
 
     Example:
         >>> result = kerashp.tune(kerashp.builders.mlp, {"units": [32, 64]}, data="digits")
@@ -64,37 +65,37 @@ class TuneResult:
         self._best_model = None
 
     def __repr__(self) -> str:
-        done = sum(r["status"] == "COMPLETED" for r in self.records)
+        done = sum(r.completed for r in self.records)
         best = f", best {self.objective.name}={self.best_score:.4g}" if done else ""
         return f"<TuneResult {self.path}: {len(self.records)} trials, {done} completed{best}>"
 
     # best --------------------------------------------------------------------
     @property
-    def best_trial(self) -> dict:
+    def best_trial(self) -> TrialRecord:
         """The record of the best completed trial."""
-        done = [r for r in self.records if r["status"] == "COMPLETED" and r.get("score") is not None]
+        done = [r for r in self.records if r.completed]
         if not done:
-            errors = {r.get("error") for r in self.records} - {None}
+            errors = {r.error for r in self.records} - {None}
             detail = f" Errors seen: {sorted(errors)[:3]}." if errors else ""
             raise KerashpError(f"No trial of the run in {self.path} completed.{detail}")
         sign = 1 if self.objective.direction == "min" else -1
-        return min(done, key=lambda r: sign * r["score"])
+        return min(done, key=lambda r: sign * r.score)
 
     @property
     def best_params(self) -> dict:
         """Hyperparameters of the best trial (fixed values included)."""
-        return dict(self.best_trial["params"])
+        return dict(self.best_trial.params)
 
     @property
     def best_score(self) -> float:
         """The best trial's objective value (its best epoch)."""
-        return float(self.best_trial["score"])
+        return float(self.best_trial.score)
 
     @property
     def best_model(self) -> Any:
         """The best trial's model, rebuilt with `build_fn` and given its trained weights."""
         if self._best_model is None:
-            self._best_model = self.load_model(self.best_trial["trial_id"])
+            self._best_model = self.load_model(self.best_trial.trial_id)
         return self._best_model
 
     def load_model(self, trial_id: str) -> Any:
@@ -102,20 +103,22 @@ class TuneResult:
         from kerashp.builders.compile import ensure_compiled
         from kerashp.datasets import DataSpec, use_spec
 
-        record = next((r for r in self.records if r["trial_id"] == trial_id), None)
-        if record is None or record["status"] != "COMPLETED":
+        record = self.record(trial_id)
+        if not record.completed:
             raise KerashpError(f"Trial {trial_id!r} did not complete in {self.path}; it has no weights.")
-        weights = self.store.weights_path(trial_id)
-        if not weights.exists():
-            raise KerashpError(f"The weights of trial {trial_id!r} are missing: {weights}.")
         build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
-            model = ensure_compiled(build_fn(dict(record["params"])), record["params"], spec)
-        from kerashp.tuning.tuner import load_weights
-
-        load_weights(model, weights)
+            model = ensure_compiled(build_fn(dict(record.params)), record.params, spec)
+        self.store.load_weights(model, trial_id)
         return model
+
+    def record(self, trial_id: str | int) -> TrialRecord:
+        """The record of one trial, by keras-tuner id (`"03"`) or number (`3`)."""
+        for r in self.records:
+            if r.trial_id == trial_id or r.number == trial_id:
+                return r
+        raise KerashpError(f"No trial {trial_id!r} in {self.path}. Trials: {[r.trial_id for r in self.records]}.")
 
     # tables --------------------------------------------------------------------
     @property
@@ -127,15 +130,15 @@ class TuneResult:
 
         names: list[str] = []
         for record in self.records:
-            names += [k for k in record["params"] if k not in names]
+            names += [k for k in record.params if k not in names]
         rows = []
         for r in self.records:
-            row = {"trial_id": r["trial_id"], "status": r["status"], "score": r.get("score")}
-            row.update({name: r["params"].get(name) for name in names})
-            if "fold_scores" in r:
-                row["score_std"] = r.get("score_std")
-                row.update({f"fold{i}": s for i, s in enumerate(r["fold_scores"] or [])})
-            row.update({col: r.get(col) for col in _RECORD_COLUMNS})
+            row = {"trial_id": r.trial_id, "status": r.status.value, "score": r.score}
+            row.update({name: r.params.get(name) for name in names})
+            if r.fold_scores is not None:
+                row["score_std"] = r.score_std
+                row.update({f"fold{i}": s for i, s in enumerate(r.fold_scores)})
+            row.update({col: getattr(r, col) for col in _RECORD_COLUMNS})
             rows.append(row)
         frame = pd.DataFrame(rows, columns=["trial_id", "status", "score", *names] if not rows else None)
         empty = [c for c in _RECORD_COLUMNS if c in frame and frame[c].isna().all()]
@@ -145,26 +148,23 @@ class TuneResult:
         """Per-epoch metrics of one trial (default: the best) as a DataFrame."""
         import pandas as pd
 
-        trial_id = trial_id or self.best_trial["trial_id"]
-        record = next((r for r in self.records if r["trial_id"] == trial_id), None)
-        if record is None:
-            raise KerashpError(f"No trial {trial_id!r} in {self.path}. Trials: {[r['trial_id'] for r in self.records]}.")
-        frame = pd.DataFrame(record.get("history") or {})
-        first = record.get("total_epochs", len(frame)) - len(frame)
+        record = self.best_trial if trial_id is None else self.record(trial_id)
+        frame = pd.DataFrame(record.history)
+        first = (record.total_epochs or len(frame)) - len(frame)
         frame.index = pd.RangeIndex(first + 1, first + 1 + len(frame), name="epoch")
         return frame
 
     def top(self, n: int = 5) -> Any:
         """The `n` best completed trials, best first."""
         frame = self.trials
-        frame = frame[frame["status"] == "COMPLETED"]
+        frame = frame[(frame["status"] == TrialStatus.COMPLETED.value) & frame["score"].notna()]
         return frame.sort_values("score", ascending=self.objective.direction == "min").head(n)
 
     def summary(self, n: int = 5) -> str:
         """Text: the run, its best trial and the top `n` trials."""
         import pandas as pd
 
-        done = sum(r["status"] == "COMPLETED" for r in self.records)
+        done = sum(r.completed for r in self.records)
         failed = len(self.records) - done
         lines = [
             f"kerashp run {self.path}",
@@ -172,7 +172,7 @@ class TuneResult:
             f"  trials: {done} completed, {failed} failed",
         ]
         if done:
-            lines.append(f"  best trial {self.best_trial['trial_id']}: {self.objective.name}={self.best_score:.4f}")
+            lines.append(f"  best trial {self.best_trial.trial_id}: {self.objective.name}={self.best_score:.4f}")
             lines.append(f"  best params: {self.best_params}")
             with pd.option_context("display.width", 160, "display.max_columns", 20):
                 shown = self.top(n).drop(columns=["error"], errors="ignore")
@@ -200,7 +200,7 @@ def load_result(directory: str | os.PathLike, *, build_fn: Callable | None = Non
     """
     path = Path(directory)
     if not (path / "run.json").exists():
-        raise KerashpError(
+        raise RunFolderError(
             f"{str(path)!r} is not a kerashp run folder (no run.json). Give the run's own folder, "
             "e.g. 'kerashp_runs/<name>'."
         )

@@ -1,23 +1,31 @@
-"""`kerashp.tune`: search a dict space with keras-tuner's oracles."""
+"""`kerashp.tune`: search a dict space with a registered algorithm.
+
+The entry validates every argument before anything trains, opens the run's
+storage, prepares the data once (a hold-out split or cross-validation
+folds), and runs the algorithm's oracle with kerashp's one `Tuner`.
+"""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kerashp.exceptions import KerashpError
-from kerashp.space import Fixed, Space, as_space
-from kerashp.tuning.objective import as_objective
-from kerashp.tuning.records import RunStore, to_json_value
-from kerashp.tuning.result import TuneResult, builder_ref
+from kerashp._checks import check_int
+from kerashp.exceptions import ArgumentError, KerashpError, RunFolderError, SpaceError
+from kerashp.space import Space, as_space
+from kerashp.tuning import algorithms
+from kerashp.tuning.objective import Objective, as_objective
+from kerashp.tuning.observers import Observers, as_observers
+from kerashp.tuning.result import TuneResult, builder_ref, load_result
+from kerashp.tuning.storage import RunStore, to_json_value
+from kerashp.tuning.trial import TrialRecord
 
-__all__ = ["ALGORITHMS", "parse_duration", "tune"]
+__all__ = ["parse_duration", "tune"]
 
-ALGORITHMS = ("random", "grid", "bayesian", "hyperband")
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
 
@@ -38,7 +46,7 @@ def parse_duration(value: float | int | str | None) -> float | None:
         total = hours * 3600 + minutes * 60 + seconds
         if total > 0:
             return total
-    raise KerashpError(
+    raise ArgumentError(
         "Argument `time_budget` must be a positive number of seconds or a duration such as "
         f"'90s', '10m', '1h30m'. Received: time_budget={value!r}."
     )
@@ -55,6 +63,9 @@ def tune(
     max_epochs: int | None = None,
     time_budget: float | str | None = None,
     callbacks: list | Callable[[dict], list] | None = None,
+    on_trial_end: Callable[[TrialRecord], Any] | Iterable[Callable] | None = None,
+    initial: list[dict] | None = None,
+    warm_start: str | Path | TuneResult | None = None,
     directory: str | Path = "kerashp_runs",
     name: str | None = None,
     resume: bool = False,
@@ -62,9 +73,9 @@ def tune(
     seed: int | None = None,
     verbose: int = 1,
     cv: int | None = None,
-    validation_split: float = 0.2,
+    validation_split: float | None = None,
     batch_size: int = 32,
-    factor: int = 3,
+    factor: int | None = None,
     strategy: Any = "auto",
     task: str | None = None,
 ) -> TuneResult:
@@ -79,8 +90,8 @@ def tune(
             `batch_size` and `epochs` in it go to `fit`.
         data: A dataset name (`"digits"`, `"mnist"`, ...), `(x, y)`,
             `(x, y, x_val, y_val)`, a `tf.data.Dataset` or `(train_ds, val_ds)`.
-        algorithm: `"random"`, `"grid"`, `"bayesian"` or `"hyperband"`.
-            Defaults to `"hyperband"`.
+        algorithm: A registered algorithm: `"random"`, `"grid"`, `"bayesian"`
+            or `"hyperband"` (`kerashp.tuning.algorithms`). Defaults to `"hyperband"`.
         objective: A metric from `History` such as `"val_accuracy"`, direction
             inferred, or `(name, "min"|"max")`. Defaults to `"val_loss"`.
         max_trials: Trials to run. Defaults to `None`: 10 for random and
@@ -91,20 +102,30 @@ def tune(
             the running one stops. Defaults to `None`.
         callbacks: Keras callbacks (copied into each trial), or a function of
             the hp dict returning a list. Defaults to `None`.
+        on_trial_end: A function (or a list) called with each finished
+            trial's `TrialRecord`, once, after it is stored. Defaults to `None`.
+        initial: Configurations (dicts of hyperparameter values; fixed and
+            inactive entries may be left out) to run first, before the
+            algorithm's own proposals. Defaults to `None`.
+        warm_start: An earlier run (its folder or `TuneResult`) whose
+            completed trials feed the algorithm's model (`"bayesian"`).
+            Defaults to `None`.
         directory: Parent folder of runs. Defaults to `"kerashp_runs"`.
         name: The run's folder name. Defaults to `None`: algorithm and time.
-        resume: Continue the run in `directory/name`: completed trials are
+        resume: Continue the run in `directory/name`: finished trials are
             kept and not run again. Defaults to `False`.
         overwrite: Delete an existing run of that name first. Defaults to `False`.
         seed: Seed of the split, the oracle and each trial's initial weights:
             the same seed gives the same sequence of trials. Defaults to `None`.
         verbose: 0 silent; 1 one line per trial and a progress bar. Defaults to `1`.
-        cv: Cross-validate each trial with `cv` folds through scikit-learn
-            (`algorithm` "grid" or "random"). Defaults to `None`.
+        cv: Cross-validate each trial over `cv` folds (stratified for
+            classification): every fold trains a fresh model on its training
+            part and is scored on its held-out part, and the trial's score
+            is the mean. Works with every algorithm. Defaults to `None`.
         validation_split: Held-out fraction when `data` has no validation
-            part. Defaults to `0.2`.
+            part (not with `cv`). Defaults to `None`: 0.2.
         batch_size: Batch size when the space has none. Defaults to `32`.
-        factor: Hyperband's reduction factor. Defaults to `3`.
+        factor: Hyperband's reduction factor. Defaults to `None`: 3.
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
@@ -119,40 +140,35 @@ def tune(
         >>> result.best_params
     """
     space = as_space(space)
-    if algorithm not in ALGORITHMS:
-        raise KerashpError(f"Argument `algorithm` must be one of {ALGORITHMS}. Received: algorithm={algorithm!r}.")
+    algo = algorithms.get(algorithm)
     goal = as_objective(objective)
     budget = parse_duration(time_budget)
-    _check_positive(max_trials=max_trials, max_epochs=max_epochs, batch_size=batch_size, factor=factor)
-    if algorithm == "grid":
-        space.check_discrete("algorithm='grid'")
-    if algorithm == "hyperband" and "epochs" in space.searched:
-        raise KerashpError(
-            "Hyperband decides how many epochs each trial trains, but the space searches 'epochs'. "
-            "Fix it (epochs=30) or drop it, or use algorithm='random'/'bayesian'."
-        )
-    epochs = _epochs(space, max_epochs, algorithm)
-    if cv is not None and algorithm not in ("grid", "random"):
-        raise KerashpError(
-            "`cv` runs through scikit-learn's GridSearchCV/RandomizedSearchCV: use algorithm='grid' or "
-            f"'random'. Received: algorithm={algorithm!r}, cv={cv!r}."
-        )
+    for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
+        check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
+    check_int("batch_size", batch_size)
+    given = {k: v for k, v in {"factor": factor}.items() if v is not None}
+    algo.check(space, given=given, initial=initial, warm_start=warm_start)
+    queued = _initial_values(space, initial, max_trials)
+    prior = _prior_observations(space, goal, warm_start)
+    observers = as_observers(on_trial_end)
+    epochs = algo.epochs(space, max_epochs)
 
-    store = RunStore(directory, name or f"{algorithm}-{datetime.now():%Y%m%d-%H%M%S}")
+    store = RunStore(directory, name or f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
     settings = {
-        "algorithm": algorithm,
+        "algorithm": algo.name,
         "objective": {"name": goal.name, "direction": goal.direction},
         "space": space.to_config(),
         "builder": builder_ref(build_fn),
         "seed": seed,
         "max_trials": max_trials,
         "max_epochs": epochs,
+        "cv": cv,
     }
     if store.exists():
         if overwrite:
             store.remove()
         elif not resume:
-            raise KerashpError(
+            raise RunFolderError(
                 f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass resume=True to continue it, "
                 "overwrite=True to start it over, or another name=."
             )
@@ -164,29 +180,26 @@ def tune(
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-    if cv is not None:
-        return _tune_cv(build_fn, space, data, store, settings, cv=cv, algorithm=algorithm, goal=goal,
-                        max_trials=max_trials, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
-                        seed=seed, task=task)
-    prepared = prepare(data, validation_split=validation_split, seed=seed, task=task)
+    prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
     store.write_settings({**settings, "data": prepared.name, "spec": prepared.spec.to_dict()})
-    deadline = time.monotonic() + budget if budget is not None else None
-    progress = Progress(_expected_trials(space, algorithm, max_trials), goal, verbose, initial=len(store.records()))
-    oracle = _make_oracle(algorithm, goal, max_trials=max_trials, epochs=epochs, factor=factor, seed=seed)
+    progress = Progress(algo.expected_trials(space, max_trials), goal, verbose, done=store.records())
+    oracle = algo.make_oracle(goal, space=space, max_trials=max_trials, epochs=epochs, seed=seed,
+                              options={**algo.options, **given}, initial=queued, prior=prior)
     tuner = SearchTuner(
         oracle,
+        algorithm=algo,
         space=space,
         build_fn=build_fn,
         data=prepared,
         objective=goal,
         store=store,
+        observers=Observers(store.write_record, progress.trial_done, *observers),
         callbacks=callbacks,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
-        deadline=deadline,
+        deadline=time.monotonic() + budget if budget is not None else None,
         strategy=get_strategy(strategy),
-        progress=progress,
     )
     import keras_tuner as kt
 
@@ -206,91 +219,67 @@ def tune(
         ) from None
     finally:
         progress.close()
-    return TuneResult(store.path, build_fn=build_fn)
-
-
-def _tune_cv(build_fn, space, data, store, settings, *, cv, algorithm, goal, max_trials, epochs, batch_size,
-             callbacks, seed, task) -> TuneResult:
-    """Cross-validated search through scikit-learn, recorded like any other run."""
-    from kerashp.datasets import infer_spec, load
-    from kerashp.tuning.cv import search_cv
-    from kerashp.tuning.tuner import save_weights
-
-    name = data if isinstance(data, str) else "arrays"
-    if isinstance(data, str):
-        data = load(data)
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise KerashpError(
-            "With `cv`, pass data as a name or (x, y): the folds are made from it. "
-            f"Received: {type(data).__name__}" + (f" of length {len(data)}." if isinstance(data, (tuple, list)) else ".")
-        )
-    x, y = data
-    spec = infer_spec(x, y, task=task)
-    store.write_settings({**settings, "cv": cv, "data": name, "spec": spec.to_dict()})
-    records, best = search_cv(build_fn, space, x, y, algorithm=algorithm, cv=cv, max_trials=max_trials, seed=seed,
-                              objective=goal, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
-                              task=spec.task)
-    for record in records:
-        store.write_record(record)
     result = TuneResult(store.path, build_fn=build_fn)
-    if best is not None:  # the best candidate refit on all of (x, y)
-        save_weights(best.model_, store.weights_path(result.best_trial["trial_id"]))
+    if prepared.folds is not None and any(r.completed for r in result.records):
+        best = result.best_trial
+        if not store.weights_path(best.trial_id).exists():
+            progress.message(f"refitting trial {best.trial_id} on all the data for {best.best_epoch} epochs")
+            tuner.refit(best)
     return result
 
 
-def _check_positive(**kwargs: int | None) -> None:
-    for key, value in kwargs.items():
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise KerashpError(f"Argument `{key}` must be a positive integer. Received: {key}={value!r}.")
+def _initial_values(space: Space, initial: list[dict] | None, max_trials: int | None) -> list[dict]:
+    """The keras-tuner values of each `initial` configuration, checked against the space."""
+    if initial is None:
+        return []
+    if isinstance(initial, Mapping) or not isinstance(initial, (list, tuple)):
+        raise ArgumentError(
+            f"Argument `initial` must be a list of dicts of hyperparameter values. Received: initial={initial!r:.80}. "
+            "For one configuration, wrap it in a list: initial=[{...}]."
+        )
+    if max_trials is not None and len(initial) > max_trials:
+        raise ArgumentError(
+            f"`initial` has {len(initial)} configurations, more than max_trials={max_trials}. "
+            "Raise max_trials or queue fewer."
+        )
+    from kerashp.tuning.algorithms._keras_tuner import to_values
+
+    return [to_values(space, space.check_params(point, f"initial[{i}]")) for i, point in enumerate(initial)]
 
 
-def _epochs(space: Space, max_epochs: int | None, algorithm: str) -> int:
-    if max_epochs is not None:
-        return max_epochs
-    entry = space.entries.get("epochs")
-    if isinstance(entry, Fixed) and isinstance(entry.value, int):
-        return entry.value
-    return 27 if algorithm == "hyperband" else 10
+def _prior_observations(space: Space, goal: Objective, warm_start: Any) -> list[tuple[dict, float]]:
+    """`(values, score)` of each completed trial of an earlier run that is a point of `space`."""
+    if warm_start is None:
+        return []
+    earlier = warm_start if isinstance(warm_start, TuneResult) else load_result(warm_start)
+    if earlier.objective != goal:
+        raise ArgumentError(
+            f"warm_start={str(earlier.path)!r} optimized {earlier.objective.name!r} ({earlier.objective.direction}), "
+            f"this search {goal.name!r} ({goal.direction}). Its scores cannot guide this search: use the same objective."
+        )
+    from kerashp.tuning.algorithms._keras_tuner import to_values
 
-
-def _expected_trials(space: Space, algorithm: str, max_trials: int | None) -> int | None:
-    if algorithm == "grid":
-        size = space.grid_size()
-        return min(size, max_trials) if max_trials else size
-    if algorithm == "hyperband":
-        return max_trials
-    return max_trials or 10
-
-
-def _make_oracle(algorithm: str, goal: Any, *, max_trials: int | None, epochs: int, factor: int, seed: int | None) -> Any:
-    import keras_tuner as kt
-
-    common = {
-        "objective": kt.Objective(goal.name, goal.direction),
-        # keras-tuner reads seed=0 as "no seed" (`seed or random.randint(...)`): shift by one.
-        "seed": None if seed is None else seed + 1,
-        "max_consecutive_failed_trials": 10,
-    }
-    if algorithm == "random":
-        oracle = kt.oracles.RandomSearchOracle(max_trials=max_trials or 10, **common)
-    elif algorithm == "grid":
-        oracle = kt.oracles.GridSearchOracle(max_trials=max_trials, **common)
-    elif algorithm == "bayesian":
-        oracle = kt.oracles.BayesianOptimizationOracle(max_trials=max_trials or 10, **common)
-    else:
-        oracle = kt.oracles.HyperbandOracle(max_epochs=epochs, factor=factor, **common)
-        if max_trials is not None:
-            oracle.max_trials = max_trials
-    oracle.verbose = 0  # kerashp prints its own progress
-    return oracle
+    prior = []
+    for record in earlier.records:
+        if record.completed:
+            try:
+                prior.append((to_values(space, space.check_params(record.params, "a warm-start trial")), record.score))
+            except SpaceError:
+                continue  # a point outside this space: it says nothing about it
+    if not prior:
+        raise ArgumentError(
+            f"No completed trial of warm_start={str(earlier.path)!r} lies in this space, so it cannot guide the "
+            "search. Widen the space or warm-start from another run."
+        )
+    return prior
 
 
 def _check_same_run(store: RunStore, settings: dict) -> None:
     previous = store.read_settings()
     settings = to_json_value(settings)
-    for key in ("algorithm", "objective", "space"):
+    for key in ("algorithm", "objective", "space", "cv"):
         if previous.get(key) != settings[key]:
-            raise KerashpError(
+            raise RunFolderError(
                 f"resume=True, but the run {store.name!r} was made with a different {key}: "
                 f"{previous.get(key)!r} then, {settings[key]!r} now. Use another name=, or overwrite=True."
             )

@@ -1,10 +1,11 @@
 """kerashp's one keras-tuner `Tuner`: it runs a trial as a plain hp dict.
 
-keras-tuner's oracles (random, grid, Bayesian, Hyperband) choose the values;
-this class turns them into a dict, builds and fits the model, and writes one
-record per trial. It also does the tuner-side half of Hyperband: a promoted
-trial starts from its parent's weights and trains from `tuner/initial_epoch`
-to `tuner/epochs`.
+The oracle (see `kerashp.tuning.algorithms`) chooses the values; this class
+turns them into a dict, builds and fits the model on each of the data's
+splits (one hold-out split, or every cross-validation fold), and hands one
+`TrialRecord` per finished trial to the observers. It also does the
+tuner-side half of Hyperband: a promoted trial starts from its parent's
+weights (per fold) and trains from `tuner/initial_epoch` to `tuner/epochs`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import copy
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -21,16 +23,20 @@ import numpy as np
 from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
+from kerashp._seeding import seeded, trial_seed
 from kerashp.builders.compile import ensure_compiled
-from kerashp.datasets import Prepared, is_batched, use_spec
-from kerashp.exceptions import FailedTrialError, InvalidModelError, KerashpError
+from kerashp.callbacks._monitor import MonitorCallback
+from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
+from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
 from kerashp.space import Space
+from kerashp.tuning.algorithms import BaseAlgorithm
 from kerashp.tuning.algorithms._keras_tuner import declare
 from kerashp.tuning.objective import Objective
-from kerashp.tuning.progress import Progress
-from kerashp.tuning.records import RunStore, last_line
+from kerashp.tuning.observers import Observers
+from kerashp.tuning.storage import RunStore, last_line
+from kerashp.tuning.trial import TrialRecord, TrialStatus
 
-__all__ = ["BudgetSpent", "SearchTuner", "load_weights", "save_weights"]
+__all__ = ["BudgetSpent", "SearchTuner"]
 
 # keras-tuner prints every failed trial's traceback when DEBUG is on (its
 # default); kerashp records the error in the trial's record and prints one line.
@@ -41,22 +47,34 @@ class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
 
 
-class _BestWeights(keras.callbacks.Callback):
-    """Keeps the weights of the best epoch so far, in memory."""
+class _BestWeights(MonitorCallback):
+    """Keeps the weights of the best epoch so far (finite values only), in memory."""
 
     def __init__(self, objective: Objective):
-        super().__init__()
-        self.objective = objective
-        self.best: float | None = None
+        super().__init__(monitor=objective.name, mode=objective.direction, min_delta=0.0)
+
+    def _reset(self) -> None:
+        super()._reset()
         self.weights: list | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        value = (logs or {}).get(self.objective.name)
-        if value is None or not math.isfinite(value):
-            return
-        if self.best is None or self.objective.better(value, self.best):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and math.isfinite(value) and self._improved(float(value)):
             self.best = float(value)
             self.weights = self.model.get_weights()
+
+    def get_config(self) -> dict:
+        return {"monitor": self.monitor, "mode": self.mode}
+
+
+@dataclass
+class _Fit:
+    """What one fit of a trial (one split) left."""
+
+    history: dict[str, list[float]]
+    best: int  # index of the best epoch in `history`
+    score: float
+    timed_out: bool
 
 
 class SearchTuner(BaseTuner):
@@ -66,32 +84,34 @@ class SearchTuner(BaseTuner):
         self,
         oracle: kt.Oracle,
         *,
+        algorithm: BaseAlgorithm,
         space: Space,
         build_fn: Callable[[dict], Any],
         data: Prepared,
         objective: Objective,
         store: RunStore,
+        observers: Observers,
         callbacks: list | Callable[[dict], list] | None,
         epochs: int,
         batch_size: int,
         seed: int | None,
         deadline: float | None,
         strategy: Any,
-        progress: Progress,
     ):
+        self.algorithm = algorithm
         self.space = space
         self.build_fn = build_fn
         self.data = data
         self.objective = objective
         self.store = store
+        self.observers = observers
         self.user_callbacks = callbacks
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed
         self.deadline = deadline
         self.strategy = strategy
-        self.progress = progress
-        self._pending: dict[str, dict] = {}
+        self._pending: dict[str, TrialRecord] = {}
         super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
     # keras-tuner hooks ------------------------------------------------------
@@ -110,95 +130,105 @@ class SearchTuner(BaseTuner):
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> dict:
         values = trial.hyperparameters.values
         params = self.space.complete(values)
-        record = self._pending[trial.trial_id] = {
-            "trial_id": trial.trial_id,
-            "params": params,
-            "promoted_from": values.get("tuner/trial_id"),
-        }
-        epochs = int(values.get("tuner/epochs", params.get("epochs", self.epochs)))
-        initial_epoch = int(values.get("tuner/initial_epoch", 0))
-        if self.seed is not None:
-            keras.utils.set_random_seed(self.seed + int(trial.trial_id))
+        record = self._pending[trial.trial_id] = TrialRecord(
+            number=int(trial.trial_id), trial_id=trial.trial_id, status=TrialStatus.FAILED, params=params,
+            state=self.algorithm.trial_state(values),
+        )
+        epochs, initial_epoch = self.algorithm.budget(values, int(params.get("epochs", self.epochs)))
+        folds = self.data.folds
+        fits: list[_Fit] = []
+        with seeded(trial_seed(self.seed, record.number)):
+            for index, split in enumerate(self.data.splits):
+                fold = None if folds is None else index
+                fits.append(self._fit(split, params, record, fold, epochs, initial_epoch))
+                if fits[-1].timed_out and index + 1 < len(self.data.splits):
+                    raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
+        return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
-        model = self._build(params, values.get("tuner/trial_id"))
+    def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
+        record = self._pending.pop(trial.trial_id, None) or TrialRecord(
+            number=int(trial.trial_id), trial_id=trial.trial_id, status=TrialStatus.FAILED,
+            params=self.space.complete(trial.hyperparameters.values),
+        )
+        failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
+        record.status = TrialStatus.FAILED if failed else TrialStatus.COMPLETED
+        record.seconds = round(time.monotonic() - self._started, 3)
+        if failed:
+            record.score, record.error = None, last_line(trial.message)
+        super().on_trial_end(trial)
+        if failed and self.oracle.trials[trial.trial_id].status != "FAILED":
+            return  # sent back for a retry: not finished
+        self.observers(record)
+
+    def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:
+        self.store.save_weights(model, trial_id)
+
+    def load_model(self, trial: Any) -> Any:
+        raise NotImplementedError("Use TuneResult.best_model.")
+
+    # one fit ------------------------------------------------------------------
+    def _fit(self, split: Split, params: dict, record: TrialRecord, fold: int | None, epochs: int,
+             initial_epoch: int) -> _Fit:
+        model = self.build(params, split.spec)
+        if record.promoted_from is not None:
+            self.store.load_weights(model, record.promoted_from, fold)
         best = _BestWeights(self.objective)
-        callbacks = [*self._callbacks(params), best, keras.callbacks.TerminateOnNaN()]
         budget = self._time_budget()
-        if budget is not None:
-            callbacks.append(budget)
-        train, val = self.data.train, self.data.val
-        fit_kwargs: dict[str, Any] = {"epochs": epochs, "initial_epoch": initial_epoch, "verbose": 0}
-        batch_size = int(params.get("batch_size", self.batch_size))
-        if self.data.is_dataset:
-            fit_args = (_batched(train, batch_size),)
-            fit_kwargs.update(validation_data=_batched(val, batch_size), shuffle=False)
-        else:
-            fit_args = train
-            fit_kwargs.update(validation_data=val, batch_size=batch_size)
-        history = model.fit(*fit_args, callbacks=callbacks, **fit_kwargs).history
-
+        callbacks = [*self._callbacks(params), best, keras.callbacks.TerminateOnNaN(), *([budget] if budget else [])]
+        history = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
         if self.objective.name not in history:
-            error = KerashpError(
+            error = ArgumentError(
                 f"The objective {self.objective.name!r} is not among the metrics this model logs: "
                 f"{sorted(history)}. Pass objective= one of those, or compile the model with that metric."
             )
             raise kt.errors.FatalError(str(error)) from error
         scores = np.asarray(history[self.objective.name], dtype="float64")
-        trained = len(scores)
-        record.update(
-            epochs=trained,
-            total_epochs=initial_epoch + trained,
-            history={k: [float(v) for v in vs] for k, vs in history.items()},
-            stopped_epoch=initial_epoch + trained if initial_epoch + trained < epochs else None,
-            timed_out=bool(budget is not None and budget.timed_out),
-        )
         if best.weights is None or not np.isfinite(scores).all():
             raise FailedTrialError(
                 f"{self.objective.name} was not finite (values: {scores.tolist()}): the trial diverged. "
                 "A smaller learning_rate usually helps."
             )
         model.set_weights(best.weights)
-        self.save_model(trial.trial_id, model)
+        self.store.save_weights(model, record.trial_id, fold)
         index = int(np.argmin(scores) if self.objective.direction == "min" else np.argmax(scores))
-        record.update(score=float(scores[index]), best_epoch=initial_epoch + index + 1)
-        return {name: float(values_[index]) for name, values_ in history.items()}
+        history = {k: [float(v) for v in vs] for k, vs in history.items()}
+        return _Fit(history, index, float(scores[index]), bool(budget is not None and budget.timed_out))
 
-    def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
-        record = self._pending.pop(trial.trial_id, {"trial_id": trial.trial_id, "params": {}})
-        failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
-        record.update(
-            status="FAILED" if failed else "COMPLETED",
-            seconds=round(time.monotonic() - self._started, 3),
-            error=last_line(trial.message) if failed else None,
-        )
-        if failed:
-            record["score"] = None
-            if not record["params"]:
-                record["params"] = self.space.complete(trial.hyperparameters.values)
-        self.store.write_record(record)
-        super().on_trial_end(trial)
-        if record["status"] == "FAILED" and self.oracle.trials[trial.trial_id].status != "FAILED":
-            return  # sent back for a retry: not final
-        self.progress.trial_done(record)
-
-    def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:
-        save_weights(model, self.store.weights_path(trial_id))
-
-    def load_model(self, trial: Any) -> Any:
-        raise NotImplementedError("Use TuneResult.best_model.")
-
-    # helpers -----------------------------------------------------------------
-    def _build(self, params: dict, parent_trial: str | None) -> keras.Model:
+    def build(self, params: dict, spec: DataSpec) -> keras.Model:
+        """A fresh model of `params` for data of `spec`, compiled, under the strategy."""
         keras.backend.clear_session(free_memory=False)
-        with self.strategy.scope(), use_spec(self.data.spec):
+        with self.strategy.scope(), use_spec(spec):
             model = self.build_fn(dict(params))
             try:
-                model = ensure_compiled(model, params, self.data.spec)
+                return ensure_compiled(model, params, spec)
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
-        if parent_trial is not None:
-            load_weights(model, self.store.weights_path(parent_trial))
-        return model
+
+    def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list, **fit_kwargs: Any) -> dict:
+        batch_size = int(params.get("batch_size", self.batch_size))
+        if isinstance(split.train, tuple):
+            fit_args, fit_kwargs = split.train, {**fit_kwargs, "batch_size": batch_size}
+            validation = split.val
+        else:
+            fit_args, fit_kwargs = (_batched(split.train, batch_size),), {**fit_kwargs, "shuffle": False}
+            validation = None if split.val is None else _batched(split.val, batch_size)
+        return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0, **fit_kwargs).history
+
+    def refit(self, record: TrialRecord) -> None:
+        """Trains `record`'s configuration on all of a cross-validated search's
+        data for its best epoch count, and saves it as the trial's weights.
+
+        Callbacks that monitor validation metrics are left out: there is no
+        held-out part left to compute them on.
+        """
+        x, y = self.data.full
+        params = record.params
+        callbacks = [cb for cb in self._callbacks(params) if not str(getattr(cb, "monitor", "")).startswith("val_")]
+        with seeded(trial_seed(self.seed, record.number)):
+            model = self.build(params, self.data.spec)
+            model.fit(x, y, epochs=max(1, record.best_epoch or 1), batch_size=int(params.get("batch_size", self.batch_size)),
+                      callbacks=callbacks, verbose=0)
+        self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:
         if self.user_callbacks is None:
@@ -216,19 +246,26 @@ class SearchTuner(BaseTuner):
         return TimeBudget(max(self.deadline - time.monotonic(), 1e-3))
 
 
-def save_weights(model: keras.Model, path: Any) -> None:
-    """Saves a trial's weights (optimizer state included) where `load_weights` finds them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save_weights(path)
-
-
-def load_weights(model: keras.Model, path: Any) -> None:
-    """Loads weights saved by `save_model`, optimizer state included: a
-    promoted Hyperband trial goes on with its parent's optimizer moments."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
-    model.load_weights(path)
+def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_epoch: int, folds: int | None) -> dict:
+    """Fills `record` from the fits of its splits; returns the metrics the oracle scores."""
+    trained = max(len(next(iter(f.history.values()), [])) for f in fits)
+    best_epochs = [initial_epoch + f.best + 1 for f in fits]
+    stopped = [initial_epoch + len(next(iter(f.history.values()), [])) for f in fits]
+    record.epochs, record.total_epochs = trained, initial_epoch + trained
+    record.timed_out = any(f.timed_out for f in fits)
+    record.stopped_epoch = max(stopped) if all(s < epochs for s in stopped) else None
+    names = [k for k in fits[0].history if all(k in f.history for f in fits)]
+    metrics = {k: float(np.mean([f.history[k][f.best] for f in fits])) for k in names}
+    if folds is None:
+        record.history, record.score, record.best_epoch = fits[0].history, fits[0].score, best_epochs[0]
+        return metrics
+    length = min(len(f.history[names[0]]) for f in fits)
+    record.history = {k: [float(np.mean([f.history[k][i] for f in fits])) for i in range(length)] for k in names}
+    record.fold_scores = [f.score for f in fits]
+    record.score = float(np.mean(record.fold_scores))
+    record.score_std = float(np.std(record.fold_scores))
+    record.best_epoch = int(round(float(np.mean(best_epochs))))
+    return metrics
 
 
 def _batched(ds: Any, batch_size: int) -> Any:

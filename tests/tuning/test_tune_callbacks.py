@@ -19,13 +19,13 @@ def test_schedule_horizon_follows_hyperband_budget(digits_small, tmp_path):
                       objective="val_accuracy", directory=tmp_path, name="hb", verbose=0, seed=0,
                       callbacks=[khp.callbacks.WarmupCosine(peak)])
     steps = math.ceil(320 / 64)  # 400 examples, 20 % held out
-    promoted = [r for r in result.records if r.get("promoted_from")]
+    promoted = [r for r in result.records if r.promoted_from]
     assert promoted
     for record in promoted:
-        total = record["total_epochs"]
-        first = total - record["epochs"]
+        total = record.total_epochs
+        first = total - record.epochs
         assert first > 0
-        for offset, logged in enumerate(record["history"]["learning_rate"]):
+        for offset, logged in enumerate(record.history["learning_rate"]):
             t = (first + offset + 1) * steps - 1  # last step of that epoch, counted from the trial's start
             expected = peak * (1 + math.cos(math.pi * t / (total * steps - 1))) / 2
             assert logged == pytest.approx(expected, rel=1e-4, abs=1e-9)

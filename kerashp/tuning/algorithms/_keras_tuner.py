@@ -69,3 +69,57 @@ def to_values(space: Space, params: Mapping[str, Any]) -> dict[str, Any]:
             entry = space.entries[key]
             values[key] = float(value) if isinstance(entry, Choice) and isinstance(_choice_values(entry)[0], float) else value
     return values
+
+
+# ----------------------------------------------------------------- oracles
+def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:
+    """The arguments every keras-tuner oracle of kerashp gets."""
+    import keras_tuner as kt
+
+    from kerashp._seeding import keras_tuner_seed
+
+    return {
+        "objective": kt.Objective(objective.name, objective.direction),
+        "seed": keras_tuner_seed(seed),
+        "max_consecutive_failed_trials": 10,
+    }
+
+
+class QueueMixin:
+    """Proposes queued configurations (`tune(initial=...)`) before the oracle's
+    own, skipping any a resumed run has already tried."""
+
+    _queue: list[dict]
+
+    def set_queue(self, queue: list[dict]) -> None:
+        self._queue = [dict(values) for values in queue]
+
+    def pop_queued(self) -> dict | None:
+        while getattr(self, "_queue", None):
+            values = self._queue.pop(0)
+            if self._compute_values_hash(values) not in self._tried_so_far:
+                return values
+        return None
+
+
+class QueueFirst(QueueMixin):
+    """Queued configurations before every proposal of the oracle."""
+
+    def populate_space(self, trial_id: str) -> dict:
+        queued = self.pop_queued()
+        if queued is not None:
+            return {"status": "RUNNING", "values": queued}
+        return super().populate_space(trial_id)
+
+
+class QueueInBrackets(QueueMixin):
+    """Queued configurations as the first new candidates of Hyperband's brackets."""
+
+    def _random_values(self) -> dict | None:
+        queued = self.pop_queued()
+        return queued if queued is not None else super()._random_values()
+
+
+def quiet(oracle: Any) -> Any:
+    oracle.verbose = 0  # kerashp prints its own progress
+    return oracle

@@ -1,0 +1,148 @@
+"""`BaseAlgorithm`: what `kerashp.tune` needs to know of a search algorithm.
+
+An algorithm is one object in its own module, registered by name. It knows
+its defaults, the options only it takes, what it needs of the space, whether
+it decides each trial's epochs, how many trials to expect, and how to make
+its keras-tuner `Oracle`. `tune()` asks it instead of testing names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kerashp.exceptions import ArgumentError
+from kerashp.space import Space
+
+__all__ = ["BaseAlgorithm"]
+
+
+class BaseAlgorithm:
+    """Base of the registered algorithms; subclasses set the class attributes
+    and implement `make_oracle`.
+
+    Attributes:
+        name: The `algorithm=` name.
+        summary: One line for docs and errors.
+        default_max_trials: Trials when `max_trials` is not given (`None`:
+            the algorithm decides).
+        default_epochs: Epochs a trial trains when neither `max_epochs` nor
+            `epochs` in the space says.
+        decides_epochs: The algorithm gives each trial its epochs (the space
+            must not search `epochs`).
+        needs_discrete_space: Every searched entry must have finitely many values.
+        options: Options only this algorithm takes, with their defaults.
+        takes_initial: `initial=` configurations can be queued.
+        takes_warm_start: Earlier records can feed its proposals.
+    """
+
+    name: str = ""
+    summary: str = ""
+    default_max_trials: int | None = 10
+    default_epochs: int = 10
+    decides_epochs: bool = False
+    needs_discrete_space: bool = False
+    options: Mapping[str, Any] = {}
+    takes_initial: bool = True
+    takes_warm_start: bool = False
+
+    # checks -------------------------------------------------------------------
+    def check(self, space: Space, *, given: Mapping[str, Any], initial: list | None, warm_start: Any) -> None:
+        """Refuses what does not apply to this algorithm, naming why.
+
+        Args:
+            space: The search space.
+            given: The algorithm-specific options the user passed (not `None`).
+            initial: Queued configurations, if any.
+            warm_start: An earlier run, if any.
+        """
+        for key, value in given.items():
+            if key not in self.options:
+                raise ArgumentError(
+                    f"Argument `{key}` applies to {_owners(key)} only, not to algorithm={self.name!r}. "
+                    f"Received: {key}={value!r}. Drop it, or choose one of those algorithms."
+                )
+        self.check_options({**self.options, **given})
+        if self.needs_discrete_space:
+            space.check_discrete(f"algorithm={self.name!r}")
+        if self.decides_epochs and "epochs" in space.searched:
+            raise ArgumentError(
+                f"algorithm={self.name!r} decides how many epochs each trial trains, but the space searches "
+                "'epochs'. Fix it (epochs=30) or drop it, or use algorithm='random'/'bayesian'."
+            )
+        if initial and not self.takes_initial:
+            raise ArgumentError(
+                f"algorithm={self.name!r} does not take `initial` configurations: {self._why_not_initial()} "
+                "Drop `initial`, or use algorithm='random', 'bayesian' or 'hyperband'."
+            )
+        if warm_start is not None and not self.takes_warm_start:
+            raise ArgumentError(
+                f"algorithm={self.name!r} cannot learn from an earlier run (`warm_start`): its proposals do not "
+                "depend on earlier results. Use algorithm='bayesian', or pass the earlier best configurations "
+                "as `initial=`."
+            )
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Checks the values of this algorithm's own options (defaults filled in)."""
+
+    def _why_not_initial(self) -> str:
+        return ""
+
+    # defaults -----------------------------------------------------------------
+    def epochs(self, space: Space, max_epochs: int | None) -> int:
+        """Epochs a trial trains (the most, for an algorithm that decides)."""
+        from kerashp.space import Fixed
+
+        if max_epochs is not None:
+            return max_epochs
+        entry = space.entries.get("epochs")
+        if isinstance(entry, Fixed) and isinstance(entry.value, int):
+            return entry.value
+        return self.default_epochs
+
+    def expected_trials(self, space: Space, max_trials: int | None) -> int | None:
+        """Trials the search will run, or `None` when the algorithm decides as it goes."""
+        return max_trials or self.default_max_trials
+
+    # trials ---------------------------------------------------------------------
+    def budget(self, values: Mapping[str, Any], epochs: int) -> tuple[int, int]:
+        """`(epochs, initial_epoch)` of a trial from its keras-tuner values."""
+        return epochs, 0
+
+    def trial_state(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """What a record keeps to rebuild this algorithm's state (e.g. a parent trial)."""
+        return {}
+
+    # the oracle -------------------------------------------------------------------
+    def make_oracle(
+        self,
+        objective: Any,
+        *,
+        space: Space,
+        max_trials: int | None,
+        epochs: int,
+        seed: int | None,
+        options: Mapping[str, Any],
+        initial: list[dict],
+        prior: list[tuple[dict, float]],
+    ) -> Any:
+        """A keras-tuner `Oracle` for one search.
+
+        Args:
+            objective: The `Objective`.
+            space: The search space (already declared on the oracle by the tuner).
+            max_trials: Trials to run, or `None` for the default.
+            epochs: From `epochs()`.
+            seed: The run's seed.
+            options: This algorithm's options, defaults filled in.
+            initial: keras-tuner values to propose first, in order.
+            prior: `(values, score)` of an earlier run's completed trials.
+        """
+        raise NotImplementedError
+
+
+def _owners(option: str) -> str:
+    from kerashp.tuning.algorithms import registered
+
+    owners = [a.name for a in registered() if option in a.options]
+    return " and ".join(repr(o) for o in owners) or "no algorithm"

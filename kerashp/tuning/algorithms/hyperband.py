@@ -1,0 +1,47 @@
+"""`algorithm="hyperband"`: keras-tuner's Hyperband. It decides each trial's
+epochs, and a promoted trial trains on from its parent's weights
+(`tuner/initial_epoch` to `tuner/epochs`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerashp._checks import check_int
+from kerashp.tuning.algorithms._base import BaseAlgorithm
+from kerashp.tuning.algorithms._keras_tuner import QueueInBrackets, oracle_kwargs, quiet
+
+__all__ = ["Hyperband"]
+
+
+class Hyperband(BaseAlgorithm):
+    name = "hyperband"
+    summary = "successive halving over brackets, promoting the best trials (keras-tuner's HyperbandOracle)"
+    default_max_trials = None
+    default_epochs = 27
+    decides_epochs = True
+    options = {"factor": 3}
+
+    def check_options(self, options) -> None:
+        check_int("factor", options["factor"], low=2)
+
+    def budget(self, values, epochs) -> tuple[int, int]:
+        return int(values.get("tuner/epochs", epochs)), int(values.get("tuner/initial_epoch", 0))
+
+    def trial_state(self, values) -> dict[str, Any]:
+        return {
+            "bracket": values.get("tuner/bracket"),
+            "round": values.get("tuner/round"),
+            "parent": values.get("tuner/trial_id"),
+        }
+
+    def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
+        import keras_tuner as kt
+
+        class Oracle(QueueInBrackets, kt.oracles.HyperbandOracle):
+            pass
+
+        oracle = Oracle(max_epochs=epochs, factor=options["factor"], **oracle_kwargs(objective, seed))
+        if max_trials is not None:
+            oracle.max_trials = max_trials
+        oracle.set_queue(initial)
+        return quiet(oracle)

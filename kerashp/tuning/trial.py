@@ -1,0 +1,110 @@
+"""`TrialRecord`: what kerashp keeps of one finished trial, and `TrialStatus`.
+
+A record is written once, when its trial ends (`kerashp.tuning.storage`), and
+is what every observer of a search receives: the run folder, the progress
+display, a user's `on_trial_end`. It carries what an algorithm needs to
+rebuild its state from the records alone (`state`: Hyperband's bracket, round
+and parent; the rung a pruned trial reached).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["TrialRecord", "TrialStatus"]
+
+
+class TrialStatus(str, enum.Enum):
+    """How a trial ended: `COMPLETED`, `FAILED` (an error, or a score that is
+    not finite), or `PRUNED` (stopped early by the algorithm; its score is the
+    last value it reported)."""
+
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    PRUNED = "PRUNED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class TrialRecord:
+    """One finished trial.
+
+    Attributes:
+        number: The trial's number in its run, from 0 (keras-tuner's id as an int).
+        trial_id: keras-tuner's id of the trial (zero-padded, as in its files).
+        status: A `TrialStatus`.
+        params: Every hyperparameter the trial used, fixed ones included.
+        score: The objective at the best epoch (the mean over folds with
+            `cv`); `None` when the trial failed.
+        epochs: Epochs trained in this trial (per fold with `cv`).
+        total_epochs: Epochs the model has seen, a promoted parent's included.
+        best_epoch: The epoch (from 1, counting a parent's) of `score`.
+        stopped_epoch: The epoch a callback or the algorithm stopped at, if any.
+        seconds: Wall time of the trial.
+        history: Metric name -> one value per epoch trained in this trial
+            (the mean over folds with `cv`).
+        error: The error of a failed trial.
+        fold_scores: Each fold's score with `cv`, else `None`.
+        score_std: Their standard deviation, else `None`.
+        timed_out: The time budget ran out during the trial.
+        state: What the algorithm needs to rebuild its state (Hyperband:
+            `bracket`, `round`, `parent`).
+
+    Example:
+        >>> record = result.records[0]
+        >>> record.number, record.status, record.score
+    """
+
+    number: int
+    trial_id: str
+    status: TrialStatus
+    params: dict[str, Any]
+    score: float | None = None
+    epochs: int | None = None
+    total_epochs: int | None = None
+    best_epoch: int | None = None
+    stopped_epoch: int | None = None
+    seconds: float | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    error: str | None = None
+    fold_scores: list[float | None] | None = None
+    score_std: float | None = None
+    timed_out: bool = False
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.status = TrialStatus(self.status)
+
+    @property
+    def completed(self) -> bool:
+        return self.status is TrialStatus.COMPLETED and self.score is not None
+
+    @property
+    def promoted_from(self) -> str | None:
+        """The trial id of a promoted Hyperband trial's parent."""
+        return self.state.get("parent")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict that `TrialRecord.from_dict` reads back."""
+        out = dataclasses.asdict(self)
+        out["status"] = self.status.value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
+        """Reads a record, including those of kerashp 0.1.0 (no `number`, the
+        parent in `promoted_from`); keys it does not know are ignored."""
+        data = dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        state = dict(data.get("state") or {})
+        if data.get("promoted_from") is not None:
+            state.setdefault("parent", data["promoted_from"])
+        data["state"] = state
+        data.setdefault("number", int(data["trial_id"]))
+        data["history"] = data.get("history") or {}
+        return cls(**{k: v for k, v in data.items() if k in known})

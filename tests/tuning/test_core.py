@@ -1,0 +1,236 @@
+"""The core every capability plugs into: the algorithm registry, typed trial
+records, observers, queued and warm-started searches, cross-validation inside
+a trial, and the run folder's schema version."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import kerashp as khp
+from kerashp.space import Space
+from kerashp.tuning import TrialRecord, TrialStatus, algorithms
+from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning.objective import as_objective
+from kerashp.tuning.storage import SCHEMA_VERSION
+
+SPACE = {"units": [4, 8], "learning_rate": khp.Float(3e-3, 3e-2, log=True), "batch_size": 32}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return khp.datasets.load("iris")
+
+
+def run(data, tmp_path, **kwargs):
+    kwargs.setdefault("algorithm", "random")
+    kwargs.setdefault("verbose", 0)
+    kwargs.setdefault("seed", 0)
+    kwargs.setdefault("objective", "val_accuracy")
+    space = kwargs.pop("space", {**SPACE, "epochs": 1})
+    return khp.tune(khp.builders.mlp, space, data=data, directory=tmp_path, name=kwargs.pop("name", "run"), **kwargs)
+
+
+# ------------------------------------------------------------------ registry
+def test_the_registry_holds_each_algorithm_once_with_its_traits():
+    assert set(algorithms.names()) >= {"random", "grid", "bayesian", "hyperband"}
+    assert algorithms.get("hyperband").decides_epochs and algorithms.get("grid").needs_discrete_space
+    assert not algorithms.get("random").decides_epochs
+    with pytest.raises(khp.ArgumentError, match=r"Received: algorithm='hyperbnd'. Did you mean 'hyperband'\?"):
+        algorithms.get("hyperbnd")
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "kwargs", "match"),
+    [
+        ("random", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='random'"),
+        ("grid", {"factor": 2}, r"`factor` applies to 'hyperband' only, not to algorithm='grid'"),
+        ("bayesian", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='bayesian'"),
+        ("hyperband", {"factor": 1}, r"`factor` must be an integer >= 2. Received: factor=1"),
+        ("grid", {"initial": [{"units": 4}]}, r"algorithm='grid' does not take `initial`.*fixed order"),
+        ("random", {"warm_start": "elsewhere"}, r"algorithm='random' cannot learn from an earlier run"),
+        ("grid", {"warm_start": "elsewhere"}, r"algorithm='grid' cannot learn from an earlier run"),
+        ("hyperband", {"warm_start": "elsewhere"}, r"algorithm='hyperband' cannot learn from an earlier run"),
+        ("hyperband", {"space": {"units": [4], "epochs": [1, 2]}}, r"'hyperband' decides how many epochs.*searches 'epochs'"),
+        ("grid", {"space": {"lr": (0.1, 0.2)}}, r"'lr' is a continuous range"),
+        ("random", {"cv": 3, "validation_split": 0.3}, r"With cv=3.*validation_split=0.3 does not apply"),
+        ("random", {"cv": 1}, r"`cv` must be an integer >= 2. Received: cv=1"),
+        ("random", {"initial": {"units": 4}}, r"`initial` must be a list of dicts.*initial=\[\{...\}\]"),
+        ("random", {"initial": [{"units": 5, "learning_rate": 0.01}]}, r"initial\[0\] sets units=5, outside"),
+        ("random", {"initial": [{"units": 4, "learning_rate": 0.01}] * 3, "max_trials": 2},
+         r"`initial` has 3 configurations, more than max_trials=2"),
+        ("random", {"on_trial_end": ["not callable"]}, r"`on_trial_end` must be a function of a TrialRecord"),
+    ],
+)
+def test_an_argument_that_does_not_apply_is_refused_before_training(algorithm, kwargs, match, iris, tmp_path):
+    space = kwargs.pop("space", {**SPACE, "epochs": 1} if algorithm != "hyperband" else SPACE)
+    if algorithm == "grid" and "space" not in kwargs and "lr" not in space:
+        space = {**space, "learning_rate": [0.01]}
+    with pytest.raises(khp.ArgumentError, match=match):
+        run(iris, tmp_path, algorithm=algorithm, space=space, **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+def test_explicit_validation_data_refuses_cv_and_validation_split(iris, tmp_path):
+    x, y = iris
+    data = (x[::2], y[::2], x[1::2], y[1::2])
+    with pytest.raises(khp.ArgumentError, match=r"its own validation part.*cv=2 does not apply"):
+        run(data, tmp_path, cv=2)
+    with pytest.raises(khp.ArgumentError, match=r"its own validation part.*validation_split=0.1 does not apply"):
+        run(data, tmp_path, validation_split=0.1)
+
+
+# ---------------------------------------------------- records and observers
+def test_on_trial_end_receives_every_finished_trial_once_after_it_is_stored(iris, tmp_path):
+    seen = []
+
+    def observer(record):
+        assert (tmp_path / "run" / "trials" / f"{record.trial_id}.json").exists()  # stored first
+        seen.append(record)
+
+    def build(hp):
+        if hp["units"] == 8:
+            raise ValueError("eight units are not allowed here")
+        return khp.builders.mlp(hp)
+
+    result = khp.tune(build, {**SPACE, "epochs": 1}, data=iris, algorithm="random", max_trials=4, seed=0,
+                      objective="val_accuracy", directory=tmp_path, name="run", verbose=0, on_trial_end=[observer])
+    assert [r.number for r in seen] == [r.number for r in result.records] == [0, 1, 2, 3]
+    assert all(isinstance(r, TrialRecord) for r in seen)
+    statuses = {r.status for r in seen}
+    assert statuses == {TrialStatus.COMPLETED, TrialStatus.FAILED}
+    failed = next(r for r in seen if r.status is TrialStatus.FAILED)
+    assert failed.score is None and "eight units" in failed.error
+    on_disk = json.loads((tmp_path / "run" / "trials" / f"{failed.trial_id}.json").read_text())
+    assert TrialRecord.from_dict(on_disk) == failed
+
+
+def test_a_record_round_trips_and_reads_the_records_of_version_0():
+    record = TrialRecord(number=3, trial_id="03", status="PRUNED", params={"units": 4}, score=0.5,
+                         state={"rung": 1}, fold_scores=[0.4, 0.6])
+    assert record.status is TrialStatus.PRUNED
+    assert TrialRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    old = {"trial_id": "0007", "status": "COMPLETED", "params": {}, "score": 0.9, "promoted_from": "0002",
+           "history": None, "epochs": 3, "a_key_from_the_future": 1}
+    read = TrialRecord.from_dict(old)
+    assert (read.number, read.promoted_from, read.history, read.completed) == (7, "0002", {}, True)
+
+
+def test_run_json_carries_a_schema_version_and_a_newer_one_is_refused(iris, tmp_path):
+    run(iris, tmp_path, max_trials=1)
+    settings_path = tmp_path / "run" / "run.json"
+    settings = json.loads(settings_path.read_text())
+    assert settings["schema"] == SCHEMA_VERSION
+    settings["schema"] = SCHEMA_VERSION + 1
+    settings_path.write_text(json.dumps(settings))
+    with pytest.raises(khp.RunFolderError, match=r"schema version 2.*a newer kerashp wrote it. Upgrade kerashp"):
+        khp.load_result(tmp_path / "run")
+    with pytest.raises(khp.RunFolderError, match=r"newer kerashp"):
+        run(iris, tmp_path, max_trials=2, resume=True)
+
+
+# -------------------------------------------------- queued and warm-started
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband"])
+def test_queued_initial_configurations_run_first(algorithm, iris, tmp_path):
+    initial = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
+    kwargs = {"max_epochs": 3} if algorithm == "hyperband" else {"max_trials": 3}
+    space = SPACE if algorithm == "hyperband" else {**SPACE, "epochs": 1}
+    result = run(iris, tmp_path, algorithm=algorithm, space=space, initial=initial, **kwargs)
+    first = [{k: r.params[k] for k in ("units", "learning_rate")} for r in result.records[:2]]
+    assert first == initial
+    later = [{k: r.params[k] for k in ("units", "learning_rate")} for r in result.records[2:]]
+    assert later  # then the algorithm's own proposals (Hyperband's promotions repeat values)
+    if algorithm != "hyperband":
+        assert all(p not in initial for p in later)
+
+
+def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path):
+    initial = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
+    run(iris, tmp_path, initial=initial, max_trials=2)
+    result = run(iris, tmp_path, initial=initial, max_trials=3, resume=True)
+    params = [(r.params["units"], r.params["learning_rate"]) for r in result.records]
+    assert params[:2] == [(8, 0.02), (4, 0.004)] and len(params) == 3 and params[2] not in params[:2]
+
+
+def _bayesian_oracle(prior, directory, seed=0):
+    algo = algorithms.get("bayesian")
+    space = Space(SPACE)
+    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=5, epochs=1, seed=seed,
+                              options={}, initial=[], prior=prior)
+    oracle._set_project_dir(str(directory), "oracle")
+    hp = oracle.get_space()
+    declare(space, hp)
+    oracle.update_space(hp)
+    return oracle
+
+
+def test_warm_start_feeds_the_earlier_records_to_the_first_proposal(tmp_path):
+    rng = np.random.default_rng(0)
+    prior = [({"units": int(rng.choice([4, 8])), "learning_rate": float(lr)}, float(np.log10(lr)))
+             for lr in np.geomspace(3e-3, 3e-2, 8)]
+    warm = _bayesian_oracle(prior, tmp_path / "warm")
+    first = warm.create_trial("tuner0")
+    assert first.status == "RUNNING"
+    assert warm.gpr.X_train_.shape[0] == len(prior)  # the model was fitted on the earlier trials
+    assert "prior-0" not in warm.trials and len(warm.trials) == 1  # they are not trials of this run
+    cold = _bayesian_oracle([], tmp_path / "cold")
+    cold.create_trial("tuner0")
+    assert not hasattr(cold.gpr, "X_train_")  # a cold start draws its first points at random
+
+
+def test_warm_start_through_tune_keeps_the_new_run_separate(iris, tmp_path):
+    earlier = run(iris, tmp_path, name="earlier", max_trials=7)
+    seen = []
+    result = run(iris, tmp_path, name="warm", algorithm="bayesian", max_trials=1, warm_start=earlier,
+                 on_trial_end=seen.append)
+    assert len(result.records) == len(seen) == 1 and result.records[0].number == 0
+    tried = [r.params for r in earlier.records]
+    assert result.records[0].params not in tried
+    with pytest.raises(khp.ArgumentError, match=r"optimized 'val_accuracy' \(max\), this search 'val_loss'"):
+        run(iris, tmp_path, name="w2", algorithm="bayesian", objective="val_loss", warm_start=tmp_path / "earlier")
+    with pytest.raises(khp.ArgumentError, match=r"No completed trial of warm_start=.* lies in this space"):
+        run(iris, tmp_path, name="w3", algorithm="bayesian", warm_start=earlier,
+            space={**SPACE, "units": [16, 32], "epochs": 1})
+
+
+# ------------------------------------------------- cross-validation in trials
+@pytest.mark.parametrize("algorithm", ["random", "grid", "bayesian", "hyperband"])
+def test_cv_runs_inside_the_trials_of_every_algorithm(algorithm, iris, tmp_path, capsys):
+    space = {"units": [4, 8], "learning_rate": 0.01, "batch_size": 32}
+    kwargs = {"max_epochs": 3} if algorithm == "hyperband" else {"max_trials": 2}
+    if algorithm == "hyperband":  # enough distinct values for its first bracket
+        space["learning_rate"] = khp.Float(3e-3, 3e-2, log=True)
+    else:
+        space["epochs"] = 1
+    result = run(iris, tmp_path, algorithm=algorithm, cv=3, space=space, verbose=1, **kwargs)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("trial ")]
+    assert len(lines) == len(result.records) >= 2  # the progress display shows cv trials
+    for record in result.records:
+        assert record.status is TrialStatus.COMPLETED and len(record.fold_scores) == 3
+        assert record.score == pytest.approx(np.mean(record.fold_scores))
+        assert record.score_std == pytest.approx(np.std(record.fold_scores))
+    assert result.settings["cv"] == 3
+    assert result.best_model.predict(iris[0][:2], verbose=0).shape == (2, 3)  # refit on all the data
+    if algorithm == "hyperband":
+        promoted = [r for r in result.records if r.promoted_from]
+        assert promoted and all(r.total_epochs == 3 for r in promoted)
+
+
+def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path):
+    space = {"units": [4, 8], "learning_rate": 0.01, "batch_size": 16, "epochs": 500}
+    result = run(iris, tmp_path, cv=3, space=space, max_trials=5, time_budget=2)
+    assert len(result.records) == 1
+    record = result.records[0]
+    assert record.status is TrialStatus.FAILED and "time budget ran out during fold 1 of 3" in record.error
+    small = {**space, "epochs": 1, "learning_rate": khp.Float(3e-3, 3e-2, log=True)}
+    first = run(iris, tmp_path, name="r", cv=2, space=small, max_trials=2)
+    before = (tmp_path / "r" / "trials" / "0.json").read_text()
+    seen = []
+    resumed = run(iris, tmp_path, name="r", cv=2, space=small, max_trials=3, resume=True, on_trial_end=seen.append)
+    assert [r.number for r in seen] == [2] and len(resumed.records) == 3
+    assert (tmp_path / "r" / "trials" / "0.json").read_text() == before
+    assert [r.params for r in resumed.records[:2]] == [r.params for r in first.records]
+    with pytest.raises(khp.RunFolderError, match=r"different cv: 2 then, 3 now"):
+        run(iris, tmp_path, name="r", cv=3, space=small, max_trials=3, resume=True)
