@@ -9,7 +9,7 @@ from typing import Any
 import keras
 
 from kerashp.datasets import DataSpec, current_spec
-from kerashp.exceptions import DataError, InvalidModelError
+from kerashp.exceptions import ArgumentError, DataError, InvalidModelError
 
 __all__ = ["compile_model", "ensure_compiled", "make_optimizer", "resolve_spec"]
 
@@ -37,7 +37,7 @@ def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
         return name
     key = str(name).lower()
     if key not in _OPTIMIZERS:
-        raise DataError(
+        raise ArgumentError(
             f"Unknown optimizer {name!r} in hp['optimizer']. Use one of {sorted(_OPTIMIZERS)}, "
             "or compile the model inside build_fn."
         )

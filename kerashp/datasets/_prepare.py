@@ -99,6 +99,11 @@ def prepare(
                 "`cv` makes its folds from arrays: pass data as a dataset name or (x, y), not tf.data. "
                 f"Received: cv={cv!r} with a tf.data.Dataset."
             )
+        if isinstance(data, tuple) and validation_split is not None:
+            raise ArgumentError(
+                f"`data` is a (train_ds, val_ds) pair, so validation_split={validation_split!r} does not apply. "
+                "Drop it, or pass one tf.data.Dataset to split."
+            )
         return _prepare_datasets(data, validation_split=validation_split or 0.2, task=task)
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
         raise DataError(

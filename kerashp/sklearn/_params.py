@@ -8,20 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from kerashp._checks import check_int
 from kerashp.exceptions import SpaceError
 from kerashp.space import Bool, Choice, Fixed, Float, Int, Space, as_space
 
 __all__ = ["LogUniformInt", "param_distributions", "param_grid"]
-
-
-def _check_grid_points(grid_points: Any) -> int | None:
-    if grid_points is None:
-        return None
-    if isinstance(grid_points, bool) or not isinstance(grid_points, (int, np.integer)) or grid_points < 2:
-        raise ValueError(
-            f"Argument `grid_points` must be an integer >= 2. Received: grid_points={grid_points!r}"
-        )
-    return int(grid_points)
 
 
 def _grid_values(key: str, entry: Any, grid_points: int | None) -> list:
@@ -124,6 +115,7 @@ def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = No
     Raises:
         SpaceError: the space is malformed, or has a continuous range and no
             `grid_points`.
+        ArgumentError: `grid_points` is not `None` or an integer >= 2.
 
     Example:
         >>> param_grid({"units": [32, 64], "optimizer": ["adam", "sgd"],
@@ -131,7 +123,7 @@ def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = No
         [{'units': [32, 64], 'optimizer': ['adam']}, {'units': [32, 64], 'optimizer': ['sgd'], 'momentum': [0.0, 0.9]}]
     """
     space = as_space(space)
-    grid_points = _check_grid_points(grid_points)
+    grid_points = check_int("grid_points", grid_points, low=2, allow_none=True)
     values = {key: _grid_values(key, entry, grid_points) for key, entry in space.entries.items()}
     controlling = _controlling_keys(space)
     if not controlling:
@@ -220,7 +212,7 @@ def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
 
     Raises:
         SpaceError: the space is malformed, or a condition depends on a
-            continuous range.
+            continuous range (`Space` refuses both when it is built).
 
     Example:
         >>> from sklearn.model_selection import RandomizedSearchCV
@@ -228,15 +220,8 @@ def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
         ...                              "units": Int(16, 256, log=True)})
         >>> rs = RandomizedSearchCV(KerasClassifier(epochs=10), dists, n_iter=20)  # doctest: +SKIP
     """
-    space = as_space(space)
+    space = as_space(space)  # refuses conditions on a continuous Float
     controlling = _controlling_keys(space)
-    for key in controlling:
-        entry = space.entries[key]
-        if isinstance(entry, Float) and entry.step is None:
-            raise SpaceError(
-                f"{key!r} is a continuous range, but other entries have conditions on its value. "
-                f"Give {key!r} a list of values or a step."
-            )
     if not controlling:
         return {key: _distribution(key, entry) for key, entry in space.entries.items()}
     lists = {key: _grid_values(key, space.entries[key], None) for key in controlling}

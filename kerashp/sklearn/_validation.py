@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from kerashp._checks import check_fraction
+
 __all__ = [
     "MACHINERY",
     "check_hp_names",
@@ -72,20 +74,18 @@ def check_hp_names(cls: type, names: Any) -> None:
 
 
 def check_validation_split(value: Any) -> float | None:
-    """`validation_split` as `None` (automatic) or a float in `[0, 1)`."""
+    """`validation_split` as `None` (automatic) or a float in `[0, 1)`.
+
+    Raises:
+        ArgumentError: `value` is neither.
+
+    Example:
+        >>> check_validation_split(0.2)
+        0.2
+    """
     if value is None:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(
-            "Argument `validation_split` must be None or a float in [0, 1). "
-            f"Received: validation_split={value!r}"
-        )
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(
-            "Argument `validation_split` must be None or a float in [0, 1). "
-            f"Received: validation_split={value!r}"
-        )
-    return float(value)
+    return check_fraction("validation_split", value, allow_zero=True)
 
 
 def needs_validation(callbacks: list) -> list[str]:

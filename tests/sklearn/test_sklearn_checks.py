@@ -37,7 +37,7 @@ EXPECTED_FAILURES = {
     "check_no_attributes_set_in_init": (
         "by design: hyperparameters are free-form constructor keywords (`units=64`), "
         "stored as attributes that scikit-learn cannot see in the __init__ signature; "
-        "get_params/set_params/clone handle them (tested in test_estimators.py)"
+        "get_params/set_params/clone handle them (tested in test_sklearn_estimators.py)"
     ),
     "check_estimator_tags_renamed": (
         "scikeras 0.13's BaseWrapper (our base class) still defines the pre-1.6 `_more_tags` "

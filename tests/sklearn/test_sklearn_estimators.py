@@ -61,9 +61,9 @@ def test_builder_gets_one_dict_and_the_training_spec():
 
 def test_bad_arguments_fail_at_fit_with_keras_style_messages():
     x, y = helpers.iris()
-    with pytest.raises(ValueError, match=r"Argument `epochs` must be an integer >= 1. Received: epochs=0"):
+    with pytest.raises(khp.ArgumentError, match=r"Argument `epochs` must be an integer >= 1. Received: epochs=0"):
         KerasClassifier(helpers.tiny, epochs=0).fit(x, y)
-    with pytest.raises(ValueError, match=r"Argument `validation_split` must be None or a float in \[0, 1\)"):
+    with pytest.raises(khp.ArgumentError, match=r"Argument `validation_split` must be a float in \[0, 1\)"):
         KerasClassifier(helpers.tiny, validation_split=1.5).fit(x, y)
     with pytest.raises(TypeError, match="Argument `build_fn` must be a function"):
         KerasClassifier("mlp").fit(x, y)
@@ -82,6 +82,19 @@ def test_string_labels_classes_and_predict_proba():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert est.predict(x[:5]).tolist() == est.classes_[proba.argmax(axis=1)].tolist()
     assert 0.0 <= est.score(x, names) <= 1.0
+
+
+def test_labels_unseen_in_fit_are_a_data_error():
+    x, y = helpers.iris()
+    keep = y < 2
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    est = KerasClassifier(helpers.tiny, epochs=1, random_state=0).fit(x[keep], names[keep])
+    assert est.classes_.tolist() == ["setosa", "versicolor"]
+    message = r"Labels \['virginica'\] do not occur in the training labels \['setosa', 'versicolor'\]"
+    with pytest.raises(khp.DataError, match=message):
+        est.partial_fit(x, names)
+    with pytest.raises(khp.DataError, match=message):
+        est.fit(x[keep], names[keep], validation_data=(x, names))
 
 
 def test_binary_labels_give_two_probability_columns():

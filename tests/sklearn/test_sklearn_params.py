@@ -48,7 +48,7 @@ def test_continuous_range_is_an_error_that_says_what_to_do():
     grid = param_grid(space, grid_points=4)
     np.testing.assert_allclose(grid["learning_rate"], [1e-4, 1e-3, 1e-2, 1e-1])
     assert param_grid({"dropout": khp.Float(0.0, 0.5)}, grid_points=3) == {"dropout": [0.0, 0.25, 0.5]}
-    with pytest.raises(ValueError, match=r"Argument `grid_points` must be an integer >= 2. Received: grid_points=1"):
+    with pytest.raises(khp.ArgumentError, match=r"Argument `grid_points` must be an integer >= 2. Received: grid_points=1"):
         param_grid(space, grid_points=1)
 
 
@@ -85,6 +85,15 @@ def test_conditional_distributions_never_sample_inactive_entries():
         assert ("momentum" in s) == (s["optimizer"] != "adam")
         assert ("nesterov" in s) == (s["optimizer"] == "sgd")
         assert 1e-3 <= s["learning_rate"] <= 1e-1
+
+
+def test_conditions_on_a_continuous_range_are_refused():
+    space = {"dropout": khp.Float(0.0, 0.5), "units": khp.Choice([8, 16], when={"dropout": 0.25})}
+    message = r"'units' depends on 'dropout', a continuous Float"
+    with pytest.raises(khp.SpaceError, match=message):
+        param_distributions(space)
+    with pytest.raises(khp.SpaceError, match=message):
+        param_grid(space, grid_points=3)
 
 
 def test_param_helpers_do_not_import_tensorflow():

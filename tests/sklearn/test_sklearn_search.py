@@ -1,4 +1,4 @@
-"""Searches: GridSearchCV with n_jobs=2, RandomizedSearchCV, successive halving, tune's cv backend."""
+"""Searches: GridSearchCV with n_jobs=2, RandomizedSearchCV, successive halving."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV, Randomize
 
 import kerashp as khp
 from kerashp.sklearn import KerasClassifier, param_distributions, param_grid
-from kerashp.tuning.cv import search_cv
 
 SPACE = {"units": [4, 16], "learning_rate": [0.003, 0.03], "epochs": 2, "batch_size": 32}
 
@@ -86,61 +85,3 @@ def test_halving_grid_search_over_epochs():
     assert sorted(search.cv_results_["param_epochs"].tolist()) == [1, 1, 1, 3]
     assert search.best_estimator_.epochs == 3
     assert len(search.best_estimator_.history_["loss"]) == 3
-
-
-# ------------------------------------------------------- tune(cv=k) backend
-def test_search_cv_grid_returns_records_with_fold_scores():
-    x, y = helpers.iris()
-    space = {"units": [4, 8], "learning_rate": 0.05, "epochs": 2}
-    records, best = search_cv(
-        helpers.tiny, space, x, y, algorithm="grid", cv=3, seed=0, objective="val_accuracy"
-    )
-    assert [r["trial_id"] for r in records] == ["00", "01"]
-    for record in records:
-        assert record["status"] == "COMPLETED" and record["error"] is None
-        assert record["params"] == {"units": record["params"]["units"], "learning_rate": 0.05, "epochs": 2}
-        assert len(record["fold_scores"]) == 3
-        assert record["score"] == pytest.approx(np.mean(record["fold_scores"]))
-        assert record["score_std"] == pytest.approx(np.std(record["fold_scores"]))
-        assert 0.0 <= record["score"] <= 1.0 and record["seconds"] > 0
-    winner = max(records, key=lambda r: r["score"])
-    assert best.units == winner["params"]["units"] and hasattr(best, "model_")
-
-
-def test_search_cv_loss_objective_is_a_positive_loss_and_random_is_seeded():
-    x, y = helpers.iris()
-    space = {"units": khp.Int(4, 16), "learning_rate": khp.Float(1e-2, 1e-1, log=True), "epochs": 1}
-    first, _ = search_cv(helpers.tiny, space, x, y, algorithm="random", cv=2, max_trials=2, seed=3)
-    again, _ = search_cv(helpers.tiny, space, x, y, algorithm="random", cv=2, max_trials=2, seed=3)
-    assert [r["params"] for r in first] == [r["params"] for r in again]
-    assert all(r["score"] > 0 for r in first)  # log loss, lower is better, not sklearn's negated one
-    np.testing.assert_allclose([r["score"] for r in first], [r["score"] for r in again], rtol=1e-5)
-
-
-def test_search_cv_marks_failed_candidates():
-    x, y = helpers.iris()
-    records, best = search_cv(
-        helpers.tiny, {"optimizer": ["adam", "nope"], "epochs": 1}, x, y,
-        algorithm="grid", cv=2, objective="val_accuracy",
-    )
-    by_opt = {r["params"]["optimizer"]: r for r in records}
-    assert by_opt["adam"]["status"] == "COMPLETED"
-    assert by_opt["nope"]["status"] == "FAILED" and by_opt["nope"]["score"] is None
-    assert "Unknown optimizer" in by_opt["nope"]["error"]
-    assert best.optimizer == "adam"
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"cv": 1}, r"Argument `cv` must be >= 2. Received: cv=1"),
-        ({"cv": 2.5}, r"Argument `cv` must be an integer number of folds >= 2. Received: cv=2.5"),
-        ({"cv": 2, "algorithm": "bayesian"}, r"use algorithm='grid' or 'random'. Received: algorithm='bayesian'"),
-        ({"cv": 2, "objective": "val_precision"}, r"no equivalent of the objective 'val_precision'"),
-    ],
-)
-def test_search_cv_argument_errors(kwargs, message):
-    x, y = helpers.iris()
-    kwargs = {"algorithm": "grid", **kwargs}
-    with pytest.raises(khp.KerashpError, match=message):
-        search_cv(helpers.tiny, {"units": [4]}, x, y, **kwargs)

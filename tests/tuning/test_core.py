@@ -234,3 +234,19 @@ def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path):
     assert [r.params for r in resumed.records[:2]] == [r.params for r in first.records]
     with pytest.raises(khp.RunFolderError, match=r"different cv: 2 then, 3 now"):
         run(iris, tmp_path, name="r", cv=3, space=small, max_trials=3, resume=True)
+
+
+def test_cv_trials_that_fail_are_recorded_and_seeded_cv_repeats(iris, tmp_path):
+    space = {"optimizer": ["adam", "nope"], "units": 4, "learning_rate": 0.01, "epochs": 1}
+    result = run(iris, tmp_path, algorithm="grid", cv=2, space=space)
+    by_opt = {r.params["optimizer"]: r for r in result.records}
+    assert by_opt["adam"].completed and by_opt["nope"].status is TrialStatus.FAILED
+    assert "Unknown optimizer 'nope'" in by_opt["nope"].error and by_opt["nope"].fold_scores is None
+    assert result.best_params["optimizer"] == "adam"
+    space = {"units": khp.Int(4, 16), "learning_rate": khp.Float(1e-2, 1e-1, log=True), "epochs": 1}
+    first = run(iris, tmp_path, name="a", cv=2, space=space, max_trials=2, seed=3, objective="val_loss")
+    again = run(iris, tmp_path, name="b", cv=2, space=space, max_trials=2, seed=3, objective="val_loss")
+    assert [r.params for r in first.records] == [r.params for r in again.records]
+    np.testing.assert_allclose([r.fold_scores for r in first.records], [r.fold_scores for r in again.records],
+                               rtol=1e-5)
+    assert all(r.score > 0 for r in first.records)  # Keras's loss on each held-out fold

@@ -225,6 +225,9 @@ def test_tf_data_inputs(digits_small, tmp_path):
     record = result.records[0]
     assert record.status == "COMPLETED"
     assert result.best_model.output_shape == (None, 10)
+    with pytest.raises(khp.ArgumentError, match=r"\(train_ds, val_ds\) pair, so validation_split=0.3 does not apply"):
+        khp.tune(khp.builders.mlp, space, data=(train, val), algorithm="grid", directory=tmp_path, name="ds2",
+                 validation_split=0.3)
 
 
 def test_distribution_strategy_is_used(digits_small, tmp_path):
