@@ -76,6 +76,9 @@ def tune(
     validation_split: float | None = None,
     batch_size: int = 32,
     factor: int | None = None,
+    pruner: str | None = None,
+    min_epochs: int | None = None,
+    eta: int | None = None,
     strategy: Any = "auto",
     task: str | None = None,
 ) -> TuneResult:
@@ -126,6 +129,12 @@ def tune(
             part (not with `cv`). Defaults to `None`: 0.2.
         batch_size: Batch size when the space has none. Defaults to `32`.
         factor: Hyperband's reduction factor. Defaults to `None`: 3.
+        pruner: `"asha"` stops bad trials early (random, Bayesian and TPE
+            proposals): rungs at `min_epochs * eta**k` epochs, and a trial
+            goes on past a rung only in the top `1/eta` there. Defaults to
+            `None`: every trial trains its full epochs (`"bohb"` always prunes).
+        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: 1.
+        eta: ASHA's reduction factor. Defaults to `None`: 3.
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
@@ -146,8 +155,10 @@ def tune(
     for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
         check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
     check_int("batch_size", batch_size)
-    given = {k: v for k, v in {"factor": factor}.items() if v is not None}
-    algo.check(space, given=given, initial=initial, warm_start=warm_start)
+    given = {k: v for k, v in {"factor": factor, "pruner": pruner, "min_epochs": min_epochs, "eta": eta}.items()
+             if v is not None}
+    algo.check(space, given=given, initial=initial, warm_start=warm_start, cv=cv)
+    options = {**algo.options, **given}
     queued = _initial_values(space, initial, max_trials)
     prior = _prior_observations(space, goal, warm_start)
     observers = as_observers(on_trial_end)
@@ -184,7 +195,7 @@ def tune(
     store.write_settings({**settings, "data": prepared.name, "spec": prepared.spec.to_dict()})
     progress = Progress(algo.expected_trials(space, max_trials), goal, verbose, done=store.records())
     oracle = algo.make_oracle(goal, space=space, max_trials=max_trials, epochs=epochs, seed=seed,
-                              options={**algo.options, **given}, initial=queued, prior=prior)
+                              options=options, initial=queued, prior=prior)
     tuner = SearchTuner(
         oracle,
         algorithm=algo,
@@ -200,6 +211,7 @@ def tune(
         seed=seed,
         deadline=time.monotonic() + budget if budget is not None else None,
         strategy=get_strategy(strategy),
+        pruner=getattr(oracle, "pruner", None),
     )
     import keras_tuner as kt
 

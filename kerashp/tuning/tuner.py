@@ -31,6 +31,7 @@ from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelErro
 from kerashp.space import Space
 from kerashp.tuning.algorithms import BaseAlgorithm
 from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning.algorithms.asha import ASHA, rung_of
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.observers import Observers
 from kerashp.tuning.storage import RunStore, last_line
@@ -67,6 +68,26 @@ class _BestWeights(MonitorCallback):
         return {"monitor": self.monitor, "mode": self.mode}
 
 
+class _Report(keras.callbacks.Callback):
+    """Reports the objective to the oracle after every epoch; stops the fit when
+    the oracle's pruner answers that the trial is STOPPED."""
+
+    def __init__(self, tuner: SearchTuner, trial_id: str):
+        super().__init__()
+        self.tuner, self.trial_id = tuner, trial_id
+        self.stopped_at: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        name = self.tuner.objective.name
+        value = (logs or {}).get(name)
+        if value is None or not math.isfinite(value):
+            return
+        trial = self.tuner.oracle.update_trial(self.trial_id, {name: float(value)}, step=epoch + 1)
+        if trial.status == "STOPPED":
+            self.stopped_at = epoch + 1
+            self.model.stop_training = True
+
+
 @dataclass
 class _Fit:
     """What one fit of a trial (one split) left."""
@@ -75,6 +96,7 @@ class _Fit:
     best: int  # index of the best epoch in `history`
     score: float
     timed_out: bool
+    pruned_at: int | None = None  # the epoch the pruner stopped the trial at
 
 
 class SearchTuner(BaseTuner):
@@ -97,6 +119,7 @@ class SearchTuner(BaseTuner):
         seed: int | None,
         deadline: float | None,
         strategy: Any,
+        pruner: ASHA | None = None,
     ):
         self.algorithm = algorithm
         self.space = space
@@ -111,6 +134,7 @@ class SearchTuner(BaseTuner):
         self.seed = seed
         self.deadline = deadline
         self.strategy = strategy
+        self.pruner = pruner
         self._pending: dict[str, TrialRecord] = {}
         super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
@@ -143,7 +167,14 @@ class SearchTuner(BaseTuner):
                 fits.append(self._fit(split, params, record, fold, epochs, initial_epoch))
                 if fits[-1].timed_out and index + 1 < len(self.data.splits):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
+        if fits[0].pruned_at is not None and fits[0].pruned_at < epochs:  # stopped at the last epoch: complete
+            record.state["rung"] = rung_of(fits[0].pruned_at, self.pruner.min_epochs, self.pruner.eta)
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
+
+    def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
+        metrics = self.run_trial(trial)
+        if self.pruner is None:  # with a pruner, every epoch was reported already
+            self.oracle.update_trial(trial.trial_id, metrics)
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
         record = self._pending.pop(trial.trial_id, None) or TrialRecord(
@@ -151,7 +182,8 @@ class SearchTuner(BaseTuner):
             params=self.space.complete(trial.hyperparameters.values),
         )
         failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
-        record.status = TrialStatus.FAILED if failed else TrialStatus.COMPLETED
+        pruned = not failed and "rung" in record.state
+        record.status = TrialStatus.FAILED if failed else TrialStatus.PRUNED if pruned else TrialStatus.COMPLETED
         record.seconds = round(time.monotonic() - self._started, 3)
         if failed:
             record.score, record.error = None, last_line(trial.message)
@@ -174,7 +206,9 @@ class SearchTuner(BaseTuner):
             self.store.load_weights(model, record.promoted_from, fold)
         best = _BestWeights(self.objective)
         budget = self._time_budget()
-        callbacks = [*self._callbacks(params), best, keras.callbacks.TerminateOnNaN(), *([budget] if budget else [])]
+        report = _Report(self, record.trial_id) if self.pruner is not None else None
+        extra = [cb for cb in (budget, report) if cb is not None]
+        callbacks = [*self._callbacks(params), best, keras.callbacks.TerminateOnNaN(), *extra]
         history = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
         if self.objective.name not in history:
             error = ArgumentError(
@@ -192,7 +226,8 @@ class SearchTuner(BaseTuner):
         self.store.save_weights(model, record.trial_id, fold)
         index = int(np.argmin(scores) if self.objective.direction == "min" else np.argmax(scores))
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
-        return _Fit(history, index, float(scores[index]), bool(budget is not None and budget.timed_out))
+        timed_out = bool(budget is not None and budget.timed_out)
+        return _Fit(history, index, float(scores[index]), timed_out, report.stopped_at if report else None)
 
     def build(self, params: dict, spec: DataSpec) -> keras.Model:
         """A fresh model of `params` for data of `spec`, compiled, under the strategy."""

@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerashp._checks import check_int, check_one_of
 from kerashp.exceptions import ArgumentError
 from kerashp.space import Space
+from kerashp.tuning.algorithms.asha import ASHA
 
-__all__ = ["BaseAlgorithm"]
+__all__ = ["PRUNING", "BaseAlgorithm"]
+
+#: The options of an algorithm that can stop trials early with ASHA.
+PRUNING = {"pruner": None, "min_epochs": 1, "eta": 3}
 
 
 class BaseAlgorithm:
@@ -31,7 +36,8 @@ class BaseAlgorithm:
         decides_epochs: The algorithm gives each trial its epochs (the space
             must not search `epochs`).
         needs_discrete_space: Every searched entry must have finitely many values.
-        options: Options only this algorithm takes, with their defaults.
+        options: Options only this algorithm takes, with their defaults
+            (`PRUNING` for those that can stop trials early).
         takes_initial: `initial=` configurations can be queued.
         takes_warm_start: Earlier records can feed its proposals.
     """
@@ -47,7 +53,8 @@ class BaseAlgorithm:
     takes_warm_start: bool = False
 
     # checks -------------------------------------------------------------------
-    def check(self, space: Space, *, given: Mapping[str, Any], initial: list | None, warm_start: Any) -> None:
+    def check(self, space: Space, *, given: Mapping[str, Any], initial: list | None, warm_start: Any,
+              cv: int | None = None) -> None:
         """Refuses what does not apply to this algorithm, naming why.
 
         Args:
@@ -55,6 +62,7 @@ class BaseAlgorithm:
             given: The algorithm-specific options the user passed (not `None`).
             initial: Queued configurations, if any.
             warm_start: An earlier run, if any.
+            cv: Folds, if the search cross-validates.
         """
         for key, value in given.items():
             if key not in self.options:
@@ -63,6 +71,13 @@ class BaseAlgorithm:
                     f"Received: {key}={value!r}. Drop it, or choose one of those algorithms."
                 )
         self.check_options({**self.options, **given})
+        if cv is not None and self.pruner({**self.options, **given}, "min") is not None:
+            raise ArgumentError(
+                f"Stopping trials early (algorithm={self.name!r}"
+                + (f", pruner={given['pruner']!r}" if "pruner" in given else "")
+                + f") needs one score per epoch, but with cv={cv} the folds train one after another. "
+                "Drop `cv`, or search without a pruner."
+            )
         if self.needs_discrete_space:
             space.check_discrete(f"algorithm={self.name!r}")
         if self.decides_epochs and "epochs" in space.searched:
@@ -84,6 +99,24 @@ class BaseAlgorithm:
 
     def check_options(self, options: Mapping[str, Any]) -> None:
         """Checks the values of this algorithm's own options (defaults filled in)."""
+        if "pruner" in options:
+            check_one_of("pruner", options["pruner"], (None, "asha"))
+            if options["pruner"] is None:
+                for key in ("min_epochs", "eta"):
+                    if options[key] != self.options[key]:
+                        raise ArgumentError(
+                            f"Argument `{key}` sets up the ASHA pruner, but pruner=None. "
+                            f"Received: {key}={options[key]!r}. Pass pruner='asha' too, or drop it."
+                        )
+        if "min_epochs" in options:
+            check_int("min_epochs", options["min_epochs"])
+            check_int("eta", options["eta"], low=2)
+
+    def pruner(self, options: Mapping[str, Any], direction: str) -> ASHA | None:
+        """The ASHA pruner the options ask for, or `None`."""
+        if options.get("pruner") != "asha":
+            return None
+        return ASHA(min_epochs=options["min_epochs"], eta=options["eta"], direction=direction)
 
     def _why_not_initial(self) -> str:
         return ""

@@ -5,14 +5,18 @@ the Gaussian process is fitted on (they are not trials of the new run: they
 do not count towards `max_trials` and get no record), so with enough of them
 the first proposal already comes from the model instead of the random
 initial points.
+
+With `pruner="asha"`, a trial stopped early ends as COMPLETED for
+keras-tuner's oracle, scored by the best value it reported before it was
+stopped: the Gaussian process sees it as a finished trial with that score
+(kerashp's record marks it PRUNED).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kerashp.tuning.algorithms._base import BaseAlgorithm
-from kerashp.tuning.algorithms._keras_tuner import QueueFirst, oracle_kwargs, quiet
+from kerashp.tuning.algorithms._base import PRUNING, BaseAlgorithm
 
 __all__ = ["BayesianOptimization"]
 
@@ -21,12 +25,15 @@ class BayesianOptimization(BaseAlgorithm):
     name = "bayesian"
     summary = "a Gaussian process proposes each trial (keras-tuner's BayesianOptimizationOracle)"
     takes_warm_start = True
+    options = PRUNING
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
         from keras_tuner.src.engine import trial as trial_module
 
-        class Oracle(QueueFirst, kt.oracles.BayesianOptimizationOracle):
+        from kerashp.tuning.algorithms._oracles import PrunerMixin, QueueFirst, oracle_kwargs, quiet
+
+        class Oracle(QueueFirst, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
             def populate_space(self, trial_id):
                 own = self.trials
                 self.trials = {**self._prior_trials(), **own}  # seen by the model, not run again
@@ -49,4 +56,5 @@ class BayesianOptimization(BaseAlgorithm):
 
         oracle = Oracle(max_trials=max_trials or self.default_max_trials, **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
+        oracle.set_pruner(self.pruner(options, objective.direction))
         return quiet(oracle)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from kerashp.tuning.algorithms._base import BaseAlgorithm
-from kerashp.tuning.algorithms._keras_tuner import oracle_kwargs, quiet
 
 __all__ = ["GridSearch"]
 
@@ -26,5 +25,7 @@ class GridSearch(BaseAlgorithm):
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
+
+        from kerashp.tuning.algorithms._oracles import oracle_kwargs, quiet
 
         return quiet(kt.oracles.GridSearchOracle(max_trials=max_trials, **oracle_kwargs(objective, seed)))

@@ -8,7 +8,6 @@ from typing import Any
 
 from kerashp._checks import check_int
 from kerashp.tuning.algorithms._base import BaseAlgorithm
-from kerashp.tuning.algorithms._keras_tuner import QueueInBrackets, oracle_kwargs, quiet
 
 __all__ = ["Hyperband"]
 
@@ -36,6 +35,8 @@ class Hyperband(BaseAlgorithm):
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
+
+        from kerashp.tuning.algorithms._oracles import QueueInBrackets, oracle_kwargs, quiet
 
         class Oracle(QueueInBrackets, kt.oracles.HyperbandOracle):
             pass

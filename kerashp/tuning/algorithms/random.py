@@ -1,11 +1,11 @@
-"""`algorithm="random"`: keras-tuner's random search."""
+"""`algorithm="random"`: keras-tuner's random search, optionally with ASHA
+stopping bad trials early (`pruner="asha"`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kerashp.tuning.algorithms._base import BaseAlgorithm
-from kerashp.tuning.algorithms._keras_tuner import QueueFirst, oracle_kwargs, quiet
+from kerashp.tuning.algorithms._base import PRUNING, BaseAlgorithm
 
 __all__ = ["RandomSearch"]
 
@@ -13,13 +13,17 @@ __all__ = ["RandomSearch"]
 class RandomSearch(BaseAlgorithm):
     name = "random"
     summary = "values drawn at random (keras-tuner's RandomSearchOracle)"
+    options = PRUNING
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
 
-        class Oracle(QueueFirst, kt.oracles.RandomSearchOracle):
+        from kerashp.tuning.algorithms._oracles import PrunerMixin, QueueFirst, oracle_kwargs, quiet
+
+        class Oracle(QueueFirst, PrunerMixin, kt.oracles.RandomSearchOracle):
             pass
 
         oracle = Oracle(max_trials=max_trials or self.default_max_trials, **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
+        oracle.set_pruner(self.pruner(options, objective.direction))
         return quiet(oracle)

@@ -1,0 +1,119 @@
+"""What kerashp adds to keras-tuner's oracles: queued configurations
+(`initial=`), the ASHA pruner in `update_trial`, and their common arguments.
+
+This module imports keras-tuner; the algorithm modules import it only when
+they make an oracle, so the registry itself stays cheap to import. It relies
+on keras-tuner 1.4's `Oracle` internals (`_tried_so_far`,
+`_compute_values_hash`, `_check_objective_found`, `trials`), which is why
+pyproject pins keras-tuner to 1.4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras_tuner as kt
+from keras_tuner.src.engine import oracle as oracle_module
+
+from kerashp._seeding import keras_tuner_seed
+from kerashp.tuning.algorithms.asha import ASHA, rung_of
+
+__all__ = ["PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "oracle_kwargs", "quiet"]
+
+
+def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:
+    """The arguments every keras-tuner oracle of kerashp gets."""
+    return {
+        "objective": kt.Objective(objective.name, objective.direction),
+        "seed": keras_tuner_seed(seed),
+        "max_consecutive_failed_trials": 10,
+    }
+
+
+class QueueMixin:
+    """Proposes queued configurations (`tune(initial=...)`) before the oracle's
+    own, skipping any a resumed run has already tried."""
+
+    _queue: list[dict]
+
+    def set_queue(self, queue: list[dict]) -> None:
+        self._queue = [dict(values) for values in queue]
+
+    def pop_queued(self) -> dict | None:
+        while getattr(self, "_queue", None):
+            values = self._queue.pop(0)
+            if self._compute_values_hash(values) not in self._tried_so_far:
+                return values
+        return None
+
+
+class QueueFirst(QueueMixin):
+    """Queued configurations before every proposal of the oracle."""
+
+    def populate_space(self, trial_id: str) -> dict:
+        queued = self.pop_queued()
+        if queued is not None:
+            return {"status": "RUNNING", "values": queued}
+        return super().populate_space(trial_id)
+
+
+class QueueInBrackets(QueueMixin):
+    """Queued configurations as the first new candidates of Hyperband's brackets."""
+
+    def _random_values(self) -> dict | None:
+        queued = self.pop_queued()
+        return queued if queued is not None else super()._random_values()
+
+
+def quiet(oracle: Any) -> Any:
+    oracle.verbose = 0  # kerashp prints its own progress
+    return oracle
+
+
+class PrunerMixin:
+    """An optional ASHA pruner in `update_trial`.
+
+    A trial the pruner stops gets status `"STOPPED"` in the answer to
+    `update_trial` (over gRPC too) and is remembered in `pruned` (trial id ->
+    rung). Per-epoch reports do not rewrite the trial's file, as keras-tuner's
+    base `update_trial` does at every call; `end_trial` writes it.
+    """
+
+    pruner: ASHA | None = None
+
+    def set_pruner(self, pruner: ASHA | None) -> None:
+        self.pruner = pruner
+        self.pruned: dict[str, int] = {}
+
+    @kt.synchronized
+    def update_trial(self, trial_id: str, metrics: dict, step: int = 0) -> Any:
+        trial = self.trials[trial_id]
+        metrics = dict(metrics)  # over gRPC, a protobuf map
+        self._check_objective_found(metrics)
+        for name, value in metrics.items():
+            if not trial.metrics.exists(name):
+                direction = oracle_module._maybe_infer_direction_from_objective(self.objective, name)
+                trial.metrics.register(name, direction=direction)
+            trial.metrics.update(name, value, step=step)
+        value = metrics.get(self.objective.name)
+        if self.pruner is not None and value is not None and trial.status == "RUNNING":
+            if not self.pruner.keep(trial_id, int(step), float(value)):
+                trial.status = "STOPPED"
+                self.pruned[trial_id] = rung_of(int(step), self.pruner.min_epochs, self.pruner.eta)
+        self.on_report(trial_id, metrics, step)
+        return trial
+
+    def on_report(self, trial_id: str, metrics: dict, step: int) -> None:
+        """Hook for oracles that pass intermediate values on (TPE)."""
+
+    def get_state(self) -> dict[str, Any]:
+        state = super().get_state()
+        if self.pruner is not None:
+            state["kerashp_asha"] = {**self.pruner.get_state(), "pruned": self.pruned}
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        if self.pruner is not None and "kerashp_asha" in state:
+            self.pruner.set_state(state["kerashp_asha"])
+            self.pruned = dict(state["kerashp_asha"].get("pruned") or {})

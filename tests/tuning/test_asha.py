@@ -1,0 +1,209 @@
+"""ASHA: trials stopped early by the oracle, never rebuilt.
+
+The rung rule on scripted values, the same decisions through a real
+keras-tuner oracle and through its gRPC `OracleClient`, and a real search in
+which every decision is checked against the records' own histories.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+import kerashp as khp
+from kerashp.space import Space
+from kerashp.tuning import TrialStatus, algorithms
+from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.objective import as_objective
+
+# Six trials, each reporting val_accuracy at epochs 1..9, one after another.
+SCRIPT = {
+    "0": [0.50, 0.60, 0.80, 0.80, 0.85, 0.86, 0.87, 0.88, 0.88],
+    "1": [0.40, 0.90, 0.95, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],  # bad at rung 0: stopped there
+    "2": [0.60, 0.65, 0.70, 0.70, 0.70, 0.70, 0.70, 0.70, 0.70],
+    "3": [0.55, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60],
+    "4": [0.30, 0.30, 0.30, 0.30, 0.30, 0.30, 0.30, 0.30, 0.30],
+    "5": [0.70, 0.80, 0.90, 0.90, 0.90, 0.90, 0.90, 0.90, 0.91],
+}
+# Worked by hand, eta=3 (keep the best max(1, n // 3) of the n at a rung):
+# rung 0 (epoch 1): 0 alone -> on; 1 (0.40 < 0.50) stopped; 2 best of 3 -> on;
+#   3 (0.55 < 0.60, top 1 of 4) stopped; 4 stopped; 5 (0.70, top 2 of 6) -> on.
+# rung 1 (epoch 3): 0 alone -> on; 2 (0.70 < 0.80) stopped; 5 (0.90, top 1 of 3) -> on.
+# rung 2 (epoch 9): 0 alone -> on; 5 (0.91 > 0.88, top 1 of 2) -> on.
+EXPECTED_STOP = {"0": None, "1": 1, "2": 3, "3": 1, "4": 1, "5": None}
+
+
+def _play(report) -> dict[str, int | None]:
+    """Runs SCRIPT through `report(trial_id, epoch, value) -> keeps going`."""
+    stopped = {}
+    for trial_id, values in SCRIPT.items():
+        stopped[trial_id] = None
+        for epoch, value in enumerate(values, start=1):
+            if not report(trial_id, epoch, value):
+                stopped[trial_id] = epoch
+                break
+    return stopped
+
+
+def test_rungs_sit_at_min_epochs_times_powers_of_eta():
+    assert [e for e in range(1, 30) if rung_of(e, 1, 3) is not None] == [1, 3, 9, 27]
+    assert [e for e in range(1, 30) if rung_of(e, 2, 2) is not None] == [2, 4, 8, 16]
+    assert rung_of(9, 1, 3) == 2 and rung_of(4, 1, 3) is None
+
+
+def test_asha_stops_exactly_the_trials_it_should_on_a_scripted_objective():
+    rungs = ASHA(min_epochs=1, eta=3, direction="max")
+    assert _play(rungs.keep) == EXPECTED_STOP
+    # the same scores as losses, lower being better: the same decisions
+    losses = ASHA(min_epochs=1, eta=3, direction="min")
+    assert _play(lambda t, e, v: losses.keep(t, e, -v)) == EXPECTED_STOP
+
+
+def test_asha_state_round_trips_so_a_resumed_search_decides_the_same():
+    rungs = ASHA(min_epochs=1, eta=3, direction="max")
+    for trial_id in "012":
+        for epoch, value in enumerate(SCRIPT[trial_id], start=1):
+            if not rungs.keep(trial_id, epoch, value):
+                break
+    again = ASHA(min_epochs=1, eta=3, direction="max")
+    again.set_state(rungs.get_state())
+    assert again.keep("3", 1, 0.55) is False and again.keep("5", 1, 0.70) is True
+
+
+def _oracle(tmp_path, **options):
+    space = Space({"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True)})
+    algo = algorithms.get("random")
+    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=20, epochs=9, seed=0,
+                              options={**algo.options, "pruner": "asha", **options}, initial=[], prior=[])
+    oracle._set_project_dir(str(tmp_path), "oracle")
+    hp = oracle.get_space()
+    declare(space, hp)
+    oracle.update_space(hp)
+    return oracle
+
+
+def _play_oracle(oracle) -> dict[str, int | None]:
+    """SCRIPT through an oracle's create_trial / update_trial / end_trial."""
+    ids = {}
+
+    def report(name, epoch, value):
+        if name not in ids:
+            ids[name] = oracle.create_trial("tuner0")
+        trial = oracle.update_trial(ids[name].trial_id, {"val_accuracy": value}, step=epoch)
+        going = trial.status == "RUNNING"
+        if not going or epoch == len(SCRIPT[name]):
+            trial.status = "COMPLETED"
+            oracle.end_trial(trial)
+        return going
+
+    return _play(report)
+
+
+def test_the_oracle_answers_stopped_in_update_trial(tmp_path):
+    oracle = _oracle(tmp_path)
+    assert _play_oracle(oracle) == EXPECTED_STOP
+    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # trial id -> rung
+    state = oracle.get_state()["kerashp_asha"]
+    assert state["pruned"] == oracle.pruned and set(state["rungs"]) == {"0", "1", "2"}
+
+
+def test_per_epoch_reports_do_not_rewrite_the_trial_file(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = oracle.create_trial("tuner0")
+    path = tmp_path / "oracle" / f"trial_{trial.trial_id}" / "trial.json"
+    before = path.stat().st_mtime_ns if path.exists() else None
+    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5}, step=1)
+    after = path.stat().st_mtime_ns if path.exists() else None
+    assert before == after
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(tmp_path, monkeypatch):
+    from concurrent import futures
+
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+    from keras_tuner.src.distribute.oracle_client import OracleClient
+
+    oracle = _oracle(tmp_path)
+    port = _free_port()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    try:
+        monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+        monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(port))
+        monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
+        client = OracleClient(oracle)
+        assert _play_oracle(client) == EXPECTED_STOP
+    finally:
+        server.stop(None)
+    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # the chief decided
+
+
+# ------------------------------------------------------------- a real search
+def _replay(records, objective: str, min_epochs: int, eta: int, epochs: int) -> dict[int, int | None]:
+    """The epoch ASHA should stop each trial at, from the records' own histories."""
+    rungs = ASHA(min_epochs=min_epochs, eta=eta, direction="max")
+    stops = {}
+    for record in sorted(records, key=lambda r: r.number):
+        stops[record.number] = None
+        for epoch, value in enumerate(record.history[objective], start=1):
+            if not rungs.keep(record.trial_id, epoch, value) and epoch < epochs:
+                stops[record.number] = epoch
+                break
+    return stops
+
+
+@pytest.mark.slow
+def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_path):
+    data = khp.datasets.load("iris")
+    builds = []
+
+    def build(hp):
+        builds.append(hp)
+        return khp.builders.mlp(hp)
+
+    space = {"units": [2, 4, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True), "epochs": 9,
+             "batch_size": 32}
+    seen = []
+    result = khp.tune(build, space, data=data, algorithm="random", pruner="asha", max_trials=8, seed=0,
+                      verbose=0, directory=tmp_path, name="asha", objective="val_accuracy",
+                      on_trial_end=seen.append)
+    records = result.records
+    assert len(records) == len(seen) == len(builds) == 8  # a trial that goes on is never rebuilt
+    expected = _replay(records, "val_accuracy", 1, 3, 9)
+    got = {r.number: (r.total_epochs if r.status is TrialStatus.PRUNED else None) for r in records}
+    assert got == expected
+    assert sum(s is not None for s in got.values()) >= 3  # the rule did stop trials here
+    pruned = [r for r in records if r.status is TrialStatus.PRUNED]
+    assert all(r.state["rung"] == rung_of(r.total_epochs, 1, 3) for r in pruned)
+    assert result.best_trial.status is TrialStatus.COMPLETED and result.best_trial.total_epochs == 9
+
+
+def test_pruner_options_are_checked_before_training(tmp_path):
+    data = khp.datasets.load("iris")
+    space = {"units": [4], "epochs": 3}
+    cases = [
+        ({"pruner": "median"}, r"pruner.*Received: pruner='median'"),
+        ({"pruner": "asha", "eta": 1}, r"`eta` must be an integer >= 2. Received: eta=1"),
+        ({"eta": 2}, r"`eta` sets up the ASHA pruner, but pruner=None.*pruner='asha'"),
+        ({"pruner": "asha", "cv": 3}, r"needs one score per epoch, but with cv=3.*Drop `cv`"),
+        ({"pruner": "asha", "algorithm": "grid"}, r"`pruner` applies to .*not to algorithm='grid'"),
+        ({"pruner": "asha", "algorithm": "hyperband"}, r"`pruner` applies to .*not to algorithm='hyperband'"),
+    ]
+    for kwargs, match in cases:
+        kwargs = {"algorithm": "random", **kwargs}
+        run_space = {"units": [4]} if kwargs["algorithm"] == "hyperband" else space
+        with pytest.raises(khp.ArgumentError, match=match):
+            khp.tune(khp.builders.mlp, run_space, data=data, verbose=0, directory=tmp_path, name="x", **kwargs)
+    assert not (tmp_path / "x").exists()
