@@ -193,8 +193,9 @@ def tune(
 
     prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
     store.write_settings({**settings, "data": prepared.name, "spec": prepared.spec.to_dict()})
-    progress = Progress(algo.expected_trials(space, max_trials), goal, verbose, done=store.records())
-    oracle = algo.make_oracle(goal, space=space, max_trials=max_trials, epochs=epochs, seed=seed,
+    trials = algo.max_trials(max_trials, budget)
+    progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=store.records())
+    oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
                               options=options, initial=queued, prior=prior)
     tuner = SearchTuner(
         oracle,

@@ -167,7 +167,7 @@ class SearchTuner(BaseTuner):
                 fits.append(self._fit(split, params, record, fold, epochs, initial_epoch))
                 if fits[-1].timed_out and index + 1 < len(self.data.splits):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
-        if fits[0].pruned_at is not None and fits[0].pruned_at < epochs:  # stopped at the last epoch: complete
+        if fits[0].pruned_at is not None:
             record.state["rung"] = rung_of(fits[0].pruned_at, self.pruner.min_epochs, self.pruner.eta)
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 

@@ -2,7 +2,7 @@
 
 `get(name)` returns the registered algorithm or an error that lists the
 names; `register(algorithm)` adds one (a new algorithm is one module and its
-tests). Built in: `random`, `grid`, `bayesian`, `hyperband`.
+tests). Built in: `random`, `grid`, `bayesian`, `hyperband`, `tpe`, `bohb`.
 
 Example:
     >>> get("hyperband").decides_epochs
@@ -19,6 +19,7 @@ from kerashp.tuning.algorithms.bayesian import BayesianOptimization
 from kerashp.tuning.algorithms.grid import GridSearch
 from kerashp.tuning.algorithms.hyperband import Hyperband
 from kerashp.tuning.algorithms.random import RandomSearch
+from kerashp.tuning.algorithms.tpe import BOHB, TPE
 
 __all__ = ["BaseAlgorithm", "get", "names", "register", "registered"]
 
@@ -54,5 +55,5 @@ def get(name: str) -> BaseAlgorithm:
     raise ArgumentError(f"Argument `algorithm` must be one of {names()}. Received: algorithm={name!r}.{hint}")
 
 
-for _algorithm in (RandomSearch(), GridSearch(), BayesianOptimization(), Hyperband()):
+for _algorithm in (RandomSearch(), GridSearch(), BayesianOptimization(), Hyperband(), TPE(), BOHB()):
     register(_algorithm)

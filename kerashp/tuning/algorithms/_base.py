@@ -93,7 +93,7 @@ class BaseAlgorithm:
         if warm_start is not None and not self.takes_warm_start:
             raise ArgumentError(
                 f"algorithm={self.name!r} cannot learn from an earlier run (`warm_start`): its proposals do not "
-                "depend on earlier results. Use algorithm='bayesian', or pass the earlier best configurations "
+                "depend on earlier results. Use algorithm='bayesian' or 'tpe', or pass the earlier best configurations "
                 "as `initial=`."
             )
 
@@ -133,9 +133,17 @@ class BaseAlgorithm:
             return entry.value
         return self.default_epochs
 
+    def max_trials(self, max_trials: int | None, budget: float | None) -> int | None:
+        """The trials to run (`None`: no limit): `max_trials` if given; with only
+        a time budget, as many as it allows; else `default_max_trials`."""
+        if max_trials is not None:
+            return max_trials
+        return None if budget is not None else self.default_max_trials
+
     def expected_trials(self, space: Space, max_trials: int | None) -> int | None:
-        """Trials the search will run, or `None` when the algorithm decides as it goes."""
-        return max_trials or self.default_max_trials
+        """Trials the search will run (from `max_trials()`), or `None` when
+        the algorithm or the time budget decides as it goes."""
+        return max_trials
 
     # trials ---------------------------------------------------------------------
     def budget(self, values: Mapping[str, Any], epochs: int) -> tuple[int, int]:
@@ -164,7 +172,7 @@ class BaseAlgorithm:
         Args:
             objective: The `Objective`.
             space: The search space (already declared on the oracle by the tuner).
-            max_trials: Trials to run, or `None` for the default.
+            max_trials: Trials to run (from `max_trials()`; `None`: no limit).
             epochs: From `epochs()`.
             seed: The run's seed.
             options: This algorithm's options, defaults filled in.

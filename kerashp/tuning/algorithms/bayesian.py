@@ -54,7 +54,7 @@ class BayesianOptimization(BaseAlgorithm):
                         self._tried_so_far.add(self._compute_values_hash(values))
                 return self._prior
 
-        oracle = Oracle(max_trials=max_trials or self.default_max_trials, **oracle_kwargs(objective, seed))
+        oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
-        oracle.set_pruner(self.pruner(options, objective.direction))
+        oracle.set_pruner(self.pruner(options, objective.direction), epochs)
         return quiet(oracle)

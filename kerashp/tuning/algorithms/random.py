@@ -23,7 +23,7 @@ class RandomSearch(BaseAlgorithm):
         class Oracle(QueueFirst, PrunerMixin, kt.oracles.RandomSearchOracle):
             pass
 
-        oracle = Oracle(max_trials=max_trials or self.default_max_trials, **oracle_kwargs(objective, seed))
+        oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
-        oracle.set_pruner(self.pruner(options, objective.direction))
+        oracle.set_pruner(self.pruner(options, objective.direction), epochs)
         return quiet(oracle)

@@ -1,0 +1,177 @@
+"""algorithm="tpe" and "bohb": Optuna's TPE sampler behind a keras-tuner oracle.
+
+The oracle is driven here with scripted objectives (no training) and
+compared with a plain Optuna ask/tell loop written by hand; a few real
+searches check the pieces meet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import optuna
+import pytest
+
+import kerashp as khp
+from kerashp.space import Space
+from kerashp.tuning import TrialStatus, algorithms
+from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning.objective import as_objective
+
+SPACE = {
+    "layers": [1, 2],
+    "units": khp.Int(16, 512, log=True),
+    "units_2": khp.Int(8, 64, when={"layers": [2]}),
+    "activation": ["relu", "tanh"],
+    "dropout": khp.Float(0.0, 0.5),
+    "learning_rate": khp.Float(1e-4, 1e-1, log=True),
+    "batch_size": 32,
+}
+
+
+def score(values: dict) -> float:
+    """A smooth scripted objective (higher is better) with its optimum inside the space."""
+    s = -((math.log2(values["units"]) - 7) ** 2) - 20 * (values["dropout"] - 0.2) ** 2
+    s -= (math.log10(values["learning_rate"]) + 2.5) ** 2 + (values["activation"] == "tanh") * 0.5
+    return s + (values.get("units_2", 0) / 64 if values["layers"] == 2 else 0.0)
+
+
+def plain_optuna(n: int, seed: int) -> list[dict]:
+    """What a user of Optuna alone writes for SPACE."""
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    proposed = []
+    for _ in range(n):
+        trial = study.ask()
+        p = {"layers": trial.suggest_categorical("layers", [1, 2]),
+             "units": trial.suggest_int("units", 16, 512, log=True)}
+        if p["layers"] == 2:
+            p["units_2"] = trial.suggest_int("units_2", 8, 64)
+        p["activation"] = trial.suggest_categorical("activation", ["relu", "tanh"])
+        p["dropout"] = trial.suggest_float("dropout", 0.0, 0.5)
+        p["learning_rate"] = trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)
+        study.tell(trial, score(p))
+        proposed.append(p)
+    return proposed
+
+
+def make_oracle(directory, seed=0, name="oracle", algorithm="tpe", **options):
+    space = Space(SPACE)
+    algo = algorithms.get(algorithm)
+    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=100, epochs=9, seed=seed,
+                              options={**algo.options, **options}, initial=[], prior=[])
+    oracle._set_project_dir(str(directory), name)
+    hp = oracle.get_space()
+    declare(space, hp)
+    oracle.update_space(hp)
+    return oracle
+
+
+def run_trials(oracle, n: int, *, finish_last: bool = True) -> list[dict]:
+    proposed = []
+    for i in range(n):
+        trial = oracle.create_trial("tuner0")
+        values = dict(trial.hyperparameters.values)
+        proposed.append(values)
+        if i == n - 1 and not finish_last:
+            break
+        oracle.update_trial(trial.trial_id, {"val_accuracy": score(values)})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    return proposed
+
+
+def test_tpe_proposes_exactly_what_a_plain_optuna_ask_tell_loop_does(tmp_path):
+    n = 25  # past TPE's 10 random start-up trials
+    assert run_trials(make_oracle(tmp_path), n) == plain_optuna(n, seed=0)
+
+
+def test_seeded_tpe_repeats_and_another_seed_differs(tmp_path):
+    first = run_trials(make_oracle(tmp_path, name="a"), 14)
+    assert run_trials(make_oracle(tmp_path, name="b"), 14) == first
+    assert run_trials(make_oracle(tmp_path, name="c", seed=1), 14) != first
+
+
+def test_an_interrupted_and_resumed_tpe_run_proposes_what_an_uninterrupted_one_does(tmp_path):
+    whole = run_trials(make_oracle(tmp_path, name="whole"), 20)
+    before = run_trials(make_oracle(tmp_path, name="cut"), 13, finish_last=False)  # killed during trial 12
+    resumed = make_oracle(tmp_path, name="cut")  # a new process: the state comes from oracle.json
+    resumed.reload()
+    again = resumed.create_trial("tuner0")  # keras-tuner hands back the unfinished trial
+    assert dict(again.hyperparameters.values) == before[-1]
+    resumed.update_trial(again.trial_id, {"val_accuracy": score(before[-1])})
+    again.status = "COMPLETED"
+    resumed.end_trial(again)
+    assert before + run_trials(resumed, 7) == whole
+
+
+def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tmp_path):
+    oracle = make_oracle(tmp_path, name="lost")
+    run_trials(oracle, 12)
+    path = tmp_path / "lost" / "oracle.json"
+    state = json.loads(path.read_text())
+    del state["kerashp_tpe"]
+    path.write_text(json.dumps(state))
+    resumed = make_oracle(tmp_path, name="lost")
+    resumed.reload()
+    assert len(resumed.study.trials) == 12 and all(t.state.name == "COMPLETE" for t in resumed.study.trials)
+    best = max(oracle.trials.values(), key=lambda t: t.score)
+    assert resumed.study.best_value == pytest.approx(best.score)
+    run_trials(resumed, 3)  # and it goes on proposing
+
+
+def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tmp_path):
+    oracle = make_oracle(tmp_path, algorithm="bohb")
+    curves = [[0.5, 0.6, 0.7], [0.2, 0.3, 0.4], [0.1, 0.2, 0.2], [0.6, 0.7, 0.8]]
+    for curve in curves:
+        trial = oracle.create_trial("tuner0")
+        for epoch, value in enumerate(curve, start=1):
+            if oracle.update_trial(trial.trial_id, {"val_accuracy": value}, step=epoch).status == "STOPPED":
+                break
+        trial.status = "COMPLETED"  # as keras-tuner's tuner sets it after the fit
+        oracle.end_trial(trial)
+    states = [t.state.name for t in oracle.study.trials]
+    assert states == ["COMPLETE", "PRUNED", "PRUNED", "COMPLETE"]
+    assert [t.intermediate_values for t in oracle.study.trials[1:3]] == [{1: 0.2}, {1: 0.1}]
+    assert oracle.study.trials[0].value == 0.7  # a trial that went on: its best value
+
+
+def test_tpe_and_bohb_take_their_options_and_refuse_the_rest(tmp_path):
+    data = khp.datasets.load("iris")
+    cases = [
+        ("bohb", {"cv": 2}, r"Stopping trials early \(algorithm='bohb'\) needs one score per epoch"),
+        ("bohb", {"pruner": "asha"}, r"`pruner` applies to .*not to algorithm='bohb'"),
+        ("tpe", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='tpe'"),
+    ]
+    for algorithm, kwargs, match in cases:
+        space = {"units": [4, 8], "epochs": 2}
+        with pytest.raises(khp.ArgumentError, match=match):
+            khp.tune(khp.builders.mlp, space, data=data, algorithm=algorithm, verbose=0, directory=tmp_path,
+                     name="x", **kwargs)
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_bohb_searches_until_the_time_budget_is_spent(tmp_path):
+    data = khp.datasets.load("iris")
+    seen = []
+    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "learning_rate": khp.Float(1e-3, 1e-1, log=True)},
+                      data=data, algorithm="bohb", max_epochs=9, time_budget=12, seed=0, verbose=0,
+                      directory=tmp_path, name="b", objective="val_accuracy", on_trial_end=seen.append)
+    records = result.records
+    assert len(records) == len(seen) > 10  # past tune()'s default of 10 trials
+    statuses = {r.status for r in records}
+    assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses
+    assert all(r.total_epochs in (1, 3) for r in records if r.status is TrialStatus.PRUNED)
+
+
+@pytest.mark.slow
+def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
+    data = khp.datasets.load("iris")
+    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "epochs": 2, "batch_size": 32}, data=data,
+                      algorithm="tpe", cv=2, max_trials=50, time_budget=6, seed=0, verbose=0,
+                      directory=tmp_path, name="cv", objective="val_accuracy")
+    assert 1 <= len(result.records) < 50
+    assert all(len(r.fold_scores) == 2 for r in result.records if r.completed)
+    assert result.best_model is not None
