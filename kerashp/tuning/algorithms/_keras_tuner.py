@@ -16,9 +16,14 @@ def _declare_entry(key: str, entry: Any, hp: Any) -> None:
     if isinstance(entry, Int):
         hp.Int(key, int(entry.low), int(entry.high), step=None if entry.log else int(entry.step),
                sampling="log" if entry.log else "linear")
+    elif isinstance(entry, Float) and entry.step is not None:
+        # keras-tuner counts a stepped range's values with a float `//`, which drops the
+        # last one ((0.95 - 0.5) // 0.05 == 8); half a step more keeps it. The oracles
+        # snap proposals back onto the grid (`_oracles.in_bounds`).
+        last = entry.values()[-1]
+        hp.Float(key, float(entry.low), float(last) + float(entry.step) / 2, step=float(entry.step))
     elif isinstance(entry, Float):
-        hp.Float(key, float(entry.low), float(entry.high), step=None if entry.step is None else float(entry.step),
-                 sampling="log" if entry.log else "linear")
+        hp.Float(key, float(entry.low), float(entry.high), sampling="log" if entry.log else "linear")
     elif isinstance(entry, Choice):
         hp.Choice(key, _choice_values(entry))
     elif isinstance(entry, Bool):

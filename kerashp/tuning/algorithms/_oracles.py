@@ -10,6 +10,7 @@ pyproject pins keras-tuner to 1.4.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras_tuner as kt
@@ -18,7 +19,9 @@ from keras_tuner.src.engine import oracle as oracle_module
 from kerashp._seeding import keras_tuner_seed
 from kerashp.tuning.algorithms.asha import ASHA, rung_of
 
-__all__ = ["PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "oracle_kwargs", "quiet"]
+__all__ = [
+    "InBounds", "PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "in_bounds", "oracle_kwargs", "quiet",
+]
 
 
 def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:
@@ -63,6 +66,38 @@ class QueueInBrackets(QueueMixin):
     def _random_values(self) -> dict | None:
         queued = self.pop_queued()
         return queued if queued is not None else super()._random_values()
+
+
+def in_bounds(hp: Any, value: Any) -> Any:
+    """`value` of keras-tuner hyperparameter `hp` put back inside its declared range.
+
+    keras-tuner's integer conversion maps the probability 1.0 to `max_value + 1`
+    (it assumes `[0, 1)`), and its Bayesian oracle optimizes over the closed
+    `[0, 1]`, so a proposal can leave the range; a stepped value is also
+    snapped onto its grid (`low + k * step`, rounded like `Float.values()`).
+    """
+    low, high = getattr(hp, "min_value", None), getattr(hp, "max_value", None)
+    if low is None or high is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    step = getattr(hp, "step", None)
+    whole = isinstance(value, int)
+    if step and getattr(hp, "sampling", "linear") == "linear":
+        last = math.floor((high - low) / step + 1e-9)
+        value = low + min(max(round((value - low) / step), 0), last) * step
+    else:
+        value = min(max(value, low), high)
+    return int(round(value)) if whole else float(round(value, 12))
+
+
+class InBounds:
+    """Every proposal of the oracle inside the declared ranges (`in_bounds`)."""
+
+    def populate_space(self, trial_id: str) -> dict:
+        response = super().populate_space(trial_id)
+        if response.get("values"):
+            hps = {hp.name: hp for hp in self.hyperparameters.space}
+            response["values"] = {k: in_bounds(hps[k], v) if k in hps else v for k, v in response["values"].items()}
+        return response
 
 
 def quiet(oracle: Any) -> Any:

@@ -31,9 +31,15 @@ class BayesianOptimization(BaseAlgorithm):
         import keras_tuner as kt
         from keras_tuner.src.engine import trial as trial_module
 
-        from kerashp.tuning.algorithms._oracles import PrunerMixin, QueueFirst, oracle_kwargs, quiet
+        from kerashp.tuning.algorithms._oracles import (
+            InBounds,
+            PrunerMixin,
+            QueueFirst,
+            oracle_kwargs,
+            quiet,
+        )
 
-        class Oracle(QueueFirst, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
+        class Oracle(QueueFirst, InBounds, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
             def populate_space(self, trial_id):
                 own = self.trials
                 self.trials = {**self._prior_trials(), **own}  # seen by the model, not run again

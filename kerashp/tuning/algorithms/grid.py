@@ -1,4 +1,4 @@
-"""`algorithm="grid"`: keras-tuner's grid search over every combination."""
+"""`algorithm="grid"`: every combination of the space's values, in `Space.grid()` order."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["GridSearch"]
 
 class GridSearch(BaseAlgorithm):
     name = "grid"
-    summary = "every combination of the space's values, in order (keras-tuner's GridSearchOracle)"
+    summary = "every combination of the space's values, in order (Space.grid)"
     default_max_trials = None
     needs_discrete_space = True
     takes_initial = False
@@ -26,6 +26,20 @@ class GridSearch(BaseAlgorithm):
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
 
+        from kerashp.tuning.algorithms._keras_tuner import to_values
         from kerashp.tuning.algorithms._oracles import oracle_kwargs, quiet
 
-        return quiet(kt.oracles.GridSearchOracle(max_trials=max_trials, **oracle_kwargs(objective, seed)))
+        points = [to_values(space, point) for point in space.grid()]
+
+        class Oracle(kt.Oracle):
+            """The combinations of `Space.grid()` in order: the values the space
+            itself lists (keras-tuner's own grid drops the last value of some
+            stepped float ranges, (0.95 - 0.5) // 0.05 == 8)."""
+
+            def populate_space(self, trial_id):
+                index = len(self.start_order)
+                if index >= len(points):
+                    return {"status": "STOPPED"}
+                return {"status": "RUNNING", "values": dict(points[index])}
+
+        return quiet(Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed)))

@@ -36,9 +36,14 @@ class Hyperband(BaseAlgorithm):
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
 
-        from kerashp.tuning.algorithms._oracles import QueueInBrackets, oracle_kwargs, quiet
+        from kerashp.tuning.algorithms._oracles import (
+            InBounds,
+            QueueInBrackets,
+            oracle_kwargs,
+            quiet,
+        )
 
-        class Oracle(QueueInBrackets, kt.oracles.HyperbandOracle):
+        class Oracle(InBounds, QueueInBrackets, kt.oracles.HyperbandOracle):
             pass
 
         oracle = Oracle(max_epochs=epochs, factor=options["factor"], **oracle_kwargs(objective, seed))

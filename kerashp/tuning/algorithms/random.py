@@ -18,9 +18,15 @@ class RandomSearch(BaseAlgorithm):
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
 
-        from kerashp.tuning.algorithms._oracles import PrunerMixin, QueueFirst, oracle_kwargs, quiet
+        from kerashp.tuning.algorithms._oracles import (
+            InBounds,
+            PrunerMixin,
+            QueueFirst,
+            oracle_kwargs,
+            quiet,
+        )
 
-        class Oracle(QueueFirst, PrunerMixin, kt.oracles.RandomSearchOracle):
+        class Oracle(QueueFirst, InBounds, PrunerMixin, kt.oracles.RandomSearchOracle):
             pass
 
         oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
