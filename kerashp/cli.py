@@ -94,12 +94,12 @@ def load_config(path: str) -> dict[str, Any]:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import kerashp as khp
 
-    print("kerashp demo: Hyperband over an MLP on scikit-learn's digits (8x8 images, 10 classes)")
+    print("kerashp demo: BOHB (TPE + ASHA) over an MLP on scikit-learn's digits (8x8 images, 10 classes)")
     result = khp.tune(
         khp.builders.mlp,
         demo_space(),
         data="digits",
-        algorithm="hyperband",
+        algorithm="bohb",
         objective="val_accuracy",
         max_epochs=args.max_epochs,
         directory=args.directory,

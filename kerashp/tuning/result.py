@@ -165,11 +165,13 @@ class TuneResult:
         import pandas as pd
 
         done = sum(r.completed for r in self.records)
-        failed = len(self.records) - done
+        pruned = sum(r.status is TrialStatus.PRUNED for r in self.records)
+        failed = len(self.records) - done - pruned
+        counts = f"{done} completed, " + (f"{pruned} stopped early, " if pruned else "") + f"{failed} failed"
         lines = [
             f"kerashp run {self.path}",
             f"  algorithm {self.settings['algorithm']}, objective {self.objective.name} ({self.objective.direction})",
-            f"  trials: {done} completed, {failed} failed",
+            f"  trials: {counts}",
         ]
         if done:
             lines.append(f"  best trial {self.best_trial.trial_id}: {self.objective.name}={self.best_score:.4f}")

@@ -188,6 +188,7 @@ def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_pa
     pruned = [r for r in records if r.status is TrialStatus.PRUNED]
     assert all(r.state["rung"] == rung_of(r.total_epochs, 1, 3) for r in pruned)
     assert result.best_trial.status is TrialStatus.COMPLETED and result.best_trial.total_epochs == 9
+    assert f"{8 - len(pruned)} completed, {len(pruned)} stopped early, 0 failed" in result.summary()
 
 
 def test_pruner_options_are_checked_before_training(tmp_path):

@@ -43,6 +43,7 @@ class BOHB(TPE):
     name = "bohb"
     summary = "TPE proposals with ASHA stopping bad trials at 1, 3, 9 ... epochs (model-based Hyperband)"
     default_epochs = 27
+    default_max_trials = 30  # most are stopped after 1 or 3 epochs
     options = {"min_epochs": 1, "eta": 3}
 
     def pruner(self, options, direction) -> ASHA:
