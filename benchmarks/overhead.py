@@ -9,6 +9,7 @@ process (so peak RSS is its own), after imports, data loading and one warm-up
 fit, and the contenders take turns over `--repeats` rounds.
 
     python benchmarks/overhead.py --repeats 3
+    python benchmarks/overhead.py --repeats 3 --bohb   # 20 bohb trials (TPE + ASHA, <= 27 epochs)
 
 prints a Markdown table for benchmarks/RESULTS.md.
 """
@@ -27,8 +28,10 @@ import time
 
 TRIALS = 20
 EPOCHS = 10
+BOHB_EPOCHS = 27
 SEED = 0
 CONTENDERS = ("plain", "keras_tuner", "kerashp")
+BOHB = ("plain", "kerashp_bohb")  # --bohb: TPE + ASHA; the plain loop trains each trial for the epochs it got
 
 
 def space():
@@ -44,15 +47,16 @@ def space():
     }
 
 
-def run_kerashp(workdir, prepared):
+def run_kerashp(workdir, prepared, algorithm="random"):
     import kerashp as khp
 
     result = khp.tune(
-        khp.builders.mlp, space(), data=(*prepared.train, *prepared.val), algorithm="random",
-        objective="val_accuracy", max_trials=TRIALS, max_epochs=EPOCHS, seed=SEED,
-        directory=workdir, name="kerashp", verbose=0,
+        khp.builders.mlp, space(), data=(*prepared.train, *prepared.val), algorithm=algorithm,
+        objective="val_accuracy", max_trials=TRIALS, max_epochs=EPOCHS if algorithm == "random" else BOHB_EPOCHS,
+        seed=SEED, directory=workdir, name="kerashp", verbose=0,
     )
-    return [r.params for r in result.records], result.best_score
+    # each configuration with the epochs it trained (ASHA stops most of bohb's early)
+    return [{**r.params, "_epochs": r.total_epochs} for r in result.records], result.best_score
 
 
 def run_keras_tuner(workdir, prepared):
@@ -89,10 +93,11 @@ def run_plain(workdir, prepared, configs):
     import kerashp as khp
 
     best = 0.0
-    for index, params in enumerate(configs):
+    for index, config in enumerate(configs):
+        params = {k: v for k, v in config.items() if k != "_epochs"}
         keras.utils.set_random_seed(SEED + index)
         model = khp.builders.mlp(params, spec=prepared.spec)
-        history = model.fit(*prepared.train, validation_data=prepared.val, epochs=EPOCHS,
+        history = model.fit(*prepared.train, validation_data=prepared.val, epochs=config.get("_epochs", EPOCHS),
                             batch_size=params["batch_size"], verbose=0)
         best = max(best, max(history.history["val_accuracy"]))
     return configs, best
@@ -112,6 +117,8 @@ def child(contender, configs_path, out_path):
         start = time.perf_counter()
         if contender == "kerashp":
             configs, best = run_kerashp(workdir, prepared)
+        elif contender == "kerashp_bohb":
+            configs, best = run_kerashp(workdir, prepared, "bohb")
         elif contender == "keras_tuner":
             configs, best = run_keras_tuner(workdir, prepared)
         else:
@@ -126,7 +133,8 @@ def child(contender, configs_path, out_path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--child", choices=CONTENDERS)
+    parser.add_argument("--bohb", action="store_true", help="kerashp bohb (TPE + ASHA) against the plain loop")
+    parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
     args = parser.parse_args()
@@ -136,8 +144,9 @@ def main():
 
     tmp = tempfile.mkdtemp()
     configs_path = os.path.join(tmp, "configs.json")
-    runs = {c: [] for c in CONTENDERS}
-    order = ("kerashp", "keras_tuner", "plain")  # kerashp first: it draws the plain loop's configs
+    contenders = BOHB if args.bohb else CONTENDERS
+    runs = {c: [] for c in contenders}
+    order = contenders[1:] + contenders[:1]  # kerashp first: it draws the plain loop's configs
     for repeat in range(args.repeats):
         for contender in order:
             out = os.path.join(tmp, f"{contender}-{repeat}.json")
@@ -145,19 +154,25 @@ def main():
                            check=True)
             with open(out) as f:
                 run = json.load(f)
-            if contender == "kerashp" and repeat == 0:
+            if contender.startswith("kerashp") and repeat == 0:
                 with open(configs_path, "w") as f:
                     json.dump(run["configs"], f)
             runs[contender].append(run)
             print(f"round {repeat + 1} {contender:12s} {run['seconds']:7.1f}s  peak {run['peak_mib']:6.0f} MiB  "
                   f"best val_accuracy {run['best']:.4f}", flush=True)
 
-    same = runs["keras_tuner"][0]["configs"] == runs["kerashp"][0]["configs"]
+    if not args.bohb:
+        same = runs["keras_tuner"][0]["configs"] == [
+            {k: v for k, v in c.items() if k != "_epochs"} for c in runs["kerashp"][0]["configs"]]
+        print(f"\nkeras-tuner drew the same 20 configurations as kerashp: {same}")
+    else:
+        epochs = [c["_epochs"] for c in runs["kerashp_bohb"][0]["configs"]]
+        print(f"\nbohb's {len(epochs)} trials trained {sum(epochs)} epochs in all: {epochs}")
     plain = statistics.median(r["seconds"] for r in runs["plain"])
-    print(f"\nkeras-tuner drew the same 20 configurations as kerashp: {same}\n")
+    print()
     print("| contender | wall time, median (s) | runs (s) | vs plain loop | peak RSS, median (MiB) | best val_accuracy |")
     print("|---|---|---|---|---|---|")
-    for contender in CONTENDERS:
+    for contender in contenders:
         seconds = [r["seconds"] for r in runs[contender]]
         median = statistics.median(seconds)
         peak = statistics.median(r["peak_mib"] for r in runs[contender])

@@ -19,7 +19,7 @@ __all__ = ["demo_space", "load_config", "main"]
 _CONFIG_KEYS = {
     "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
     "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
-    "initial", "warm_start",
+    "initial", "warm_start", "pruner", "min_epochs", "eta",
 }
 
 
@@ -58,7 +58,7 @@ def load_config(path: str) -> dict[str, Any]:
     Example YAML:
         builder: mlp
         data: digits
-        algorithm: hyperband
+        algorithm: bohb
         objective: val_accuracy
         max_epochs: 9
         space:
