@@ -56,11 +56,11 @@ def plain_optuna(n: int, seed: int) -> list[dict]:
     return proposed
 
 
-def make_oracle(directory, seed=0, name="oracle", algorithm="tpe", **options):
+def make_oracle(directory, seed=0, name="oracle", algorithm="tpe", prior=(), **options):
     space = Space(SPACE)
     algo = algorithms.get(algorithm)
     oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=100, epochs=9, seed=seed,
-                              options={**algo.options, **options}, initial=[], prior=[])
+                              options={**algo.options, **options}, initial=[], prior=list(prior))
     oracle._set_project_dir(str(directory), name)
     hp = oracle.get_space()
     declare(space, hp)
@@ -175,3 +175,16 @@ def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
     assert 1 <= len(result.records) < 50
     assert all(len(r.fold_scores) == 2 for r in result.records if r.completed)
     assert result.best_model is not None
+
+
+def test_warm_start_puts_the_earlier_trials_in_the_study_before_the_first_ask(tmp_path):
+    earlier = [{"layers": 1, "units": 64, "activation": "relu", "dropout": 0.2, "learning_rate": 3e-3},
+               {"layers": 2, "units": 32, "units_2": 16, "activation": "tanh", "dropout": 0.1, "learning_rate": 1e-2}]
+    prior = [(values, score(values)) for values in earlier]
+    oracle = make_oracle(tmp_path, name="warm", prior=prior)
+    assert [t.params for t in oracle.study.trials] == earlier
+    assert oracle.study.best_value == pytest.approx(max(s for _, s in prior))
+    warm = run_trials(oracle, 12)
+    assert warm[-1] != run_trials(make_oracle(tmp_path, name="cold"), 12)[-1]  # they change later proposals
+    assert len(oracle.trials) == 12  # and are not trials of this run
+
