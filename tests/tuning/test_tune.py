@@ -97,7 +97,7 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
         model = khp.builders.mlp({"units": 8, "learning_rate": hp["learning_rate"]})
         return model
 
-    space = {"mode": ["ok", "raise", "nan"], "learning_rate": 0.01, "epochs": 2, "batch_size": 64}
+    space = {"mode": ["ok", "raise", "nan"], "learning_rate": 0.01, "epochs": 4, "batch_size": 64}
     x, y = digits_small
     data = (x, y.astype("int64"))
 
@@ -116,6 +116,7 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
     assert "cannot be built" in trials.loc["raise", "error"]
     assert trials.loc["nan", "status"] == "FAILED"
     assert "not finite" in trials.loc["nan", "error"]
+    assert "(values: [nan])" in trials.loc["nan", "error"]  # stopped after the first epoch, not all 4
     assert result.best_params["mode"] == "ok"
     on_disk = json.loads((tmp_path / "f" / "trials" / f"{trials.loc['raise', 'trial_id']}.json").read_text())
     assert on_disk["status"] == "FAILED" and on_disk["score"] is None
