@@ -25,3 +25,27 @@ def tiny_space():
         "batch_size": 64,
         "epochs": 2,
     }
+
+
+@pytest.fixture
+def make_oracle(tmp_path):
+    """An algorithm's keras-tuner oracle as `tune` makes it, with its space
+    declared and a project folder, driven by hand (no tuner, no training)."""
+    from kerashp.space import Space
+    from kerashp.tuning import algorithms
+    from kerashp.tuning.algorithms._keras_tuner import declare
+    from kerashp.tuning.objective import as_objective
+
+    def make(algorithm, space, *, objective="val_accuracy", name="oracle", max_trials=20, epochs=9, seed=0,
+             prior=(), **options):
+        space = Space(space)
+        algo = algorithms.get(algorithm)
+        oracle = algo.make_oracle(as_objective(objective), space=space, max_trials=max_trials, epochs=epochs,
+                                  seed=seed, options={**algo.options, **options}, initial=[], prior=list(prior))
+        oracle._set_project_dir(str(tmp_path), name)
+        hp = oracle.get_space()
+        declare(space, hp)
+        oracle.update_space(hp)
+        return oracle
+
+    return make

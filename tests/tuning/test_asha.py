@@ -12,11 +12,8 @@ import socket
 import pytest
 
 import kerashp as khp
-from kerashp.space import Space
-from kerashp.tuning import TrialStatus, algorithms
-from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning import TrialStatus
 from kerashp.tuning.algorithms.asha import ASHA, rung_of
-from kerashp.tuning.objective import as_objective
 
 # Six trials, each reporting val_accuracy at epochs 1..9, one after another.
 SCRIPT = {
@@ -72,16 +69,7 @@ def test_asha_state_round_trips_so_a_resumed_search_decides_the_same():
     assert again.keep("3", 1, 0.55) is False and again.keep("5", 1, 0.70) is True
 
 
-def _oracle(tmp_path, **options):
-    space = Space({"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True)})
-    algo = algorithms.get("random")
-    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=20, epochs=9, seed=0,
-                              options={**algo.options, "pruner": "asha", **options}, initial=[], prior=[])
-    oracle._set_project_dir(str(tmp_path), "oracle")
-    hp = oracle.get_space()
-    declare(space, hp)
-    oracle.update_space(hp)
-    return oracle
+ORACLE_SPACE = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True)}
 
 
 def _play_oracle(oracle) -> dict[str, int | None]:
@@ -101,22 +89,26 @@ def _play_oracle(oracle) -> dict[str, int | None]:
     return _play(report)
 
 
-def test_the_oracle_answers_stopped_in_update_trial(tmp_path):
-    oracle = _oracle(tmp_path)
+def test_the_oracle_answers_stopped_in_update_trial(make_oracle):
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
     assert _play_oracle(oracle) == EXPECTED_STOP
     assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # trial id -> rung
     state = oracle.get_state()["kerashp_asha"]
     assert state["pruned"] == oracle.pruned and set(state["rungs"]) == {"0", "1", "2"}
 
 
-def test_per_epoch_reports_do_not_rewrite_the_trial_file(tmp_path):
-    oracle = _oracle(tmp_path)
+def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
     trial = oracle.create_trial("tuner0")
-    path = tmp_path / "oracle" / f"trial_{trial.trial_id}" / "trial.json"
-    before = path.stat().st_mtime_ns if path.exists() else None
-    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5}, step=1)
-    after = path.stat().st_mtime_ns if path.exists() else None
-    assert before == after
+    writes = []
+    save = oracle._save_trial
+    oracle._save_trial = lambda t: (writes.append(t.trial_id), save(t))
+    for epoch in (1, 2, 3):
+        oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5}, step=epoch)
+    assert writes == []  # keras-tuner's own update_trial writes trial.json at every report
+    trial.status = "COMPLETED"
+    oracle.end_trial(trial)
+    assert writes == [trial.trial_id]  # once, when the trial ends
 
 
 def _free_port() -> int:
@@ -125,7 +117,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(tmp_path, monkeypatch):
+def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(make_oracle, monkeypatch):
     from concurrent import futures
 
     import grpc
@@ -133,7 +125,7 @@ def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(tmp_path
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
     from keras_tuner.src.distribute.oracle_client import OracleClient
 
-    oracle = _oracle(tmp_path)
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
     port = _free_port()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)

@@ -15,11 +15,9 @@ import pytest
 
 import kerashp as khp
 from kerashp.space import Space
-from kerashp.tuning import algorithms
 from kerashp.tuning.algorithms._keras_tuner import declare
 from kerashp.tuning.algorithms._optuna import distributions
 from kerashp.tuning.algorithms._oracles import in_bounds
-from kerashp.tuning.objective import as_objective
 
 ENTRIES = {
     "units": khp.Int(16, 512, log=True),
@@ -87,15 +85,9 @@ def _upper_optimum(values: dict) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["bayesian", "tpe", "random"])
-def test_fifty_proposals_with_the_optimum_at_the_upper_bounds_stay_inside(algorithm, tmp_path):
+def test_fifty_proposals_with_the_optimum_at_the_upper_bounds_stay_inside(algorithm, make_oracle):
     space = Space({k: v for k, v in ENTRIES.items() if k != "activation"})
-    algo = algorithms.get(algorithm)
-    oracle = algo.make_oracle(as_objective("score"), space=space, max_trials=50, epochs=1, seed=0,
-                              options=dict(algo.options), initial=[], prior=[])
-    oracle._set_project_dir(str(tmp_path), algorithm)
-    hp = oracle.get_space()
-    declare(space, hp)
-    oracle.update_space(hp)
+    oracle = make_oracle(algorithm, space, objective="score", max_trials=50, epochs=1)
     proposed = []
     for _ in range(50):
         trial = oracle.create_trial("tuner0")
@@ -109,14 +101,9 @@ def test_fifty_proposals_with_the_optimum_at_the_upper_bounds_stay_inside(algori
         assert sum(p["layers"] == 4 for p in proposed) >= 10
 
 
-def test_grid_runs_every_value_of_a_stepped_float_including_the_last(tmp_path):
+def test_grid_runs_every_value_of_a_stepped_float_including_the_last(make_oracle):
     space = Space({"momentum": khp.Float(0.5, 0.95, step=0.05), "units": [1, 2]})
-    oracle = algorithms.get("grid").make_oracle(as_objective("score"), space=space, max_trials=None, epochs=1,
-                                                seed=0, options={}, initial=[], prior=[])
-    oracle._set_project_dir(str(tmp_path), "grid")
-    hp = oracle.get_space()
-    declare(space, hp)
-    oracle.update_space(hp)
+    oracle = make_oracle("grid", space, objective="score", max_trials=None, epochs=1)
     seen = []
     while (trial := oracle.create_trial("tuner0")).status == "RUNNING":
         seen.append(dict(trial.hyperparameters.values))

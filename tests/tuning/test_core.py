@@ -10,10 +10,7 @@ import numpy as np
 import pytest
 
 import kerashp as khp
-from kerashp.space import Space
 from kerashp.tuning import TrialRecord, TrialStatus, algorithms
-from kerashp.tuning.algorithms._keras_tuner import declare
-from kerashp.tuning.objective import as_objective
 from kerashp.tuning.storage import SCHEMA_VERSION
 
 SPACE = {"units": [4, 8], "learning_rate": khp.Float(3e-3, 3e-2, log=True), "batch_size": 32}
@@ -154,28 +151,16 @@ def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path):
     assert params[:2] == [(8, 0.02), (4, 0.004)] and len(params) == 3 and params[2] not in params[:2]
 
 
-def _bayesian_oracle(prior, directory, seed=0):
-    algo = algorithms.get("bayesian")
-    space = Space(SPACE)
-    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=5, epochs=1, seed=seed,
-                              options={}, initial=[], prior=prior)
-    oracle._set_project_dir(str(directory), "oracle")
-    hp = oracle.get_space()
-    declare(space, hp)
-    oracle.update_space(hp)
-    return oracle
-
-
-def test_warm_start_feeds_the_earlier_records_to_the_first_proposal(tmp_path):
+def test_warm_start_feeds_the_earlier_records_to_the_first_proposal(make_oracle):
     rng = np.random.default_rng(0)
     prior = [({"units": int(rng.choice([4, 8])), "learning_rate": float(lr)}, float(np.log10(lr)))
              for lr in np.geomspace(3e-3, 3e-2, 8)]
-    warm = _bayesian_oracle(prior, tmp_path / "warm")
+    warm = make_oracle("bayesian", SPACE, name="warm", max_trials=5, epochs=1, prior=prior)
     first = warm.create_trial("tuner0")
     assert first.status == "RUNNING"
     assert warm.gpr.X_train_.shape[0] == len(prior)  # the model was fitted on the earlier trials
     assert "prior-0" not in warm.trials and len(warm.trials) == 1  # they are not trials of this run
-    cold = _bayesian_oracle([], tmp_path / "cold")
+    cold = make_oracle("bayesian", SPACE, name="cold", max_trials=5, epochs=1)
     cold.create_trial("tuner0")
     assert not hasattr(cold.gpr, "X_train_")  # a cold start draws its first points at random
 

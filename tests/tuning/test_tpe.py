@@ -14,10 +14,7 @@ import optuna
 import pytest
 
 import kerashp as khp
-from kerashp.space import Space
-from kerashp.tuning import TrialStatus, algorithms
-from kerashp.tuning.algorithms._keras_tuner import declare
-from kerashp.tuning.objective import as_objective
+from kerashp.tuning import TrialStatus
 
 SPACE = {
     "layers": [1, 2],
@@ -56,16 +53,11 @@ def plain_optuna(n: int, seed: int) -> list[dict]:
     return proposed
 
 
-def make_oracle(directory, seed=0, name="oracle", algorithm="tpe", prior=(), **options):
-    space = Space(SPACE)
-    algo = algorithms.get(algorithm)
-    oracle = algo.make_oracle(as_objective("val_accuracy"), space=space, max_trials=100, epochs=9, seed=seed,
-                              options={**algo.options, **options}, initial=[], prior=list(prior))
-    oracle._set_project_dir(str(directory), name)
-    hp = oracle.get_space()
-    declare(space, hp)
-    oracle.update_space(hp)
-    return oracle
+@pytest.fixture
+def tpe_oracle(make_oracle):
+    """A TPE oracle over SPACE; another `name` is another run folder."""
+    return lambda name="oracle", algorithm="tpe", **kwargs: make_oracle(algorithm, SPACE, name=name, max_trials=100,
+                                                                        **kwargs)
 
 
 def run_trials(oracle, n: int, *, finish_last: bool = True) -> list[dict]:
@@ -82,21 +74,21 @@ def run_trials(oracle, n: int, *, finish_last: bool = True) -> list[dict]:
     return proposed
 
 
-def test_tpe_proposes_exactly_what_a_plain_optuna_ask_tell_loop_does(tmp_path):
+def test_tpe_proposes_exactly_what_a_plain_optuna_ask_tell_loop_does(tpe_oracle):
     n = 25  # past TPE's 10 random start-up trials
-    assert run_trials(make_oracle(tmp_path), n) == plain_optuna(n, seed=0)
+    assert run_trials(tpe_oracle(), n) == plain_optuna(n, seed=0)
 
 
-def test_seeded_tpe_repeats_and_another_seed_differs(tmp_path):
-    first = run_trials(make_oracle(tmp_path, name="a"), 14)
-    assert run_trials(make_oracle(tmp_path, name="b"), 14) == first
-    assert run_trials(make_oracle(tmp_path, name="c", seed=1), 14) != first
+def test_seeded_tpe_repeats_and_another_seed_differs(tpe_oracle):
+    first = run_trials(tpe_oracle(name="a"), 14)
+    assert run_trials(tpe_oracle(name="b"), 14) == first
+    assert run_trials(tpe_oracle(name="c", seed=1), 14) != first
 
 
-def test_an_interrupted_and_resumed_tpe_run_proposes_what_an_uninterrupted_one_does(tmp_path):
-    whole = run_trials(make_oracle(tmp_path, name="whole"), 20)
-    before = run_trials(make_oracle(tmp_path, name="cut"), 13, finish_last=False)  # killed during trial 12
-    resumed = make_oracle(tmp_path, name="cut")  # a new process: the state comes from oracle.json
+def test_an_interrupted_and_resumed_tpe_run_proposes_what_an_uninterrupted_one_does(tpe_oracle):
+    whole = run_trials(tpe_oracle(name="whole"), 20)
+    before = run_trials(tpe_oracle(name="cut"), 13, finish_last=False)  # killed during trial 12
+    resumed = tpe_oracle(name="cut")  # a new process: the state comes from oracle.json
     resumed.reload()
     again = resumed.create_trial("tuner0")  # keras-tuner hands back the unfinished trial
     assert dict(again.hyperparameters.values) == before[-1]
@@ -106,14 +98,14 @@ def test_an_interrupted_and_resumed_tpe_run_proposes_what_an_uninterrupted_one_d
     assert before + run_trials(resumed, 7) == whole
 
 
-def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tmp_path):
-    oracle = make_oracle(tmp_path, name="lost")
+def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tpe_oracle, tmp_path):
+    oracle = tpe_oracle(name="lost")
     run_trials(oracle, 12)
     path = tmp_path / "lost" / "oracle.json"
     state = json.loads(path.read_text())
     del state["kerashp_tpe"]
     path.write_text(json.dumps(state))
-    resumed = make_oracle(tmp_path, name="lost")
+    resumed = tpe_oracle(name="lost")
     resumed.reload()
     assert len(resumed.study.trials) == 12 and all(t.state.name == "COMPLETE" for t in resumed.study.trials)
     best = max(oracle.trials.values(), key=lambda t: t.score)
@@ -121,8 +113,8 @@ def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tmp_path):
     run_trials(resumed, 3)  # and it goes on proposing
 
 
-def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tmp_path):
-    oracle = make_oracle(tmp_path, algorithm="bohb")
+def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tpe_oracle):
+    oracle = tpe_oracle(algorithm="bohb")
     curves = [[0.5, 0.6, 0.7], [0.2, 0.3, 0.4], [0.1, 0.2, 0.2], [0.6, 0.7, 0.8]]
     for curve in curves:
         trial = oracle.create_trial("tuner0")
@@ -177,14 +169,14 @@ def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
     assert result.best_model is not None
 
 
-def test_warm_start_puts_the_earlier_trials_in_the_study_before_the_first_ask(tmp_path):
+def test_warm_start_puts_the_earlier_trials_in_the_study_before_the_first_ask(tpe_oracle):
     earlier = [{"layers": 1, "units": 64, "activation": "relu", "dropout": 0.2, "learning_rate": 3e-3},
                {"layers": 2, "units": 32, "units_2": 16, "activation": "tanh", "dropout": 0.1, "learning_rate": 1e-2}]
     prior = [(values, score(values)) for values in earlier]
-    oracle = make_oracle(tmp_path, name="warm", prior=prior)
+    oracle = tpe_oracle(name="warm", prior=prior)
     assert [t.params for t in oracle.study.trials] == earlier
     assert oracle.study.best_value == pytest.approx(max(s for _, s in prior))
     warm = run_trials(oracle, 12)
-    assert warm[-1] != run_trials(make_oracle(tmp_path, name="cold"), 12)[-1]  # they change later proposals
+    assert warm[-1] != run_trials(tpe_oracle(name="cold"), 12)[-1]  # they change later proposals
     assert len(oracle.trials) == 12  # and are not trials of this run
 
