@@ -4,8 +4,9 @@ The oracle (see `kerashp.tuning.algorithms`) chooses the values; this class
 turns them into a dict, builds and fits the model on each of the data's
 splits (one hold-out split, or every cross-validation fold), and hands one
 `TrialRecord` per finished trial to the observers. It also does the
-tuner-side half of Hyperband: a promoted trial starts from its parent's
-weights (per fold) and trains from `tuner/initial_epoch` to `tuner/epochs`.
+tuner-side half of Hyperband: a promoted trial trains on its parent's model
+(kept in memory, or rebuilt from its weights file, per fold) from
+`tuner/initial_epoch` to `tuner/epochs`.
 """
 
 from __future__ import annotations
@@ -94,6 +95,37 @@ class _Report(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class _KeptModels:
+    """Models of finished trials that a later trial may train on (Hyperband's
+    promotions), kept in memory in this process: the promoted trial goes on
+    with the same model object, traced once, instead of a rebuilt model loaded
+    from its parent's weights file. Only the current group's (bracket's)
+    models are kept, at most `max_bytes` of weights and optimizer state, the
+    worst scores dropped first; a trial whose parent is not kept (another
+    process, a resumed run, dropped) is rebuilt from the weights file."""
+
+    def __init__(self, objective: Objective, max_bytes: int = 512 * 2**20):
+        self.objective, self.max_bytes = objective, max_bytes
+        self._kept: dict[tuple[str, int | None], tuple[keras.Model, float, Any, int]] = {}
+
+    def take(self, trial_id: str, fold: int | None) -> keras.Model | None:
+        return self._kept.pop((trial_id, fold), (None,))[0]
+
+    def keep(self, trial_id: str, fold: int | None, model: keras.Model, score: float, group: Any) -> None:
+        self._kept = {key: item for key, item in self._kept.items() if item[2] == group}
+        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
+                   for v in [*model.weights, *getattr(getattr(model, "optimizer", None), "variables", [])])
+        self._kept[(trial_id, fold)] = (model, score, group, size)
+        sign = -1.0 if self.objective.direction == "max" else 1.0
+        for key in sorted(self._kept, key=lambda k: sign * self._kept[k][1], reverse=True):
+            if sum(item[3] for item in self._kept.values()) <= self.max_bytes:
+                break
+            del self._kept[key]
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 @dataclass
 class _Fit:
     """What one fit of a trial (one split) left."""
@@ -142,6 +174,7 @@ class SearchTuner(BaseTuner):
         self.strategy = strategy
         self.pruner = pruner
         self._pending: dict[str, TrialRecord] = {}
+        self._kept = _KeptModels(objective)
         super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
     # keras-tuner hooks ------------------------------------------------------
@@ -165,12 +198,13 @@ class SearchTuner(BaseTuner):
             state=self.algorithm.trial_state(values),
         )
         epochs, initial_epoch = self.algorithm.budget(values, int(params.get("epochs", self.epochs)))
+        group = self.algorithm.lineage(values)
         folds = self.data.folds
         fits: list[_Fit] = []
         with seeded(trial_seed(self.seed, record.number)):
             for index, split in enumerate(self.data.splits):
                 fold = None if folds is None else index
-                fits.append(self._fit(split, params, record, fold, epochs, initial_epoch))
+                fits.append(self._fit(split, params, record, fold, epochs, initial_epoch, group))
                 if fits[-1].timed_out and index + 1 < len(self.data.splits):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
         if fits[0].pruned_at is not None:
@@ -206,10 +240,12 @@ class SearchTuner(BaseTuner):
 
     # one fit ------------------------------------------------------------------
     def _fit(self, split: Split, params: dict, record: TrialRecord, fold: int | None, epochs: int,
-             initial_epoch: int) -> _Fit:
-        model = self.build(params, split.spec)
-        if record.promoted_from is not None:
-            self.store.load_weights(model, record.promoted_from, fold)
+             initial_epoch: int, group: Any = None) -> _Fit:
+        model = self._kept.take(record.promoted_from, fold) if record.promoted_from is not None else None
+        if model is None:
+            model = self.build(params, split.spec)
+            if record.promoted_from is not None:
+                self.store.load_weights(model, record.promoted_from, fold)
         best = _BestWeights(self.objective)
         budget = self._time_budget()
         report = _Report(self, record.trial_id) if self.pruner is not None else None
@@ -231,6 +267,8 @@ class SearchTuner(BaseTuner):
         model.set_weights(best.weights)
         self.store.save_weights(model, record.trial_id, fold)
         index = int(np.argmin(scores) if self.objective.direction == "min" else np.argmax(scores))
+        if group is not None:
+            self._kept.keep(record.trial_id, fold, model, float(scores[index]), group)
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
         timed_out = bool(budget is not None and budget.timed_out)
         return _Fit(history, index, float(scores[index]), timed_out, report.stopped_at if report else None)

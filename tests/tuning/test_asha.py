@@ -111,6 +111,25 @@ def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
     assert writes == [trial.trial_id]  # once, when the trial ends
 
 
+def test_a_trial_that_reaches_its_own_searched_epochs_completes(make_oracle):
+    oracle = make_oracle("random", {"units": [4, 8], "epochs": [3, 9]}, pruner="asha", epochs=9)
+    ended = []
+    while True:
+        trial = oracle.create_trial("tuner0")
+        short = trial.hyperparameters.values["epochs"] == 3
+        good = len(ended) < 3  # three good trials fill the rungs at epochs 1 and 3 first
+        for epoch in (1, 2, 3):
+            value = 0.9 if good or epoch < 3 else 0.1
+            answer = oracle.update_trial(trial.trial_id, {"val_accuracy": value}, step=epoch).status
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+        ended.append(trial.trial_id)
+        if short and not good:
+            break
+    # the rung at epoch 3 says stop, but epoch 3 is this trial's last: it completed
+    assert answer == "RUNNING" and trial.trial_id not in oracle.pruned
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -62,12 +62,21 @@ def test_best_model_is_trained_and_reloaded_from_records(tiny_space, digits_smal
     assert "best trial" in result.summary()
 
 
-def test_hyperband_gives_promoted_trials_more_epochs(digits_small, tmp_path):
+def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_small, tmp_path):
     space = {"units": [8, 16, 32], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64}
-    result = run(space, digits_small, tmp_path, algorithm="hyperband", max_epochs=4, max_trials=None)
+    builds = []
+
+    def build(hp):
+        builds.append(hp)
+        return khp.builders.mlp(hp)
+
+    result = khp.tune(build, space, data=digits_small, algorithm="hyperband", max_epochs=4, seed=0, verbose=0,
+                      objective="val_accuracy", directory=tmp_path, name="run")
     trials = result.trials
     promoted = trials[trials["promoted_from"].notna()]
     assert len(promoted) >= 1
+    # a promoted trial trains on the parent's model kept in memory: no rebuild
+    assert len(builds) == len(trials) - len(promoted)
     by_id = {r.trial_id: r for r in result.records}
     for row in promoted.itertuples():
         parent = by_id[row.promoted_from]
@@ -259,3 +268,22 @@ def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
     assert result.best_params["units"] == trials.loc[trials["score"].idxmax(), "units"]
     model = khp.load_result(tmp_path / "cv", build_fn=khp.builders.mlp).best_model  # refit on all data
     assert model.predict(x[:3], verbose=0).shape == (3, 3)
+
+
+def test_kept_models_hold_one_bracket_within_their_memory_bound():
+    from kerashp.tuning.objective import as_objective
+    from kerashp.tuning.tuner import _KeptModels
+
+    def model(units):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
+
+    small, large = model(2), model(200)  # 10 and 1000 weights: 40 and 4000 bytes
+    kept = _KeptModels(as_objective("val_accuracy"), max_bytes=4050)
+    kept.keep("a", None, small, 0.5, group=2)
+    kept.keep("b", None, large, 0.9, group=2)
+    assert len(kept) == 2
+    kept.keep("c", None, model(2), 0.7, group=2)  # over the bound: the worst (a, 0.5) goes
+    assert kept.take("a", None) is None and len(kept) == 2
+    assert kept.take("b", None) is large and kept.take("b", None) is None  # taken once
+    kept.keep("d", None, model(2), 0.1, group=1)  # a new bracket: the old one's models go
+    assert kept.take("c", None) is None and len(kept) == 1

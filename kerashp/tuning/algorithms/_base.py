@@ -154,6 +154,11 @@ class BaseAlgorithm:
         """What a record keeps to rebuild this algorithm's state (e.g. a parent trial)."""
         return {}
 
+    def lineage(self, values: Mapping[str, Any]) -> Any | None:
+        """The group (Hyperband: the bracket) in which a later trial may train
+        on from this trial's model, or `None` when no trial will."""
+        return None
+
     # the oracle -------------------------------------------------------------------
     def make_oracle(
         self,

@@ -117,8 +117,9 @@ class PrunerMixin:
     pruner: ASHA | None = None
 
     def set_pruner(self, pruner: ASHA | None, epochs: int) -> None:
-        """`pruner` (or `None`) for trials of `epochs` epochs: one that reaches
-        its last epoch has completed, whatever the rung there says."""
+        """`pruner` (or `None`) for trials of `epochs` epochs (unless the space
+        searches `epochs`): one that reaches its last epoch has completed,
+        whatever the rung there says."""
         self.pruner = pruner
         self.epochs = int(epochs)
         self.pruned: dict[str, int] = {}
@@ -135,7 +136,8 @@ class PrunerMixin:
             trial.metrics.update(name, value, step=step)
         value = metrics.get(self.objective.name)
         if self.pruner is not None and value is not None and trial.status == "RUNNING":
-            if not self.pruner.keep(trial_id, int(step), float(value)) and int(step) < self.epochs:
+            last = int(trial.hyperparameters.values.get("epochs", self.epochs))  # epochs may be searched
+            if not self.pruner.keep(trial_id, int(step), float(value)) and int(step) < last:
                 trial.status = "STOPPED"
                 self.pruned[trial_id] = rung_of(int(step), self.pruner.min_epochs, self.pruner.eta)
         self.on_report(trial_id, metrics, step)

@@ -33,6 +33,10 @@ class Hyperband(BaseAlgorithm):
             "parent": values.get("tuner/trial_id"),
         }
 
+    def lineage(self, values) -> Any | None:
+        bracket, round_ = values.get("tuner/bracket"), values.get("tuner/round")
+        return bracket if bracket is not None and round_ is not None and round_ < bracket else None
+
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
         import keras_tuner as kt
 
