@@ -104,8 +104,10 @@ class _KeptModels:
     worst scores dropped first; a trial whose parent is not kept (another
     process, a resumed run, dropped) is rebuilt from the weights file."""
 
-    def __init__(self, objective: Objective, max_bytes: int = 512 * 2**20):
-        self.objective, self.max_bytes = objective, max_bytes
+    max_bytes = 512 * 2**20
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
         self._kept: dict[tuple[str, int | None], tuple[keras.Model, float, Any, int]] = {}
 
     def take(self, trial_id: str, fold: int | None) -> keras.Model | None:
@@ -113,14 +115,15 @@ class _KeptModels:
 
     def keep(self, trial_id: str, fold: int | None, model: keras.Model, score: float, group: Any) -> None:
         self._kept = {key: item for key, item in self._kept.items() if item[2] == group}
-        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
-                   for v in [*model.weights, *getattr(getattr(model, "optimizer", None), "variables", [])])
+        variables = [*model.weights, *getattr(getattr(model, "optimizer", None), "variables", [])]
+        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
         self._kept[(trial_id, fold)] = (model, score, group, size)
-        sign = -1.0 if self.objective.direction == "max" else 1.0
-        for key in sorted(self._kept, key=lambda k: sign * self._kept[k][1], reverse=True):
-            if sum(item[3] for item in self._kept.values()) <= self.max_bytes:
+        total = sum(item[3] for item in self._kept.values())
+        worst_first = sorted(self._kept, key=lambda k: self._kept[k][1], reverse=self.objective.direction == "min")
+        for key in worst_first:
+            if total <= self.max_bytes:
                 break
-            del self._kept[key]
+            total -= self._kept.pop(key)[3]
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -114,7 +114,7 @@ def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
 def test_a_trial_that_reaches_its_own_searched_epochs_completes(make_oracle):
     oracle = make_oracle("random", {"units": [4, 8], "epochs": [3, 9]}, pruner="asha", epochs=9)
     ended = []
-    while True:
+    for _ in range(15):  # until a trial of 3 epochs follows the good ones
         trial = oracle.create_trial("tuner0")
         short = trial.hyperparameters.values["epochs"] == 3
         good = len(ended) < 3  # three good trials fill the rungs at epochs 1 and 3 first
@@ -126,6 +126,7 @@ def test_a_trial_that_reaches_its_own_searched_epochs_completes(make_oracle):
         ended.append(trial.trial_id)
         if short and not good:
             break
+    assert short and not good, "no trial of 3 epochs came after the good ones"
     # the rung at epoch 3 says stop, but epoch 3 is this trial's last: it completed
     assert answer == "RUNNING" and trial.trial_id not in oracle.pruned
 
