@@ -21,6 +21,7 @@ memory, as a user of Optuna would have to).
     python benchmarks/race.py                 # 120 s each, seeds 0-4 (about an hour)
     python benchmarks/race.py --quick         # 40 s each, seed 0: for iterating
     python benchmarks/race.py --contenders kerashp_bohb,optuna --seeds 0 1 --budget 60
+    python benchmarks/race.py --keep race_runs  # keeps kerashp's run folders (benchmarks/selection.py reads them)
 
 prints a Markdown table for benchmarks/RESULTS.md and writes every run's
 numbers to --out (JSON).
@@ -222,7 +223,7 @@ def run_optuna(data, budget, seed) -> float:
     return float(model.evaluate(x_test, y_test, verbose=0)[1])
 
 
-def child(contender: str, seed: int, budget: float, out: str) -> None:
+def child(contender: str, seed: int, budget: float, out: str, keep: str) -> None:
     global T0
     import keras
 
@@ -232,6 +233,8 @@ def child(contender: str, seed: int, budget: float, out: str) -> None:
     warm.fit(data[0][:64], data[1][:64], epochs=1, verbose=0)  # TensorFlow's one-off start-up
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
+        if keep and contender.startswith("kerashp_"):
+            workdir = os.path.join(keep, f"seed{seed}")
         T0 = time.monotonic()
         if contender.startswith("kerashp_"):
             test = run_kerashp(contender.removeprefix("kerashp_"), data, budget, seed, workdir)
@@ -283,11 +286,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--out", default="race.json")
-    parser.add_argument("--child", nargs=4, metavar=("CONTENDER", "SEED", "BUDGET", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (seed<k>/<algorithm>)")
+    parser.add_argument("--child", nargs=5, metavar=("CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        contender, seed, budget, out = args.child
-        child(contender, int(seed), float(budget), out)
+        contender, seed, budget, out, keep = args.child
+        child(contender, int(seed), float(budget), out, keep)
         return
     budget = args.budget or (40.0 if args.quick else 120.0)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
@@ -303,7 +307,8 @@ def main() -> None:
             for contender in contenders:
                 out = os.path.join(tmp, f"{contender}-{seed}.json")
                 started = time.monotonic()
-                proc = subprocess.run([sys.executable, __file__, "--child", contender, str(seed), str(budget), out],
+                proc = subprocess.run([sys.executable, __file__, "--child", contender, str(seed), str(budget), out,
+                                       os.path.abspath(args.keep) if args.keep else ""],
                                       env=env, capture_output=True, text=True)
                 if proc.returncode != 0:
                     print(f"{contender} seed {seed} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Whether a metric should go down or up: the one rule for the objective of
-`kerashp.tune`, `EarlyStopping`, `ReduceLROnPlateau` and the tuner's best-epoch
-tracker.
+`kerashp.tune` (and so the tuner's best epoch and best trial), `EarlyStopping`
+and `ReduceLROnPlateau`.
 
 A name is matched by its words (without the `val_` prefix): losses and errors
 go down, accuracies and scores go up. A name that matches neither is looked up

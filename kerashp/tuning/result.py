@@ -72,14 +72,14 @@ class TuneResult:
     # best --------------------------------------------------------------------
     @property
     def best_trial(self) -> TrialRecord:
-        """The record of the best completed trial."""
+        """The record of the best completed trial: the best score, and among
+        equal scores the lowest loss at the best epoch (`Objective.rank`)."""
         done = [r for r in self.records if r.completed]
         if not done:
             errors = {r.error for r in self.records} - {None}
             detail = f" Errors seen: {sorted(errors)[:3]}." if errors else ""
             raise KerashpError(f"No trial of the run in {self.path} completed.{detail}")
-        sign = 1 if self.objective.direction == "min" else -1
-        return min(done, key=lambda r: sign * r.score)
+        return min(done, key=lambda r: self.objective.rank(r.score, r.metrics))
 
     @property
     def best_params(self) -> dict:
@@ -123,17 +123,22 @@ class TuneResult:
     # tables --------------------------------------------------------------------
     @property
     def trials(self) -> Any:
-        """A pandas DataFrame, one row per trial: id, status, score, every
-        hyperparameter, epochs trained, seconds and error; cross-validated runs
-        add per-fold scores and their standard deviation."""
+        """A pandas DataFrame, one row per trial: id, status, score, the loss
+        that breaks ties on the score (`val_loss` for a validation objective,
+        at the best epoch), every hyperparameter, epochs trained, seconds and
+        error; cross-validated runs add per-fold scores and their standard
+        deviation."""
         import pandas as pd
 
         names: list[str] = []
         for record in self.records:
             names += [k for k in record.params if k not in names]
+        tie = self.objective.tie_breaker
         rows = []
         for r in self.records:
             row = {"trial_id": r.trial_id, "status": r.status.value, "score": r.score}
+            if tie is not None and tie not in names:
+                row[tie] = r.metrics.get(tie)
             row.update({name: r.params.get(name) for name in names})
             if r.fold_scores is not None:
                 row["score_std"] = r.score_std
@@ -141,7 +146,7 @@ class TuneResult:
             row.update({col: getattr(r, col) for col in _RECORD_COLUMNS})
             rows.append(row)
         frame = pd.DataFrame(rows, columns=["trial_id", "status", "score", *names] if not rows else None)
-        empty = [c for c in _RECORD_COLUMNS if c in frame and frame[c].isna().all()]
+        empty = [c for c in (*_RECORD_COLUMNS, tie) if c in frame and frame[c].isna().all()]
         return frame.drop(columns=empty)
 
     def history(self, trial_id: str | None = None) -> Any:
@@ -156,9 +161,11 @@ class TuneResult:
 
     def top(self, n: int = 5) -> Any:
         """The `n` best completed trials, best first."""
+        ranked = sorted((r for r in self.records if r.completed), key=lambda r: self.objective.rank(r.score, r.metrics))
+        order = {r.trial_id: i for i, r in enumerate(ranked)}
         frame = self.trials
-        frame = frame[(frame["status"] == TrialStatus.COMPLETED.value) & frame["score"].notna()]
-        return frame.sort_values("score", ascending=self.objective.direction == "min").head(n)
+        frame = frame[frame["trial_id"].isin(order)]
+        return frame.sort_values("trial_id", key=lambda ids: ids.map(order)).head(n)
 
     def summary(self, n: int = 5) -> str:
         """Text: the run, its best trial and the top `n` trials."""

@@ -48,6 +48,9 @@ class TrialRecord:
         seconds: Wall time of the trial.
         history: Metric name -> one value per epoch trained in this trial
             (the mean over folds with `cv`).
+        metrics: Metric name -> its value at the best epoch (the mean over
+            folds of each fold's best epoch with `cv`); ties on `score` are
+            broken by the loss here (`Objective.rank`).
         error: The error of a failed trial.
         fold_scores: Each fold's score with `cv`, else `None`.
         score_std: Their standard deviation, else `None`.
@@ -71,6 +74,7 @@ class TrialRecord:
     stopped_epoch: int | None = None
     seconds: float | None = None
     history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     fold_scores: list[float | None] | None = None
     score_std: float | None = None
@@ -107,4 +111,5 @@ class TrialRecord:
         data["state"] = state
         data.setdefault("number", int(data["trial_id"]))
         data["history"] = data.get("history") or {}
+        data["metrics"] = data.get("metrics") or {}
         return cls(**{k: v for k, v in data.items() if k in known})

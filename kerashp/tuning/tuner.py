@@ -26,7 +26,6 @@ from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp._seeding import seeded, trial_seed
 from kerashp.builders.compile import ensure_compiled
-from kerashp.callbacks._monitor import MonitorCallback
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
 from kerashp.space import Space
@@ -49,30 +48,36 @@ class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
 
 
-class _BestWeights(MonitorCallback):
-    """Keeps the weights of the best epoch so far (finite values only), in memory,
-    and ends a fit whose loss is no longer finite. That check runs once an epoch:
-    Keras's `TerminateOnNaN` checks every batch, which makes Keras hand the logs
-    to Python after each one (measured: ~14 % of a search of short trials)."""
+class _BestWeights(keras.callbacks.Callback):
+    """Keeps the weights of the best epoch so far in memory, ranked by
+    `Objective.rank` (the objective, then its loss on ties; finite values
+    only), and ends a fit whose loss is no longer finite. That check runs once
+    an epoch: Keras's `TerminateOnNaN` checks every batch, which makes Keras
+    hand the logs to Python after each one (measured: ~14 % of a search of
+    short trials)."""
 
     def __init__(self, objective: Objective):
-        super().__init__(monitor=objective.name, mode=objective.direction, min_delta=0.0)
+        super().__init__()
+        self.objective = objective
+        self.on_train_begin()
 
-    def _reset(self) -> None:
-        super()._reset()
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.weights: list | None = None
+        self.index: int | None = None  # of the best epoch, counted from this fit's first
+        self._rank: tuple[float, float] | None = None
+        self._seen = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        value = (logs or {}).get(self.monitor)
-        if value is not None and math.isfinite(value) and self._improved(float(value)):
-            self.best = float(value)
-            self.weights = self.model.get_weights()
-        loss = (logs or {}).get("loss")
+        logs = logs or {}
+        value = logs.get(self.objective.name)
+        if value is not None and math.isfinite(value):
+            rank = self.objective.rank(float(value), logs)
+            if self._rank is None or rank < self._rank:
+                self._rank, self.weights, self.index = rank, self.model.get_weights(), self._seen
+        self._seen += 1
+        loss = logs.get("loss")
         if loss is not None and not math.isfinite(loss):
             self.model.stop_training = True
-
-    def get_config(self) -> dict:
-        return {"monitor": self.monitor, "mode": self.mode}
 
 
 class _Report(keras.callbacks.Callback):
@@ -269,7 +274,7 @@ class SearchTuner(BaseTuner):
             )
         model.set_weights(best.weights)
         self.store.save_weights(model, record.trial_id, fold)
-        index = int(np.argmin(scores) if self.objective.direction == "min" else np.argmax(scores))
+        index = best.index
         if group is not None:
             self._kept.keep(record.trial_id, fold, model, float(scores[index]), group)
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
@@ -337,7 +342,7 @@ def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_ep
     record.timed_out = any(f.timed_out for f in fits)
     record.stopped_epoch = max(stopped) if all(s < epochs for s in stopped) else None
     names = [k for k in fits[0].history if all(k in f.history for f in fits)]
-    metrics = {k: float(np.mean([f.history[k][f.best] for f in fits])) for k in names}
+    metrics = record.metrics = {k: float(np.mean([f.history[k][f.best] for f in fits])) for k in names}
     if folds is None:
         record.history, record.score, record.best_epoch = fits[0].history, fits[0].score, best_epochs[0]
         return metrics
