@@ -286,6 +286,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--out", default="race.json")
+    parser.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of every contender (jax: the GPU check)")
     parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (seed<k>/<algorithm>)")
     parser.add_argument("--child", nargs=5, metavar=("CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -300,7 +301,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown contenders {sorted(unknown)}; choose from {', '.join(CONTENDERS)}")
     checkpoints = tuple(c for c in (30.0, 60.0) if c < budget) + (budget,)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": args.backend, "TF_ENABLE_ONEDNN_OPTS": "0"}
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:  # contenders take turns within each round

@@ -7,6 +7,7 @@ through the run store. The first epoch's excess over a later one is the
 tracing cost a new model pays; a trial that ASHA lets go on pays it once.
 
     python benchmarks/trial_cost.py --trials 10
+    python benchmarks/trial_cost.py --trials 10 --steps-per-execution 8   # Keras runs 8 batches a call
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--steps-per-execution", type=int, default=1)
     args = parser.parse_args()
 
     import keras
@@ -57,6 +59,7 @@ def main() -> None:
         steps["clear_session"].append(time.perf_counter() - t)
         t = time.perf_counter()
         model = khp.builders.mlp(params, spec=prepared.spec)
+        model.steps_per_execution = args.steps_per_execution  # read when the train step is first traced
         steps["build+compile"].append(time.perf_counter() - t)
         clock = Clock()
         model.fit(*prepared.train, validation_data=prepared.val, epochs=args.epochs, batch_size=32, verbose=0,

@@ -84,14 +84,29 @@ def seeded(seed: int | None) -> Iterator[None]:
     import random
 
     import keras
-    import tensorflow as tf
-    from tensorflow.python.eager import context
 
-    py_state, np_state, tf_seed = random.getstate(), np.random.get_state(), context.global_seed()
+    tf, tf_seed = _tensorflow_if_used(), None
+    if tf is not None:
+        from tensorflow.python.eager import context
+
+        tf_seed = context.global_seed()
+    py_state, np_state = random.getstate(), np.random.get_state()
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
-        tf.random.set_seed(tf_seed)
+        if tf is not None:
+            tf.random.set_seed(tf_seed)
+
+
+def _tensorflow_if_used() -> Any:
+    """TensorFlow when it is installed (`keras.utils.set_random_seed` seeds it
+    then, whatever the backend), else `None`: a JAX or torch backend runs
+    without it."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    return tf

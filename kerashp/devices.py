@@ -1,9 +1,17 @@
-"""Choosing a `tf.distribute` strategy: TPU, several GPUs, or the default."""
+"""Choosing a `tf.distribute` strategy: TPU, several GPUs, or the default.
+
+Under another Keras backend (`KERAS_BACKEND=jax` or `torch`) there is no
+`tf.distribute`: models are built as they are, and the backend places them on
+its first accelerator.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
+
+from kerashp.exceptions import ArgumentError
 
 __all__ = ["get_strategy"]
 
@@ -19,6 +27,15 @@ def get_strategy(strategy: Any = "auto") -> Any:
     Example:
         >>> get_strategy()  # doctest: +SKIP
     """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        if strategy != "auto":
+            raise ArgumentError(
+                f"Argument `strategy` needs the TensorFlow backend; Keras runs on {keras.backend.backend()!r}. "
+                f"Received: strategy={strategy!r}. Leave strategy='auto', or set KERAS_BACKEND=tensorflow."
+            )
+        return _BackendPlacement()
     import tensorflow as tf
 
     if isinstance(strategy, tf.distribute.Strategy):
@@ -36,3 +53,10 @@ def get_strategy(strategy: Any = "auto") -> Any:
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+class _BackendPlacement:
+    """The strategy of a backend other than TensorFlow's: builds models as they are."""
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()

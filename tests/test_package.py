@@ -79,3 +79,26 @@ def test_cli_reports_config_errors(tmp_path, capsys):
     assert "Unknown key(s) ['max_epoch']" in capsys.readouterr().err
     assert cli.main(["results", str(tmp_path)]) == 2
     assert "not a kerashp run folder" in capsys.readouterr().err
+
+
+def test_the_strategy_and_seeding_work_without_tensorflow(monkeypatch):
+    """The GPU check runs `tune` under KERAS_BACKEND=jax on a machine without
+    TensorFlow: the strategy is the backend's own placement, a tf.distribute
+    strategy is refused with the reason, and seeding skips TensorFlow."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from kerashp._seeding import seeded
+    from kerashp.devices import get_strategy
+    from kerashp.exceptions import ArgumentError
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` raises ImportError
+    with get_strategy("auto").scope(), seeded(3):
+        first = np.random.rand()
+    with seeded(3):
+        again = np.random.rand()
+    assert first == again
+    with pytest.raises(ArgumentError, match="needs the TensorFlow backend; Keras runs on 'jax'"):
+        get_strategy(tf.distribute.get_strategy())
