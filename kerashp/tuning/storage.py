@@ -5,7 +5,8 @@ Layout of `<directory>/<name>/`:
 
 - `run.json`: the schema version, space, objective, algorithm, builder and data spec.
 - `trials/<trial_id>.json`: one `TrialRecord` per finished trial (written atomically).
-- `trials/<trial_id>.weights.h5`: the trial's best-epoch weights; with `cv`,
+- `trials/<trial_id>.weights.h5`: the trial's best-epoch weights (none for a
+  trial stopped early by a pruner: it is never chosen); with `cv`,
   `trials/<trial_id>.fold<k>.weights.h5` per fold.
 - `trial_<id>/`, `oracle.json`, `tuner0.json`: keras-tuner's own state, which
   is what `resume=True` reloads.

@@ -273,13 +273,15 @@ class SearchTuner(BaseTuner):
                 "A smaller learning_rate usually helps."
             )
         model.set_weights(best.weights)
-        self.store.save_weights(model, record.trial_id, fold)
+        pruned_at = report.stopped_at if report else None
+        if pruned_at is None:  # a pruned trial is never chosen nor promoted: its weights would go unread
+            self.store.save_weights(model, record.trial_id, fold)
         index = best.index
         if group is not None:
             self._kept.keep(record.trial_id, fold, model, float(scores[index]), group)
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
         timed_out = bool(budget is not None and budget.timed_out)
-        return _Fit(history, index, float(scores[index]), timed_out, report.stopped_at if report else None)
+        return _Fit(history, index, float(scores[index]), timed_out, pruned_at)
 
     def build(self, params: dict, spec: DataSpec) -> keras.Model:
         """A fresh model of `params` for data of `spec`, compiled, under the strategy."""

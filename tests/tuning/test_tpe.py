@@ -163,6 +163,8 @@ def test_bohb_searches_until_the_time_budget_is_spent(tmp_path):
     statuses = {r.status for r in records}
     assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses
     assert all(r.total_epochs in (1, 3) for r in records if r.status is TrialStatus.PRUNED)
+    store = result.store  # weights are written for the trials that can be chosen, not for pruned ones
+    assert all(store.weights_path(r.trial_id).exists() == (r.status is TrialStatus.COMPLETED) for r in records)
 
 
 @pytest.mark.slow
