@@ -85,11 +85,13 @@ def seeded(seed: int | None) -> Iterator[None]:
 
     import keras
 
-    tf, tf_seed = _tensorflow_if_used(), None
-    if tf is not None:
+    try:  # `keras.utils.set_random_seed` seeds TensorFlow whenever it is installed, whatever the backend
+        import tensorflow as tf
         from tensorflow.python.eager import context
 
         tf_seed = context.global_seed()
+    except ImportError:  # a JAX or torch backend without TensorFlow
+        tf = None
     py_state, np_state = random.getstate(), np.random.get_state()
     keras.utils.set_random_seed(seed)
     try:
@@ -100,13 +102,3 @@ def seeded(seed: int | None) -> Iterator[None]:
         if tf is not None:
             tf.random.set_seed(tf_seed)
 
-
-def _tensorflow_if_used() -> Any:
-    """TensorFlow when it is installed (`keras.utils.set_random_seed` seeds it
-    then, whatever the backend), else `None`: a JAX or torch backend runs
-    without it."""
-    try:
-        import tensorflow as tf
-    except ImportError:
-        return None
-    return tf

@@ -18,9 +18,9 @@ class Objective:
     whether lower (`"min"`) or higher (`"max"`) is better.
 
     Ties on the objective are broken by the loss on the same data
-    (`tie_breaker`): an accuracy on 360 validation images moves in steps of
-    1/360, so many epochs and trials share the best value, and the loss tells
-    apart the one that fits the held-out data better. The best epoch of a
+    (`tie_breaker`): an accuracy on n validation samples moves in steps of
+    1/n, so on a few hundred samples many epochs and trials share the best
+    value, and the loss tells apart the one that fits the held-out data better. The best epoch of a
     trial and the best trial of a search are both chosen by `rank`.
     """
 

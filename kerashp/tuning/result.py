@@ -74,12 +74,17 @@ class TuneResult:
     def best_trial(self) -> TrialRecord:
         """The record of the best completed trial: the best score, and among
         equal scores the lowest loss at the best epoch (`Objective.rank`)."""
-        done = [r for r in self.records if r.completed]
-        if not done:
+        ranked = self._ranked()
+        if not ranked:
             errors = {r.error for r in self.records} - {None}
             detail = f" Errors seen: {sorted(errors)[:3]}." if errors else ""
             raise KerashpError(f"No trial of the run in {self.path} completed.{detail}")
-        return min(done, key=lambda r: self.objective.rank(r.score, r.metrics))
+        return ranked[0]
+
+    def _ranked(self) -> list[TrialRecord]:
+        """The completed trials, best first (`Objective.rank`)."""
+        done = [r for r in self.records if r.completed]
+        return sorted(done, key=lambda r: self.objective.rank(r.score, r.metrics))
 
     @property
     def best_params(self) -> dict:
@@ -161,8 +166,7 @@ class TuneResult:
 
     def top(self, n: int = 5) -> Any:
         """The `n` best completed trials, best first."""
-        ranked = sorted((r for r in self.records if r.completed), key=lambda r: self.objective.rank(r.score, r.metrics))
-        order = {r.trial_id: i for i, r in enumerate(ranked)}
+        order = {r.trial_id: i for i, r in enumerate(self._ranked())}
         frame = self.trials
         frame = frame[frame["trial_id"].isin(order)]
         return frame.sort_values("trial_id", key=lambda ids: ids.map(order)).head(n)
