@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "DamagedFileError",
     "DataError",
     "FailedTrialError",
     "InvalidModelError",
@@ -42,9 +43,26 @@ class RunFolderError(KerashpError):
     newer kerashp wrote it). The message names the folder and what to do."""
 
 
+class DamagedFileError(RunFolderError):
+    """A file of a run folder cannot be read: cut short, emptied or overwritten.
+
+    Attributes:
+        path: The damaged file.
+    """
+
+    def __init__(self, path, cause: Exception | str, hint: str = ""):
+        from pathlib import Path
+
+        self.path = Path(path)
+        size = self.path.stat().st_size if self.path.exists() else 0
+        detail = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        super().__init__(f"{self.path} is damaged ({size} bytes; {detail}).{' ' + hint if hint else ''}")
+
+
 class FailedTrialError(KerashpError, RuntimeError):
     """One trial failed (an exception in fit, or a NaN/inf score)."""
 
 
 class InvalidModelError(KerashpError, TypeError):
-    """`build_fn` returned something that is not a Keras model."""
+    """`build_fn` returned something that is not a Keras model, or a model
+    that cannot fit the data (fewer outputs than classes)."""

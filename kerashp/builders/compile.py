@@ -86,6 +86,30 @@ def ensure_compiled(model: Any, hp: Mapping[str, Any], spec: DataSpec | None = N
             "build_fn must return a keras.Model (compiled or not). "
             f"Received: {type(model).__name__} {model!r:.80}. Return the model at the end of build_fn."
         )
+    _check_outputs(model, spec or current_spec())
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         compile_model(model, hp, spec)
     return model
+
+
+def _check_outputs(model: keras.Model, spec: DataSpec | None) -> None:
+    """Raises `InvalidModelError` when a classifier has fewer outputs than the
+    data has classes (every trial would fail in its first batch); a model whose
+    output shape is not known before it is called is left to Keras."""
+    if spec is None or spec.task != "classification":
+        return
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError, RuntimeError):
+        return
+    if not isinstance(shape, tuple) or not shape or not isinstance(shape[-1], int):
+        return
+    units, classes = shape[-1], spec.num_classes
+    if units == classes or (units > classes and not spec.one_hot) or (units == 1 and classes == 2 and not spec.one_hot):
+        return
+    shown = f" {spec.classes[:12]}" if spec.classes else ""
+    raise InvalidModelError(
+        f"build_fn's model outputs {units} value{'s' * (units != 1)} per sample, but the labels have {classes} "
+        f"classes{shown} ({'one-hot' if spec.one_hot else f'encoded 0..{classes - 1}'}). Make the last layer "
+        f"Dense({classes}) (kerashp.datasets.current_spec().num_classes inside build_fn), or check the labels."
+    )

@@ -14,7 +14,14 @@ from kerashp._checks import check_fraction, check_int
 from kerashp._seeding import split_seed
 from kerashp.datasets._labels import encode_labels
 from kerashp.datasets._loading import load
-from kerashp.datasets._spec import DataSpec, check_pair, feature_stats, infer_spec, label_kind
+from kerashp.datasets._spec import (
+    DataSpec,
+    check_finite,
+    check_pair,
+    feature_stats,
+    infer_spec,
+    label_kind,
+)
 from kerashp.exceptions import ArgumentError, DataError
 
 __all__ = ["Prepared", "Split", "is_batched", "prepare"]
@@ -112,7 +119,8 @@ def prepare(
             + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
             + "."
         )
-    arrays = [a for pair in zip(data[::2], data[1::2], strict=True) for a in check_pair(*pair)]
+    names = [("x", "y"), ("x_val", "y_val")]
+    arrays = [a for i in range(0, len(data), 2) for a in check_pair(data[i], data[i + 1], names[i // 2])]
     if len(arrays) == 4 and (cv is not None or validation_split is not None):
         given = f"cv={cv!r}" if cv is not None else f"validation_split={validation_split!r}"
         raise ArgumentError(
@@ -199,7 +207,10 @@ def _prepare_datasets(data: Any, *, validation_split: float, task: str | None) -
         xs.append(np.asarray(x))
         ys.append(np.asarray(y))
     if not xs:
-        raise DataError("The training dataset is empty.")
+        raise DataError("The training dataset is empty (it yields no batch). Pass a dataset with samples.")
+    where = f" (the first {len(xs)} batches of the training dataset)"
+    check_finite("x", np.concatenate(xs), where)
+    check_finite("y", np.concatenate(ys), where)
     spec = infer_spec(np.concatenate(xs), np.concatenate(ys), task=task)
     if spec.task == "classification" and not spec.one_hot:
         classes = spec.classes

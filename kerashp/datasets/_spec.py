@@ -14,7 +14,7 @@ import numpy as np
 
 from kerashp.exceptions import DataError
 
-__all__ = ["DataSpec", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind", "use_spec"]
+__all__ = ["DataSpec", "check_finite", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind", "use_spec"]
 
 
 @dataclass
@@ -129,16 +129,38 @@ def infer_spec(x: np.ndarray, y: np.ndarray, *, task: str | None = None) -> Data
     return DataSpec(task="regression", output_dim=output_dim, **common)
 
 
-def check_pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+def check_pair(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """`x` and `y` as arrays, checked to be usable training data: a batch axis,
+    equal lengths, at least one sample, and only finite numbers."""
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim < 2:
         raise DataError(
-            f"`x` needs a batch axis and at least one feature axis. Received: x.shape={x.shape}. "
-            "For a single feature, use x.reshape(-1, 1)."
+            f"`{names[0]}` needs a batch axis and at least one feature axis. Received: {names[0]}.shape={x.shape}. "
+            f"For a single feature, use {names[0]}.reshape(-1, 1)."
         )
     if len(x) != len(y):
-        raise DataError(f"`x` and `y` differ in length: {len(x)} vs {len(y)}.")
+        raise DataError(f"`{names[0]}` and `{names[1]}` differ in length: {len(x)} vs {len(y)}.")
+    if len(x) == 0:
+        raise DataError(f"`{names[0]}` and `{names[1]}` are empty (0 samples). Pass data with at least a few samples.")
+    for name, array in zip(names, (x, y), strict=True):
+        check_finite(name, array)
     return x, y
+
+
+def check_finite(name: str, array: np.ndarray, where: str = "") -> None:
+    """Raises `DataError` naming how many values of `array` are NaN or infinite
+    and the first sample holding one; arrays of other than floats pass."""
+    if array.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(array)
+    count = int(bad.sum())
+    if count:
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise DataError(
+            f"`{name}`{where} holds {count} non-finite value{'s' * (count > 1)} (NaN or inf), the first at "
+            f"index {first[0] if len(first) == 1 else first} (sample {first[0]}). A network cannot train on them: "
+            "drop those samples or fill them in first (e.g. sklearn.impute.SimpleImputer)."
+        )
 
 
 def feature_stats(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -14,19 +14,25 @@ Layout of `<directory>/<name>/`:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kerashp.exceptions import ArgumentError, RunFolderError
+from kerashp.exceptions import ArgumentError, DamagedFileError, RunFolderError
 from kerashp.tuning.trial import TrialRecord
 
-__all__ = ["SCHEMA_VERSION", "RunStore", "check_run_name", "last_line", "to_json_value", "write_json"]
+__all__ = [
+    "SCHEMA_VERSION", "RunStore", "check_run_name", "error_summary", "read_json", "report_damage", "to_json_value",
+    "write_json", "write_text",
+]
 
 #: The version of the run folder's layout that this kerashp writes. 0 is the
 #: layout of kerashp 0.1.0 (no `schema` key in run.json).
@@ -40,15 +46,43 @@ def check_run_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
         raise ArgumentError(
             "Argument `name` must be a plain folder name (letters, digits, '.', '_', '-'; no '/', "
-            f"no '..', not absolute). Received: name={name!r}. Put the parent path in `directory=`."
+            f"no '..', not absolute, not empty). Received: name={name!r}. Pass a name such as 'my-search' (the "
+            "parent path goes in `directory=`), or leave name=None for one made of the algorithm and the time."
         )
     return name
 
 
-def last_line(text: str | None) -> str | None:
-    """The last non-blank line of an error text or traceback: what a record keeps."""
-    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else None
+_NOISE = re.compile(
+    r"^(Traceback \(most recent call last\)|During handling of the above exception|The above exception was the "
+    r"direct cause|Detected at node)"
+)
+_HEADER = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s*(.*))?$")
+
+
+def error_summary(text: str | None, limit: int = 500) -> str | None:
+    """What a record keeps of an error text or traceback: the last exception's
+    type and message, on one line, without the traceback's frames or
+    TensorFlow's node annotations (whose last line names a graph node, while
+    the line that says what went wrong, e.g. "Received a label value of 10
+    which is outside the valid range of [0, 10)", comes before it).
+
+    Example:
+        >>> error_summary("Traceback (most recent call last):\n  File ...\nValueError: bad units")
+        'ValueError: bad units'
+    """
+    lines = [line.rstrip() for line in (text or "").splitlines()]
+    # Frames and TensorFlow's annotations are indented; the exception and its message are not.
+    kept = [line for line in lines if line.strip() and not line[0].isspace() and not _NOISE.match(line)]
+    start = max((i for i, line in enumerate(kept) if _HEADER.match(line)), default=0)
+    parts = kept[start:]
+    if parts and (match := _HEADER.match(parts[0])):
+        name = match.group(1).rsplit(".", 1)[-1]
+        message = re.sub(r"^Graph execution error:?\s*", "", match.group(2) or "")  # TensorFlow's preamble
+        parts = [f"{name}:", message, *parts[1:]] if message or parts[1:] else [name]
+    summary = " ".join(" ".join(part.split()) for part in parts if part)
+    if not summary:
+        summary = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return (summary[: limit - 3] + "...") if len(summary) > limit else summary or None
 
 
 def _jsonable(value: Any) -> Any:
@@ -71,18 +105,72 @@ def to_json_value(obj: Any) -> Any:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    """Writes `obj` as JSON to `path` atomically: a reader sees the old file or the new one."""
+    """Writes `obj` as JSON to `path` atomically and durably (`write_text`);
+    numbers that are not finite become `null`, `"inf"` or `"-inf"`."""
+    write_text(path, json.dumps(_jsonable(obj), indent=1, allow_nan=False, default=repr))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Writes `text` to `path` atomically and durably: a reader, even after a
+    crash or a power cut, sees the old file or the new one whole."""
+    with _replacing(Path(path)) as tmp:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write; on success it replaces `path`
+    (then the folder's entry is synced too), on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{''.join(path.suffixes)}")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(obj), f, indent=1, allow_nan=False, default=repr)
+        yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a platform or file system without folder handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_REPORTED: set[tuple[str, int, int]] = set()
+
+
+def report_damage(err: DamagedFileError, consequence: str) -> None:
+    """Warns that a file is damaged and what kerashp does about it, once per
+    process for each state of the file (several readers come across it)."""
+    stat = err.path.stat() if err.path.exists() else None
+    key = (str(err.path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    if key not in _REPORTED:
+        _REPORTED.add(key)
+        warnings.warn(f"{err} {consequence}", RuntimeWarning, stacklevel=3)
+
+
+def read_json(path: Path, hint: str = "") -> Any:
+    """The JSON in `path`; a file cut short, emptied or not JSON raises
+    `DamagedFileError` naming it (and `hint`: what to do)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DamagedFileError(path, err, hint) from None
 
 
 class RunStore:
@@ -104,17 +192,36 @@ class RunStore:
         self.trials_dir = self.path / "trials"
 
     def exists(self) -> bool:
-        return (self.path / "run.json").exists() or (self.path / "oracle.json").exists()
+        return (self.path / "run.json").exists() or self.has_state()
+
+    def has_state(self) -> bool:
+        """Whether a search has left state here (keras-tuner's or records)."""
+        return (self.path / "oracle.json").exists() or any(self.path.glob("trial_*")) or any(
+            self.trials_dir.glob("*.json"))
 
     def remove(self) -> None:
-        """Deletes the run's folder, and nothing outside it."""
+        """Deletes the run's folder, and nothing outside it: a run folder that
+        is a symbolic link (to another run, perhaps) is refused, not followed."""
+        if self.path.is_symlink():
+            raise RunFolderError(
+                f"Refusing to delete {self.path}: it is a symbolic link (to {os.readlink(self.path)}), and deleting "
+                "would delete what it points to. Remove the link yourself, or pass another name=."
+            )
         parent = self.directory.resolve()
         target = self.path.resolve()
         if target.parent != parent or target == parent:
             raise RunFolderError(f"Refusing to delete {target}: it is not a run folder inside {parent}.")
-        if target.is_symlink():
-            raise RunFolderError(f"Refusing to delete {target}: it is a symbolic link.")
         shutil.rmtree(target, ignore_errors=False)
+
+    def check_folder(self) -> None:
+        """Raises `RunFolderError` when the run's folder, or its parent, exists
+        but is not a folder."""
+        for path, what in ((self.directory, "directory"), (self.path, "name")):
+            if path.exists() and not path.is_dir():
+                raise RunFolderError(
+                    f"{path} is a file, not a folder: the run needs a folder there. "
+                    f"Move the file away, or pass another {what}=."
+                )
 
     # settings ---------------------------------------------------------------
     def write_settings(self, settings: dict) -> None:
@@ -129,7 +236,7 @@ class RunStore:
         path = self.path / "run.json"
         if not path.exists():
             raise RunFolderError(f"No kerashp run in {self.path}: run.json is missing.")
-        settings = json.loads(path.read_text())
+        settings = read_json(path, hint="Run the same search again with resume=True: it writes the file again.")
         version = settings.get("schema", 0)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise RunFolderError(
@@ -144,11 +251,24 @@ class RunStore:
         write_json(self.trials_dir / f"{record.trial_id}.json", record.to_dict())
 
     def records(self) -> list[TrialRecord]:
-        """Every trial record, in trial order."""
-        if not self.trials_dir.exists():
-            return []
-        found = [TrialRecord.from_dict(json.loads(p.read_text())) for p in self.trials_dir.glob("*.json")]
-        return sorted(found, key=lambda r: r.number)
+        """Every intact trial record, in trial order; a damaged one is left out
+        and reported (`warnings.warn`, naming its file)."""
+        return self.read_records()[0]
+
+    def read_records(self) -> tuple[list[TrialRecord], list[DamagedFileError]]:
+        """The intact trial records, in trial order, and the errors of those
+        that are damaged (cut short, emptied, not a record), each reported."""
+        found, damaged = [], []
+        for path in sorted(self.trials_dir.glob("*.json")) if self.trials_dir.is_dir() else []:
+            try:
+                found.append(TrialRecord.from_dict(read_json(path)))
+            except DamagedFileError as err:
+                damaged.append(err)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                damaged.append(DamagedFileError(path, f"not a trial record: {type(err).__name__}: {err}"))
+        for err in damaged:
+            report_damage(err, "Its trial is left out: resume=True runs it again; the other trials are intact.")
+        return sorted(found, key=lambda r: r.number), damaged
 
     # weights ----------------------------------------------------------------
     def weights_path(self, trial_id: str, fold: int | None = None) -> Path:
@@ -156,10 +276,12 @@ class RunStore:
         return self.trials_dir / f"{trial_id}{suffix}.weights.h5"
 
     def save_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
-        """Saves a trial's weights (optimizer state included)."""
+        """Saves a trial's weights (optimizer state included), atomically and durably."""
         path = self.weights_path(trial_id, fold)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        model.save_weights(path)
+        with _replacing(path) as tmp:
+            model.save_weights(tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
 
     def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Loads weights saved by `save_weights`, optimizer state included: a
@@ -167,6 +289,7 @@ class RunStore:
 
         Raises:
             RunFolderError: the weights file is missing.
+            DamagedFileError: it cannot be read, or does not fit the model.
         """
         path = self.weights_path(trial_id, fold)
         if not path.exists():
@@ -174,4 +297,12 @@ class RunStore:
         optimizer = getattr(model, "optimizer", None)
         if optimizer is not None and not optimizer.built:
             optimizer.build(model.trainable_variables)
-        model.load_weights(path)
+        try:
+            model.load_weights(path)
+        except (OSError, ValueError, KeyError) as err:
+            record = self.trials_dir / f"{trial_id}.json"
+            raise DamagedFileError(
+                path, f"not the weights of this trial's model: {error_summary(str(err), 200)}",
+                f"Delete it and the trial's record {record}, then run the search again with resume=True: "
+                "the trial is trained again.",
+            ) from None

@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kerashp._checks import check_int
-from kerashp.exceptions import ArgumentError, KerashpError, RunFolderError, SpaceError
+from kerashp.exceptions import (
+    ArgumentError,
+    DamagedFileError,
+    KerashpError,
+    RunFolderError,
+    SpaceError,
+)
 from kerashp.space import Space, as_space
 from kerashp.tuning import algorithms
 from kerashp.tuning.objective import Objective, as_objective
 from kerashp.tuning.observers import Observers, as_observers
 from kerashp.tuning.result import TuneResult, builder_ref, load_result
-from kerashp.tuning.storage import RunStore, to_json_value
+from kerashp.tuning.storage import RunStore, error_summary, to_json_value
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = ["parse_duration", "tune"]
@@ -167,7 +174,8 @@ def tune(
     observers = as_observers(on_trial_end)
     epochs = algo.epochs(space, max_epochs)
 
-    store = RunStore(directory, name or f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
+    store = RunStore(directory, name if name is not None else f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
+    store.check_folder()
     settings = {
         "algorithm": algo.name,
         "objective": {"name": goal.name, "direction": goal.direction},
@@ -231,7 +239,7 @@ def tune(
             raise
         raise KerashpError(
             f"The search stopped: {oracle.max_consecutive_failed_trials} trials in a row failed. "
-            f"Last error: {str(err).strip().splitlines()[-1]}"
+            f"Last error: {error_summary(str(err))}"
         ) from None
     finally:
         progress.close()
@@ -291,7 +299,11 @@ def _prior_observations(space: Space, goal: Objective, warm_start: Any) -> list[
 
 
 def _check_same_run(store: RunStore, settings: dict) -> None:
-    previous = store.read_settings()
+    try:
+        previous = store.read_settings()
+    except DamagedFileError as err:
+        warnings.warn(f"{err} It is written again from this call's arguments.", RuntimeWarning, stacklevel=3)
+        return
     settings = to_json_value(settings)
     for key in ("algorithm", "objective", "space", "cv"):
         if previous.get(key) != settings[key]:

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -34,7 +35,8 @@ from kerashp.tuning.algorithms._keras_tuner import declare
 from kerashp.tuning.algorithms.asha import ASHA, rung_of
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.observers import Observers
-from kerashp.tuning.storage import RunStore, last_line
+from kerashp.tuning.recovery import reload_oracle
+from kerashp.tuning.storage import RunStore, error_summary, write_json
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["BudgetSpent", "SearchTuner"]
@@ -183,9 +185,21 @@ class SearchTuner(BaseTuner):
         self.pruner = pruner
         self._pending: dict[str, TrialRecord] = {}
         self._kept = _KeptModels(objective)
+        marker = store.path / "tuner0.json"
+        if store.has_state() and not marker.exists():
+            write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
         super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
     # keras-tuner hooks ------------------------------------------------------
+    def reload(self) -> None:
+        """The run's search state, rebuilt where a file of it is damaged (`reload_oracle`)."""
+        reload_oracle(self.oracle, self.store, values_of=lambda record: self.algorithm.values(self.space, record),
+                      declare=self._populate_initial_space)
+
+    def save(self) -> None:
+        self.oracle.save()
+        write_json(Path(self._get_tuner_fname()), self.get_state())
+
     def _populate_initial_space(self) -> None:
         hp = self.oracle.get_space()
         declare(self.space, hp)
@@ -234,7 +248,7 @@ class SearchTuner(BaseTuner):
         record.status = TrialStatus.FAILED if failed else TrialStatus.PRUNED if pruned else TrialStatus.COMPLETED
         record.seconds = round(time.monotonic() - self._started, 3)
         if failed:
-            record.score, record.error = None, last_line(trial.message)
+            record.score, record.error = None, error_summary(trial.message)
         super().on_trial_end(trial)
         if failed and self.oracle.trials[trial.trial_id].status != "FAILED":
             return  # sent back for a retry: not finished
@@ -267,11 +281,7 @@ class SearchTuner(BaseTuner):
             )
             raise kt.errors.FatalError(str(error)) from error
         scores = np.asarray(history[self.objective.name], dtype="float64")
-        if best.weights is None or not np.isfinite(scores).all():
-            raise FailedTrialError(
-                f"{self.objective.name} was not finite (values: {scores.tolist()}): the trial diverged. "
-                "A smaller learning_rate usually helps."
-            )
+        _check_finite(history, scores, self.objective.name, best.weights)
         model.set_weights(best.weights)
         pruned_at = report.stopped_at if report else None
         if pruned_at is None:  # a pruned trial is never chosen nor promoted: its weights would go unread
@@ -355,6 +365,22 @@ def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_ep
     record.score_std = float(np.std(record.fold_scores))
     record.best_epoch = int(round(float(np.mean(best_epochs))))
     return metrics
+
+
+def _check_finite(history: dict, scores: np.ndarray, objective: str, weights: list | None) -> None:
+    """Raises `FailedTrialError` when the trial diverged: its loss, its objective
+    or a weight of its best epoch is not finite (an accuracy can look fine
+    while the loss is NaN)."""
+    losses = np.asarray(history.get("loss", []), dtype="float64")
+    for name, values in (("loss", losses), (objective, scores)):
+        if not np.isfinite(values).all():
+            epoch = int(np.argmin(np.isfinite(values))) + 1
+            raise FailedTrialError(
+                f"The trial diverged: {name} was {values[epoch - 1]} at epoch {epoch} (values: {values.tolist()}). "
+                "A smaller learning_rate usually helps."
+            )
+    if weights is None or not all(np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.floating)):
+        raise FailedTrialError("The trial diverged: its weights are not finite. A smaller learning_rate usually helps.")
 
 
 def _batched(ds: Any, batch_size: int) -> Any:

@@ -154,6 +154,13 @@ class BaseAlgorithm:
         """What a record keeps to rebuild this algorithm's state (e.g. a parent trial)."""
         return {}
 
+    def values(self, space: Space, record: Any) -> dict[str, Any]:
+        """The keras-tuner values a trial ran with, from its `TrialRecord`: the
+        inverse of `trial_state`, used to rebuild a damaged keras-tuner file."""
+        from kerashp.tuning.algorithms._keras_tuner import to_values
+
+        return to_values(space, record.params)
+
     def lineage(self, values: Mapping[str, Any]) -> Any | None:
         """The group (Hyperband: the bracket) in which a later trial may train
         on from this trial's model, or `None` when no trial will."""

@@ -10,7 +10,9 @@ pyproject pins keras-tuner to 1.4.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import keras_tuner as kt
@@ -18,10 +20,23 @@ from keras_tuner.src.engine import oracle as oracle_module
 
 from kerashp._seeding import keras_tuner_seed
 from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.storage import write_text
 
 __all__ = [
-    "InBounds", "PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "in_bounds", "oracle_kwargs", "quiet",
+    "DurableOracle", "InBounds", "PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "in_bounds", "oracle_kwargs", "quiet",
 ]
+
+
+class DurableOracle:
+    """keras-tuner's state files (`oracle.json`, `trial_<id>/trial.json`)
+    written as keras-tuner writes them, but atomically and durably: a crash
+    mid-write leaves the old file whole (keras-tuner writes in place)."""
+
+    def save(self) -> None:
+        write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))
+
+    def _save_trial(self, trial: Any) -> None:
+        write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()))
 
 
 def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:

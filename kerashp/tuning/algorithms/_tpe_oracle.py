@@ -29,7 +29,7 @@ from optuna.trial import TrialState
 from kerashp.space import Space
 from kerashp.tuning.algorithms._keras_tuner import to_values
 from kerashp.tuning.algorithms._optuna import distributions, suggest
-from kerashp.tuning.algorithms._oracles import PrunerMixin, QueueMixin
+from kerashp.tuning.algorithms._oracles import DurableOracle, PrunerMixin, QueueMixin
 
 __all__ = ["TPEOracle", "make_sampler"]
 
@@ -55,7 +55,7 @@ def _quiet_optuna():
         logger.setLevel(level)
 
 
-class TPEOracle(QueueMixin, PrunerMixin, kt.Oracle):
+class TPEOracle(DurableOracle, QueueMixin, PrunerMixin, kt.Oracle):
     """Args:
         space: The kerashp `Space`.
         sampler_seed: Seed of the TPE sampler (`None`: random).

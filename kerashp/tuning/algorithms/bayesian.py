@@ -32,6 +32,7 @@ class BayesianOptimization(BaseAlgorithm):
         from keras_tuner.src.engine import trial as trial_module
 
         from kerashp.tuning.algorithms._oracles import (
+            DurableOracle,
             InBounds,
             PrunerMixin,
             QueueFirst,
@@ -39,7 +40,7 @@ class BayesianOptimization(BaseAlgorithm):
             quiet,
         )
 
-        class Oracle(QueueFirst, InBounds, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
+        class Oracle(DurableOracle, QueueFirst, InBounds, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
             def populate_space(self, trial_id):
                 own = self.trials
                 self.trials = {**self._prior_trials(), **own}  # seen by the model, not run again

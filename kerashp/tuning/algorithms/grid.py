@@ -27,11 +27,11 @@ class GridSearch(BaseAlgorithm):
         import keras_tuner as kt
 
         from kerashp.tuning.algorithms._keras_tuner import to_values
-        from kerashp.tuning.algorithms._oracles import oracle_kwargs, quiet
+        from kerashp.tuning.algorithms._oracles import DurableOracle, oracle_kwargs, quiet
 
         points = [to_values(space, point) for point in space.grid()]
 
-        class Oracle(kt.Oracle):
+        class Oracle(DurableOracle, kt.Oracle):
             """The combinations of `Space.grid()` in order: the values the space
             itself lists (keras-tuner's own grid drops the last value of some
             stepped float ranges, (0.95 - 0.5) // 0.05 == 8)."""

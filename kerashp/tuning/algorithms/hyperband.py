@@ -31,7 +31,21 @@ class Hyperband(BaseAlgorithm):
             "bracket": values.get("tuner/bracket"),
             "round": values.get("tuner/round"),
             "parent": values.get("tuner/trial_id"),
+            "epochs": values.get("tuner/epochs"),
+            "initial_epoch": values.get("tuner/initial_epoch"),
         }
+
+    def values(self, space, record) -> dict[str, Any]:
+        state = record.state
+        values = super().values(space, record)
+        if state.get("bracket") is not None:
+            epochs = state.get("epochs") or record.total_epochs
+            values.update({
+                "tuner/epochs": epochs,
+                "tuner/initial_epoch": state.get("initial_epoch", (epochs or 0) - (record.epochs or 0)),
+                "tuner/bracket": state["bracket"], "tuner/round": state["round"], "tuner/trial_id": state.get("parent"),
+            })
+        return values
 
     def lineage(self, values) -> Any | None:
         bracket, round_ = values.get("tuner/bracket"), values.get("tuner/round")
@@ -41,13 +55,14 @@ class Hyperband(BaseAlgorithm):
         import keras_tuner as kt
 
         from kerashp.tuning.algorithms._oracles import (
+            DurableOracle,
             InBounds,
             QueueInBrackets,
             oracle_kwargs,
             quiet,
         )
 
-        class Oracle(InBounds, QueueInBrackets, kt.oracles.HyperbandOracle):
+        class Oracle(DurableOracle, InBounds, QueueInBrackets, kt.oracles.HyperbandOracle):
             pass
 
         oracle = Oracle(max_epochs=epochs, factor=options["factor"], **oracle_kwargs(objective, seed))

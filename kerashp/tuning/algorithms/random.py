@@ -19,6 +19,7 @@ class RandomSearch(BaseAlgorithm):
         import keras_tuner as kt
 
         from kerashp.tuning.algorithms._oracles import (
+            DurableOracle,
             InBounds,
             PrunerMixin,
             QueueFirst,
@@ -26,7 +27,7 @@ class RandomSearch(BaseAlgorithm):
             quiet,
         )
 
-        class Oracle(QueueFirst, InBounds, PrunerMixin, kt.oracles.RandomSearchOracle):
+        class Oracle(DurableOracle, QueueFirst, InBounds, PrunerMixin, kt.oracles.RandomSearchOracle):
             pass
 
         oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
