@@ -27,7 +27,10 @@ _MOMENTUM = {"sgd": "momentum", "rmsprop": "momentum"}
 
 def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
     """A fresh optimizer from `hp["optimizer"]` (default `"adam"`),
-    `hp["learning_rate"]` (default `1e-3`) and, for SGD/RMSprop, `hp["momentum"]`.
+    `hp["learning_rate"]` and, for SGD/RMSprop, `hp["momentum"]`.
+
+    Without `hp["learning_rate"]` (or with `None`) the optimizer keeps its own
+    Keras default: 0.01 for SGD, 1e-3 for the others.
 
     Example:
         >>> make_optimizer({"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9})
@@ -41,7 +44,9 @@ def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
             f"Unknown optimizer {name!r} in hp['optimizer']. Use one of {sorted(_OPTIMIZERS)}, "
             "or compile the model inside build_fn."
         )
-    kwargs: dict[str, Any] = {"learning_rate": float(hp.get("learning_rate", 1e-3))}
+    kwargs: dict[str, Any] = {}
+    if hp.get("learning_rate") is not None:
+        kwargs["learning_rate"] = float(hp["learning_rate"])
     if key in _MOMENTUM and "momentum" in hp:
         kwargs[_MOMENTUM[key]] = float(hp["momentum"])
     return _OPTIMIZERS[key](**kwargs)

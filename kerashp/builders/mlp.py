@@ -35,7 +35,8 @@ def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
     Args:
         hp: Hyperparameters; every key is optional: `layers` (2), `units` (64),
             `activation` ("relu"), `dropout` (0.0), `l2` (0.0), plus the
-            compile keys `optimizer` ("adam"), `learning_rate` (1e-3),
+            compile keys `optimizer` ("adam"), `learning_rate` (the
+            optimizer's Keras default: 0.01 for SGD, 1e-3 for the others),
             `momentum`, `loss`.
         spec: The data's `DataSpec`. Defaults to `None`: the one of the running
             search.

@@ -27,7 +27,7 @@ class LRFinder(KerashpCallback):
 
     After the run, `lrs` and `losses` (raw) and `smoothed_losses` hold the
     curve, `suggestion()` returns the rate of steepest descent of the smoothed
-    loss and `plot()` draws it.
+    loss before its minimum and `plot()` draws it.
 
     Args:
         min_lr: Start of the sweep. Defaults to 1e-7.
@@ -151,12 +151,27 @@ class LRFinder(KerashpCallback):
 
     # -- results ----------------------------------------------------------
     def suggestion(self, skip_begin=None, skip_end=1):
-        """The rate where the smoothed loss falls fastest (per unit of log rate).
+        """The rate where the smoothed loss falls fastest (per unit of log rate)
+        on its way down to its minimum.
+
+        Only the part of the curve up to the lowest smoothed loss counts: a
+        spike or the divergence after it can fall steeply too, but at rates
+        that already train worse. The suggestion is always a rate below the
+        one of the lowest loss.
 
         Args:
             skip_begin: Points to ignore at the start of the curve, where the
                 average rests on few batches. Defaults to a tenth of the points.
             skip_end: Points to ignore at the end (the divergence). Defaults to 1.
+
+        Raises:
+            ValueError: Too few points before the lowest loss (the sweep
+                starts too high, or is too short).
+
+        Example:
+            >>> import kerashp as khp
+            >>> finder = khp.callbacks.LRFinder(min_lr=1e-5, max_lr=1.0, num_steps=60)
+            >>> # model.fit(x, y, epochs=5, callbacks=[finder]); finder.suggestion()
         """
         n = len(self.lrs)
         if skip_begin is None:
@@ -168,7 +183,14 @@ class LRFinder(KerashpCallback):
                 f"LRFinder recorded {n} points; the suggestion needs at least "
                 f"{3 + skip_begin + skip_end}. Run a longer sweep."
             )
-        slopes = np.gradient(losses, lrs)
+        lowest = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
+        if lowest < 2:
+            raise ValueError(
+                f"LRFinder: the smoothed loss is lowest at rate {10 ** lrs[lowest]:.3g}, "
+                f"point {skip_begin + lowest} of {n}: no descent before it to take a slope "
+                "from. Start the sweep lower (`min_lr`) or with more `num_steps`."
+            )
+        slopes = np.gradient(losses[: lowest + 1], lrs[: lowest + 1])[:lowest]
         return float(10 ** lrs[int(np.argmin(slopes))])
 
     def plot(self, ax=None, skip_begin=0, skip_end=1):

@@ -19,15 +19,24 @@ def _anneal(start, end, progress, how):
 class OneCycle(ScheduleCallback):
     """The 1cycle policy: the rate rises then falls far below its start; momentum mirrors it.
 
-    With `L = total_steps - 1` (the last step), `u = pct_start * L`, step `t`:
+    With `T` total steps, the rise ending at step `u = pct_start * T - 1` and
+    step `t` (0-based, counted from the start of the cycle):
 
-    * `t <= u`: rate anneals from `max_lr / div_factor` to `max_lr`, momentum
-      from `max_momentum` to `base_momentum`;
-    * `t > u`: rate anneals from `max_lr` to
-      `max_lr / (div_factor * final_div_factor)` (the final annihilation, reached
-      at step `L`), momentum back to `max_momentum`.
+    * `t <= u`: with `pct = t / u`, the rate anneals from `max_lr / div_factor`
+      to `max_lr` and momentum from `max_momentum` to `base_momentum`;
+    * `t > u`: with `pct = (t - u) / (T - 1 - u)`, the rate anneals from
+      `max_lr` to `max_lr / (div_factor * final_div_factor)` (the final
+      annihilation, reached at step `T - 1`) and momentum back to `max_momentum`.
+      Past step `T - 1` both stay where they ended.
 
-    "Anneals" is cosine (`anneal="cos"`) or linear (`anneal="linear"`).
+    "Anneals" is cosine (`anneal="cos"`): from `a` to `b`,
+    `b + (a - b) * (1 + cos(pi * pct)) / 2`; or linear (`anneal="linear"`):
+    `a + (b - a) * pct`. This is PyTorch's
+    `torch.optim.lr_scheduler.OneCycleLR(three_phase=False)` step for step: the
+    rate set before batch `t` is the one that scheduler holds after `t` calls of
+    its `step()`. Where PyTorch has no value OneCycle picks one: past step
+    `T - 1` (PyTorch raises, or turns back up), and `u = 0` (PyTorch divides
+    by zero; OneCycle starts at `max_lr`).
 
     Momentum is the optimizer's `beta_1` (Adam, AdamW, Nadam, Adamax, ...).
     Those keep it as a Python float that a compiled train step would freeze,
@@ -102,9 +111,8 @@ class OneCycle(ScheduleCallback):
 
     def _resolve(self):
         self._total = self._to_steps("total_epochs", self.total_epochs, self.total_steps)
-        last = max(1, self._total - 1)
-        self._up = self.pct_start * last
-        self._last = last
+        self._up = self.pct_start * self._total - 1  # the step where the rise ends
+        self._last = self._total - 1
         self._last_momentum = None
         self._momentum = self._setup_momentum() if self.cycle_momentum is not False else None
 
@@ -143,22 +151,26 @@ class OneCycle(ScheduleCallback):
             self.model.make_train_function(force=True)
         return (optimizer, name, variable)
 
+    def _phase(self, step):
+        """`(rising, pct)`: the phase step `step` is in and how far through it."""
+        if step <= self._up:
+            return True, (step / self._up if self._up > 0 else 1.0)
+        span = self._last - self._up
+        return False, (min(1.0, (step - self._up) / span) if span > 0 else 1.0)
+
     def momentum_at(self, step):
         """The momentum the policy gives step `step`."""
-        if step <= self._up:
-            progress = step / self._up if self._up > 0 else 1.0
-            return _anneal(self.max_momentum, self.base_momentum, progress, self.anneal)
-        progress = min(1.0, (step - self._up) / (self._last - self._up))
-        return _anneal(self.base_momentum, self.max_momentum, progress, self.anneal)
+        rising, pct = self._phase(step)
+        if rising:
+            return _anneal(self.max_momentum, self.base_momentum, pct, self.anneal)
+        return _anneal(self.base_momentum, self.max_momentum, pct, self.anneal)
 
     def _base_lr(self, step):
         start = self._peak / self.div_factor
-        end = start / self.final_div_factor
-        if step <= self._up:
-            progress = step / self._up if self._up > 0 else 1.0
-            return _anneal(start, self._peak, progress, self.anneal)
-        progress = min(1.0, (step - self._up) / (self._last - self._up))
-        return _anneal(self._peak, end, progress, self.anneal)
+        rising, pct = self._phase(step)
+        if rising:
+            return _anneal(start, self._peak, pct, self.anneal)
+        return _anneal(self._peak, start / self.final_div_factor, pct, self.anneal)
 
     def _after_lr(self, step):
         if self._momentum is None:

@@ -16,7 +16,7 @@ import kerashp.callbacks as khc
 
 ALL = [
     lambda: khc.EarlyStopping(monitor="loss", patience=2),
-    lambda: khc.WarmupCosine(0.05, warmup_steps=2, min_lr=0.001),
+    lambda: khc.WarmupCosine(0.05, warmup_steps=2, min_lr=0.001, start_factor=0.1),
     lambda: khc.OneCycle(0.05),
     lambda: khc.StepDecay(0.05, every_steps=3),
     lambda: khc.ExponentialDecay(0.05, decay_rate=0.8),
@@ -110,6 +110,7 @@ def test_callable_learning_rate_is_refused_clearly(make_model, fit):
         (lambda: khc.WarmupCosine(0.1, min_lr=0.2), "`min_lr` must be <= `learning_rate`"),
         (lambda: khc.WarmupCosine(learning_rate=0), r"`learning_rate` must be > 0"),
         (lambda: khc.WarmupCosine(total_steps=2.5), r"`total_steps` must be an integer"),
+        (lambda: khc.WarmupCosine(start_factor=1.5), r"`start_factor` must be <= 1"),
         (lambda: khc.OneCycle(pct_start=1.5), r"`pct_start` must be <= 1. Received: pct_start=1.5"),
         (lambda: khc.OneCycle(anneal="exp"), r"`anneal` must be one of \['cos', 'linear'\]"),
         (lambda: khc.OneCycle(base_momentum=0.99), "`base_momentum` must be <= `max_momentum`"),

@@ -105,6 +105,75 @@ def test_batch_losses_are_per_batch_not_running_means(regression):
     np.testing.assert_allclose(finder.losses, want, rtol=1e-4)
 
 
+def _recorded(curve):
+    """An LRFinder whose sweep recorded `curve(log10 rate)` as its smoothed loss."""
+    finder = LRFinder(min_lr=1e-5, max_lr=1.0, num_steps=60)
+    finder.lrs = [finder.lr_at(i) for i in range(60)]
+    finder.smoothed_losses = [curve(np.log10(lr)) for lr in finder.lrs]
+    finder.losses = list(finder.smoothed_losses)
+    return finder
+
+
+def _descent(x):
+    """Falls from 2.3 to 0.3, fastest at rate 1e-2 (x = -2), then rises after x = -1."""
+    return 0.3 + 2.0 / (1.0 + np.exp(4.0 * (x + 2.0))) + (3.0 * (x + 1.0) ** 2 if x > -1.0 else 0.0)
+
+
+def test_suggestion_ignores_a_spike_after_the_minimum():
+    """The README recipe once suggested 0.557 while the loss was lowest near 0.1: a
+    spike after the minimum falls more steeply than the real descent."""
+    spike_at = LRFinder(min_lr=1e-5, max_lr=1.0, num_steps=60).lr_at(50)  # ~0.29
+
+    def curve(x):
+        return _descent(x) + (3.0 if abs(10**x - spike_at) < 1e-9 else 0.0)
+
+    finder = _recorded(curve)
+    lowest = finder.lrs[int(np.argmin(finder.smoothed_losses))]
+    assert 0.08 < lowest < 0.12
+    suggestion = finder.suggestion()
+    assert suggestion < lowest
+    # The descent is steepest at 1e-2; the sweep's grid is 10 ** (5 / 59) ~ 1.22 apart.
+    assert 1e-2 / 1.25 < suggestion < 1e-2 * 1.25
+
+
+def test_suggestion_ignores_the_divergence():
+    """After its minimum the loss explodes, falls back a little, explodes again."""
+
+    def curve(x):
+        if x <= -1.0:
+            return _descent(x)
+        return _descent(-1.0) + 40.0 * abs(np.sin(6.0 * (x + 1.0)))
+
+    finder = _recorded(curve)
+    assert 1e-2 / 1.25 < finder.suggestion() < 1e-2 * 1.25
+
+
+def test_readme_recipe_suggests_a_rate_below_the_lowest_loss():
+    """The README recipe (examples/callbacks_in_existing_loop.py, part 1) with the seed
+    where, on our CPU runs, the steepest slope of the whole curve was at 0.82 and the
+    lowest smoothed loss at 0.38."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1024, 8)).astype("float32")
+    y = (x[:, :4].sum(axis=1) > x[:, 4:].sum(axis=1)).astype("int32")
+    keras.utils.set_random_seed(23)
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2)]
+    )
+    model.compile(
+        keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    finder = LRFinder(min_lr=1e-5, max_lr=1.0, num_steps=60)
+    model.fit(x, y, batch_size=32, epochs=10, verbose=0, callbacks=[finder])
+    lowest = finder.lrs[int(np.argmin(finder.smoothed_losses))]
+    assert 1e-3 < finder.suggestion() < lowest
+
+
+def test_suggestion_needs_a_descent_before_the_minimum():
+    finder = _recorded(lambda x: 1.0 + (x + 5.0) ** 2)  # lowest at the start of the sweep
+    with pytest.raises(ValueError, match=r"lowest at rate .*Start the sweep lower"):
+        finder.suggestion()
+
+
 def test_suggestion_needs_points():
     with pytest.raises(ValueError, match="needs at least"):
         LRFinder().suggestion()

@@ -30,15 +30,15 @@ def test_plateau_scales_a_running_warmup_cosine(make_model, fit, recorder, injec
     want = []
     for t in range(total):
         base = (
-            0.2 * (t + 1) / STEPS
+            0.2 * t / STEPS
             if t < STEPS
-            else 0.02 + 0.18 * (1 + math.cos(math.pi * (t - STEPS) / (total - 1 - STEPS))) / 2
+            else 0.02 + 0.18 * (1 + math.cos(math.pi * (t - STEPS) / (total - STEPS))) / 2
         )
         scale = 0.5 if t >= 4 * STEPS else 1.0
         want.append(base * scale)
     np.testing.assert_allclose(recorder.lrs, want, rtol=1e-6)
     # Visibly: the first step of epoch 4 is half of what the schedule alone gives there.
-    unscaled = 0.02 + 0.18 * (1 + math.cos(math.pi * 3 * STEPS / (total - 1 - STEPS))) / 2
+    unscaled = 0.02 + 0.18 * (1 + math.cos(math.pi * 3 * STEPS / (total - STEPS))) / 2
     assert recorder.lrs[4 * STEPS] == pytest.approx(unscaled / 2)
     assert callbacks[2].scale == pytest.approx(0.5)
     assert len(history.history["learning_rate"]) == epochs

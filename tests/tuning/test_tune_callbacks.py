@@ -27,7 +27,7 @@ def test_schedule_horizon_follows_hyperband_budget(digits_small, tmp_path):
         assert first > 0
         for offset, logged in enumerate(record.history["learning_rate"]):
             t = (first + offset + 1) * steps - 1  # last step of that epoch, counted from the trial's start
-            expected = peak * (1 + math.cos(math.pi * t / (total * steps - 1))) / 2
+            expected = peak * (1 + math.cos(math.pi * t / (total * steps))) / 2
             assert logged == pytest.approx(expected, rel=1e-4, abs=1e-9)
 
 
