@@ -200,18 +200,9 @@ def _prepare_datasets(data: Any, *, validation_split: float, task: str | None) -
             )
         n_val = max(1, int(round(count * validation_split)))
         val, train = data.take(n_val), data.skip(n_val)
-    batched = is_batched(train)
-    sample = train if batched else train.batch(256)
-    xs, ys = [], []
-    for x, y in sample.take(40):
-        xs.append(np.asarray(x))
-        ys.append(np.asarray(y))
-    if not xs:
-        raise DataError("The training dataset is empty (it yields no batch). Pass a dataset with samples.")
-    where = f" (the first {len(xs)} batches of the training dataset)"
-    check_finite("x", np.concatenate(xs), where)
-    check_finite("y", np.concatenate(ys), where)
-    spec = infer_spec(np.concatenate(xs), np.concatenate(ys), task=task)
+    x, y = _sample(train, "training")
+    _sample(val, "validation")
+    spec = infer_spec(x, y, task=task)
     if spec.task == "classification" and not spec.one_hot:
         classes = spec.classes
         if classes != list(range(len(classes))):
@@ -219,6 +210,20 @@ def _prepare_datasets(data: Any, *, validation_split: float, task: str | None) -
                 f"Labels in a tf.data.Dataset must be 0..n-1; found {classes[:10]}. Map them first."
             )
     return Prepared(splits=[Split(train=train, val=val, spec=spec)], spec=spec, name="tf.data")
+
+
+def _sample(ds: Any, part: str, batches: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """The first `batches` batches of `ds` as arrays, checked to be non-empty and finite."""
+    xs, ys = [], []
+    for x, y in (ds if is_batched(ds) else ds.batch(256)).take(batches):
+        xs.append(np.asarray(x))
+        ys.append(np.asarray(y))
+    if not xs:
+        raise DataError(f"The {part} dataset is empty (it yields no batch). Pass a dataset with samples.")
+    where = f" (the first {f'{len(xs)} batches' if len(xs) > 1 else 'batch'} of the {part} dataset)"
+    check_finite("x", np.concatenate(xs), where)
+    check_finite("y", np.concatenate(ys), where)
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def is_batched(ds: Any) -> bool:

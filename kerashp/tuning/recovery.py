@@ -218,4 +218,3 @@ def _rebuild_brackets(oracle: Any, order: list[str]) -> None:
             if round_ < len(b["rounds"]) and any(info["id"] == parent for info in b["rounds"][round_ - 1]):
                 b["rounds"][round_].append({"past_id": parent, "id": trial_id})
                 break
-    oracle._remove_completed_brackets()

@@ -215,13 +215,19 @@ class RunStore:
 
     def check_folder(self) -> None:
         """Raises `RunFolderError` when the run's folder, or its parent, exists
-        but is not a folder."""
+        but is not a folder, or cannot be written in."""
         for path, what in ((self.directory, "directory"), (self.path, "name")):
             if path.exists() and not path.is_dir():
                 raise RunFolderError(
                     f"{path} is a file, not a folder: the run needs a folder there. "
                     f"Move the file away, or pass another {what}=."
                 )
+        existing = next(p for p in (self.path, *self.path.parents) if p.exists())
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise RunFolderError(
+                f"Cannot write in {existing}: it is read-only for this user. Pass directory= a folder you can "
+                "write in (the run keeps its records and weights there)."
+            )
 
     # settings ---------------------------------------------------------------
     def write_settings(self, settings: dict) -> None:

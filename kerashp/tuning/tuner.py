@@ -148,7 +148,14 @@ class _Fit:
 
 
 class SearchTuner(BaseTuner):
-    """Runs trials for `kerashp.tune`; see the module docstring."""
+    """Runs trials for `kerashp.tune`; see the module docstring.
+
+    Attributes:
+        free_memory: Run Python's garbage collector when clearing Keras's
+            session before each build (`benchmarks/memory.py` measures both).
+    """
+
+    free_memory = False
 
     def __init__(
         self,
@@ -295,7 +302,7 @@ class SearchTuner(BaseTuner):
 
     def build(self, params: dict, spec: DataSpec) -> keras.Model:
         """A fresh model of `params` for data of `spec`, compiled, under the strategy."""
-        keras.backend.clear_session(free_memory=False)
+        keras.backend.clear_session(free_memory=self.free_memory)
         with self.strategy.scope(), use_spec(spec):
             model = self.build_fn(dict(params))
             try:

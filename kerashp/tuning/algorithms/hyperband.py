@@ -43,8 +43,10 @@ class Hyperband(BaseAlgorithm):
             values.update({
                 "tuner/epochs": epochs,
                 "tuner/initial_epoch": state.get("initial_epoch", (epochs or 0) - (record.epochs or 0)),
-                "tuner/bracket": state["bracket"], "tuner/round": state["round"], "tuner/trial_id": state.get("parent"),
+                "tuner/bracket": state["bracket"], "tuner/round": state["round"],
             })
+            if state.get("parent") is not None:
+                values["tuner/trial_id"] = state["parent"]
         return values
 
     def lineage(self, values) -> Any | None:

@@ -1,0 +1,112 @@
+"""Resident memory over a long search: kerashp vs a plain Keras loop.
+
+Each contender runs `--trials` one-epoch trials of kerashp's MLP (random
+units and learning rate) on 400 digits, in its own process, and reads its
+resident set size (VmRSS) after every trial. Reported: RSS after trial 10 and
+after the last, and the growth per trial between them (MB), so start-up and
+the first traces do not count.
+
+- `kerashp`: `kerashp.tune(..., algorithm="random")`, as users run it.
+- `kerashp_free`: the same, with `clear_session(free_memory=True)` before
+  each build (Keras then also runs Python's garbage collector).
+- `plain`: a Keras loop building and fitting the same models, with
+  `clear_session()` before each, as Keras's docs advise for loops.
+
+    python benchmarks/memory.py --trials 100 --repeats 2
+
+prints a Markdown table for benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+
+CONTENDERS = ("plain", "kerashp", "kerashp_free")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def space():
+    import kerashp as khp
+
+    return {"units": khp.Int(8, 128, log=True), "learning_rate": khp.Float(1e-3, 1e-2, log=True),
+            "epochs": 1, "batch_size": 64}
+
+
+def run(contender: str, trials: int, seed: int) -> list[float]:
+    import numpy as np
+
+    import kerashp as khp
+
+    x, y = khp.datasets.load("digits")
+    x, y = x[:400], y[:400]
+    samples: list[float] = []
+    if contender == "plain":
+        import keras
+
+        from kerashp.datasets import infer_spec, use_spec
+
+        spec = infer_spec(x, y)
+        rng = np.random.default_rng(seed)
+        for _ in range(trials):
+            keras.backend.clear_session()
+            hp = {"units": int(np.exp(rng.uniform(np.log(8), np.log(128)))),
+                  "learning_rate": float(np.exp(rng.uniform(np.log(1e-3), np.log(1e-2))))}
+            with use_spec(spec):
+                model = khp.builders.mlp(hp)
+            model.fit(x[:320], y[:320], validation_data=(x[320:], y[320:]), epochs=1, batch_size=64, verbose=0)
+            samples.append(rss_mb())
+        return samples
+    if contender == "kerashp_free":
+        from kerashp.tuning.tuner import SearchTuner
+
+        SearchTuner.free_memory = True
+    with tempfile.TemporaryDirectory() as directory:
+        khp.tune(khp.builders.mlp, space(), data=(x, y), algorithm="random", max_trials=trials, seed=seed,
+                 objective="val_accuracy", directory=directory, name="m", verbose=0,
+                 on_trial_end=lambda record: samples.append(rss_mb()))
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--child", nargs=3, metavar=("CONTENDER", "TRIALS", "SEED"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        contender, trials, seed = args.child
+        print(json.dumps(run(contender, int(trials), int(seed))))
+        return
+    rows: dict[str, list[tuple[float, float, float]]] = {c: [] for c in CONTENDERS}
+    for seed in range(args.repeats):
+        for contender in CONTENDERS:
+            out = subprocess.run([sys.executable, __file__, "--child", contender, str(args.trials), str(seed)],
+                                 capture_output=True, text=True, check=True).stdout
+            samples = json.loads(out.strip().splitlines()[-1])
+            growth = (samples[-1] - samples[9]) / (len(samples) - 10)
+            rows[contender].append((samples[9], samples[-1], growth))
+            print(f"round {seed} {contender}: RSS {samples[9]:.0f} MB after trial 10, {samples[-1]:.0f} MB after "
+                  f"trial {len(samples)}, {growth:.2f} MB/trial", file=sys.stderr)
+    print(f"| contender | RSS after trial 10 (MB) | after trial {args.trials} (MB) | growth per trial (MB), "
+          "median [rounds] |")
+    print("|---|---|---|---|")
+    for contender, values in rows.items():
+        first, last, growth = (statistics.median(v[i] for v in values) for i in range(3))
+        rounds = ", ".join(f"{v[2]:.2f}" for v in values)
+        print(f"| {contender} | {first:.0f} | {last:.0f} | {growth:.2f} [{rounds}] |")
+
+
+if __name__ == "__main__":
+    main()
