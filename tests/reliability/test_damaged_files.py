@@ -131,7 +131,7 @@ def test_damaged_weights_name_the_file_and_what_to_do(how, finished_run):
     weights = run / "trials" / f"{result.best_trial.trial_id}.weights.h5"
     damage(weights, how)
     with pytest.raises(DamagedFileError, match=r"weights\.h5 is damaged.*Delete it and the trial's record") as info:
-        result.best_model
+        _ = result.best_model
     assert info.value.path == weights
 
 

@@ -111,7 +111,7 @@ def test_planted_pickles_and_models_are_never_loaded(digits, tmp_path):
 
     reopened = khp.load_result(run)
     with pytest.raises(RunFolderError, match="weights.h5 is damaged"):
-        reopened.best_model
+        _ = reopened.best_model
     search(digits, tmp_path, resume=True, max_trials=2)
     assert not marker.exists()
 
