@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kerashp.exceptions import (
     ArgumentError,
+    DamagedFileError,
     DataError,
     FailedTrialError,
     InvalidModelError,
@@ -31,6 +32,7 @@ __all__ = [
     "ArgumentError",
     "Bool",
     "Choice",
+    "DamagedFileError",
     "DataError",
     "FailedTrialError",
     "Fixed",

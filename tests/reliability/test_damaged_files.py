@@ -84,6 +84,17 @@ def test_damaged_keras_tuner_state_is_rebuilt_as_it_was(algorithm, files, finish
     assert again["score"] == pytest.approx(trial_1["score"])
 
 
+@pytest.mark.parametrize("how", ["emptied", "garbage"])
+@pytest.mark.parametrize("name", ["oracle.json", "trial_1/trial.json", "tuner0.json"])
+def test_every_keras_tuner_file_emptied_or_garbage_reopens(name, how, finished_run, tmp_path):
+    run = finished_run("random")
+    damage(run / name, how)
+    log = tmp_path / "fits.log"
+    result = run_search("random", run.parent, callbacks=fits_logged(log), max_trials=4)
+    assert len(log.read_text().splitlines()) == 1  # only the new trial ran
+    assert [r.trial_id for r in result.records] == ["0", "1", "2", "3"]
+
+
 def test_a_hyperband_run_goes_on_from_rebuilt_brackets(finished_run, tmp_path):
     run = finished_run("hyperband")
     intact = tmp_path / "intact"
