@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_array, validate_data
 
 from kerashp._checks import check_int
 from kerashp._seeding import as_seed, seeded, split_seed
+from kerashp.builders._calling import call_builder, check_builder
 from kerashp.builders.compile import ensure_compiled
 from kerashp.datasets import DataSpec, use_spec
 from kerashp.sklearn._validation import (
@@ -189,8 +190,9 @@ class BaseKerasEstimator(BaseWrapper):
         fn = self.build_fn
         if fn is not None and (not callable(fn) or isinstance(fn, keras.Model)):
             raise TypeError(
-                "Argument `build_fn` must be a function that takes a dict of hyperparameters "
-                f"and returns a keras.Model (compiled or not). Received: build_fn={fn!r:.100}"
+                "Argument `build_fn` must be a function that takes a dict of hyperparameters (or the "
+                "hyperparameters as keyword arguments) and returns a keras.Model (compiled or not). "
+                f"Received: build_fn={fn!r:.100}"
             )
         check_int("epochs", self.epochs)
         check_validation_split(self.validation_split)
@@ -201,8 +203,9 @@ class BaseKerasEstimator(BaseWrapper):
         else:
             build_fn = self.build_fn
         hp = self.hyperparameters
+        check_builder(build_fn, hp)
         with use_spec(spec), seeded(getattr(self, "_random_state", None)):
-            model = build_fn(hp)
+            model = call_builder(build_fn, hp)
             return ensure_compiled(model, hp, spec)
 
     def _build_keras_model(self) -> keras.Model:  # scikeras hook; kerashp builds in _initialize

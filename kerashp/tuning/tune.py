@@ -159,6 +159,9 @@ def tune(
         >>> result.best_params
     """
     space = as_space(space)
+    from kerashp.builders._calling import check_builder  # imports Keras
+
+    check_builder(build_fn, space.entries)
     algo = algorithms.get(algorithm)
     goal = as_objective(objective)
     budget = parse_duration(time_budget)

@@ -26,6 +26,7 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp._seeding import seeded, trial_seed
+from kerashp.builders._calling import call_builder
 from kerashp.builders.compile import ensure_compiled
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
@@ -304,9 +305,8 @@ class SearchTuner(BaseTuner):
         """A fresh model of `params` for data of `spec`, compiled, under the strategy."""
         keras.backend.clear_session(free_memory=self.free_memory)
         with self.strategy.scope(), use_spec(spec):
-            model = self.build_fn(dict(params))
             try:
-                return ensure_compiled(model, params, spec)
+                return ensure_compiled(call_builder(self.build_fn, params), params, spec)
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
 

@@ -1,0 +1,180 @@
+"""How kerashp calls a builder: with the hp dict, or with keyword arguments.
+
+The one rule, used by `kerashp.tune`, `TuneResult.load_model`, the
+scikit-learn estimators and the command line. It is decided from the
+builder's signature (`inspect.signature`):
+
+- **dict style**: a callable with exactly one positional parameter without a
+  default (`def build(hp)`, `kerashp.builders.mlp(hp, *, spec=None)`,
+  `lambda hp: ...`) is called with the whole hyperparameter dict, as always.
+- **keyword style**: any other callable (`def create_model(optimizer="adam",
+  init="glorot_uniform")`, `def build(**hp)`, a class, a `functools.partial`
+  whose remaining parameters all have defaults) is called with keyword
+  arguments: those of its parameters that the space names, or every
+  hyperparameter when it takes `**kwargs`.
+
+With keyword style, the reserved keys go where they belong even when the
+builder does not take them: `batch_size` and `epochs` to `fit`; `optimizer`,
+`learning_rate`, `momentum` and `loss` compile a model returned uncompiled.
+Any other hyperparameter the builder does not take is an error, and so is a
+compile key given to a builder that neither takes it nor returns an
+uncompiled model (it would be silently ignored).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kerashp.exceptions import ArgumentError, InvalidModelError
+
+__all__ = ["COMPILE_KEYS", "FIT_KEYS", "BuilderCall", "call_builder", "check_builder", "describe_builder"]
+
+#: Hyperparameters `fit` takes when the builder does not.
+FIT_KEYS = frozenset({"batch_size", "epochs"})
+#: Hyperparameters that compile a model the builder returns uncompiled.
+COMPILE_KEYS = frozenset({"optimizer", "learning_rate", "momentum", "loss"})
+
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+@dataclass(frozen=True)
+class BuilderCall:
+    """How a builder is called (see the module docstring).
+
+    Attributes:
+        name: The builder's name, for messages.
+        keywords: `True` for keyword style, `False` for the hp dict.
+        accepted: Names of the keyword parameters (for a dict-style builder,
+            those besides the hp dict, such as `spec`).
+        required: Keyword parameters without a default (keyword style).
+        var_keyword: Whether it takes `**kwargs` (keyword style).
+    """
+
+    name: str
+    keywords: bool
+    accepted: frozenset[str] = frozenset()
+    required: tuple[str, ...] = ()
+    var_keyword: bool = False
+
+    def takes(self, key: str) -> bool:
+        """Whether hyperparameter `key` reaches the builder."""
+        return not self.keywords or self.var_keyword or key in self.accepted
+
+
+def _name(build_fn: Any) -> str:
+    fn = getattr(build_fn, "func", build_fn)  # functools.partial
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def describe_builder(build_fn: Callable) -> BuilderCall:
+    """How `kerashp` calls `build_fn`, decided by its signature.
+
+    A callable whose signature cannot be read (some built-in or C callables)
+    is called with the hp dict.
+
+    Example:
+        >>> def create_model(optimizer="adam", init="glorot_uniform"): ...
+        >>> describe_builder(create_model).keywords
+        True
+        >>> describe_builder(kerashp.builders.mlp).keywords
+        False
+    """
+    name = _name(build_fn)
+    try:
+        params = list(inspect.signature(build_fn).parameters.values())
+    except (TypeError, ValueError):
+        return BuilderCall(name, keywords=False)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    required_keywords = [p for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+    if len(positional) == 1 and not required_keywords:
+        return BuilderCall(name, keywords=False, accepted=frozenset(p.name for p in params if p.kind in _NAMED and p is not positional[0]))
+    if any(p.kind is p.POSITIONAL_ONLY for p in positional):
+        raise ArgumentError(
+            f"build_fn {name}{inspect.signature(build_fn)} has positional-only parameters without defaults, so "
+            "kerashp can call it neither with the hp dict (one parameter) nor with keyword arguments. "
+            "Give it one parameter, the hp dict, or parameters named after the hyperparameters with defaults."
+        )
+    return BuilderCall(
+        name,
+        keywords=True,
+        accepted=frozenset(p.name for p in params if p.kind in _NAMED),
+        required=tuple(p.name for p in params if p.kind in _NAMED and p.default is p.empty),
+        var_keyword=any(p.kind is p.VAR_KEYWORD for p in params),
+    )
+
+
+def check_builder(build_fn: Callable, keys: Iterable[str]) -> BuilderCall:
+    """Checks, before any training, that every hyperparameter in `keys` reaches
+    `build_fn`, `fit` or `compile`, and that `build_fn`'s required parameters
+    are among them.
+
+    Raises:
+        ArgumentError: a hyperparameter would reach nothing, or a required
+            parameter of `build_fn` has no hyperparameter.
+
+    Example:
+        >>> check_builder(create_model, ["optimizer", "init", "batch_size"])
+    """
+    call = describe_builder(build_fn)
+    keys = list(keys)
+    if not call.keywords:
+        shadowed = [k for k in keys if k in call.accepted]
+        if shadowed:
+            signature = inspect.signature(build_fn)
+            raise ArgumentError(
+                f"build_fn {call.name}{signature} has one parameter without a default, so kerashp calls it with "
+                f"the whole hp dict, and {', '.join(map(repr, shadowed))} in the space would not reach its "
+                f"parameter{'s' * (len(shadowed) > 1)} of that name. Give every parameter a default to have them "
+                "passed by name, or read them from the hp dict."
+            )
+        return call
+    lost = [k for k in keys if not call.takes(k) and k not in FIT_KEYS | COMPILE_KEYS]
+    if lost:
+        raise ArgumentError(
+            f"Hyperparameter{'s' * (len(lost) > 1)} {', '.join(map(repr, lost))} would reach nothing: build_fn "
+            f"{call.name}() takes keyword arguments {sorted(call.accepted)}, and only batch_size/epochs (fit) and "
+            f"{'/'.join(sorted(COMPILE_KEYS))} (compile) are used without it. Add "
+            f"{', '.join(f'{k}=...' for k in lost)} to {call.name}'s parameters, or remove "
+            f"{'them' if len(lost) > 1 else 'it'} from the space."
+        )
+    missing = [name for name in call.required if name not in keys]
+    if missing:
+        raise ArgumentError(
+            f"build_fn {call.name}() requires {', '.join(map(repr, missing))}, but the hyperparameters "
+            f"{sorted(keys)} do not include {'them' if len(missing) > 1 else 'it'}. Add "
+            f"{'them' if len(missing) > 1 else 'it'} to the space, or give the parameter a default."
+        )
+    return call
+
+
+def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
+    """Builds a model: `build_fn(dict(params))` for a dict-style builder,
+    `build_fn(**accepted)` for a keyword-style one (see the module docstring).
+
+    Raises:
+        InvalidModelError: a keyword-style `build_fn` does not take a compile
+            key of `params` (`optimizer`, `learning_rate`, ...) and returned a
+            compiled model, so the value would be silently ignored. Raised at
+            the first build, before any training.
+
+    Example:
+        >>> model = call_builder(create_model, {"optimizer": "sgd", "init": "he_normal", "epochs": 5})
+    """
+    call = describe_builder(build_fn)
+    if not call.keywords:
+        return build_fn(dict(params))
+    model = build_fn(**{k: v for k, v in params.items() if call.takes(k)})
+    ignored = [k for k in params if k in COMPILE_KEYS and not call.takes(k)]
+    if ignored and getattr(model, "compiled", False) and getattr(model, "optimizer", None) is not None:
+        values = ", ".join(f"{k}={params[k]!r}" for k in ignored)
+        raise InvalidModelError(
+            f"build_fn {call.name}() compiles its own model but takes no {', '.join(map(repr, ignored))} "
+            f"parameter, so the searched {values} would be silently ignored. Add "
+            f"{', '.join(f'{k}=...' for k in ignored)} to {call.name}'s parameters and use "
+            f"{'them' if len(ignored) > 1 else 'it'} in model.compile, return the model uncompiled "
+            "(kerashp then compiles it from these keys), or remove them from the space."
+        )
+    return model
