@@ -112,8 +112,11 @@ def check_builder(build_fn: Callable, keys: Iterable[str]) -> BuilderCall:
     are among them.
 
     Raises:
-        ArgumentError: a hyperparameter would reach nothing, or a required
-            parameter of `build_fn` has no hyperparameter.
+        ArgumentError: a hyperparameter would reach nothing, a required
+            parameter of `build_fn` has no hyperparameter, or a dict-style
+            `build_fn` has another parameter named like a hyperparameter
+            (`def build(units, optimizer="adam")`: the dict would land in
+            `units` and `optimizer` would never be passed).
 
     Example:
         >>> check_builder(create_model, ["optimizer", "init", "batch_size"])

@@ -64,7 +64,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     Every keyword argument other than the ones below is a hyperparameter:
     `fit` calls `build_fn(hp)` with all of them in one dict (`epochs` and
-    `batch_size` included), inside `kerashp.datasets.use_spec(spec)` with a
+    `batch_size` included), or, for a classic builder such as
+    `create_model(optimizer="adam", init="glorot_uniform")`, with the ones it
+    names as keyword arguments (`kerashp.builders._calling`), inside `kerashp.datasets.use_spec(spec)` with a
     `DataSpec` made from the training data of that fit. So the kerashp
     builders work unchanged, and a search grid uses the space's own names.
 
@@ -73,7 +75,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     column per class, in `classes_` order. One-hot label rows work too.
 
     Args:
-        build_fn: A function `hp dict -> keras.Model` (compiled or not; an
+        build_fn: A function `hp dict -> keras.Model`, or one taking the
+            hyperparameters as keyword arguments (compiled or not; an
             uncompiled model is compiled from `optimizer`, `learning_rate`,
             `momentum` and `loss`). Defaults to `None`: `kerashp.builders.mlp`.
         epochs: Training epochs per `fit`. Defaults to `1`.

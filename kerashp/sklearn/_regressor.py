@@ -16,12 +16,13 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
 
     Takes the same arguments as `KerasClassifier` except `class_weight`: every
     keyword argument beyond the wrapper's own is a hyperparameter passed to
-    `build_fn` in one dict. Targets may have one column or several
+    `build_fn` in one dict (or by name, to a classic keyword-style builder). Targets may have one column or several
     (`y` of shape `(n_samples, k)` gives a model with `k` outputs);
     predictions are float64 with the shape of `y`. `score` is R².
 
     Args:
-        build_fn: A function `hp dict -> keras.Model`. Defaults to `None`:
+        build_fn: A function `hp dict -> keras.Model`, or one taking the
+            hyperparameters as keyword arguments. Defaults to `None`:
             `kerashp.builders.mlp`.
         epochs: Training epochs per `fit`. Defaults to `1`.
         batch_size: Batch size. Defaults to `None` (Keras's 32).

@@ -92,8 +92,10 @@ def tune(
     """Search `space` for the hyperparameters that make `build_fn` best.
 
     Args:
-        build_fn: Function from a hyperparameter dict to a `keras.Model`,
-            compiled or not (an uncompiled one is compiled from the reserved
+        build_fn: Function from a hyperparameter dict to a `keras.Model`, or
+            a classic builder taking them as keyword arguments with defaults
+            (`create_model(optimizer="adam", init="glorot_uniform")`; see
+            `kerashp.builders._calling`), compiled or not (an uncompiled one is compiled from the reserved
             keys `optimizer`, `learning_rate`, `momentum`, `loss`). The
             built-in `kerashp.builders.mlp` / `cnn` infer shapes from `data`.
         space: Dict of name to a range, a list of choices, or a fixed value.
