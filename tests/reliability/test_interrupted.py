@@ -83,8 +83,7 @@ def _stop_at_third_trial(tmp_path, algorithm, how, log):
 
 @pytest.mark.parametrize(
     ("algorithm", "how"),
-    [("random", "kill"), ("bayesian", "kill"), ("hyperband", "kill"), ("tpe", "kill"), ("bohb", "kill"),
-     ("bohb", "interrupt")],
+    [("random", "interrupt"), ("bayesian", "kill"), ("hyperband", "kill"), ("tpe", "kill"), ("bohb", "kill")],
 )
 def test_an_interrupted_run_resumes_as_if_never_interrupted(algorithm, how, tmp_path):
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
