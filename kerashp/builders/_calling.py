@@ -6,7 +6,8 @@ builder's signature (`inspect.signature`):
 
 - **dict style**: a callable with exactly one positional parameter without a
   default (`def build(hp)`, `kerashp.builders.mlp(hp, *, spec=None)`,
-  `lambda hp: ...`) is called with the whole hyperparameter dict, as always.
+  `lambda hp: ...`), or whose first parameter is `hp` (`def build(hp=None)`),
+  is called with the whole hyperparameter dict, as always.
 - **keyword style**: any other callable (`def create_model(optimizer="adam",
   init="glorot_uniform")`, `def build(**hp)`, a class, a `functools.partial`
   whose remaining parameters all have defaults) is called with keyword
@@ -89,6 +90,8 @@ def describe_builder(build_fn: Callable) -> BuilderCall:
         return BuilderCall(name, keywords=False)
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
     required_keywords = [p for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+    if not positional and [p.name for p in params if p.kind in _NAMED][:1] == ["hp"]:
+        positional = [params[0]]  # `def build(hp=None)`: keras-tuner's name for the dict, a default or not
     if len(positional) == 1 and not required_keywords:
         return BuilderCall(name, keywords=False, accepted=frozenset(p.name for p in params if p.kind in _NAMED and p is not positional[0]))
     if any(p.kind is p.POSITIONAL_ONLY for p in positional):

@@ -112,3 +112,12 @@ def test_a_compile_key_a_compiling_builder_ignores_stops_the_build():
     # a builder that takes the key uses it itself
     model = call_builder(lambda lr=0.01: tiny(compiled=True, lr=lr), {"lr": 0.05})
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_a_single_hp_parameter_with_a_default_still_gets_the_dict():
+    def build(hp=None):
+        return hp
+
+    call = describe_builder(build)
+    assert not call.keywords
+    assert call_builder(build, {"units": 8}) == {"units": 8}
