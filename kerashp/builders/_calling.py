@@ -31,7 +31,9 @@ from typing import Any
 
 from kerashp.exceptions import ArgumentError, InvalidModelError
 
-__all__ = ["COMPILE_KEYS", "FIT_KEYS", "BuilderCall", "call_builder", "check_builder", "describe_builder"]
+__all__ = [
+    "COMPILE_KEYS", "FIT_KEYS", "BuilderCall", "build_model", "call_builder", "check_builder", "describe_builder",
+]
 
 #: Hyperparameters `fit` takes when the builder does not.
 FIT_KEYS = frozenset({"batch_size", "epochs"})
@@ -184,3 +186,12 @@ def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
             "(kerashp then compiles it from these keys), or remove them from the space."
         )
     return model
+
+
+def build_model(build_fn: Callable, params: Mapping[str, Any], spec: Any = None) -> Any:
+    """`build_fn`'s model of `params` (`call_builder`), compiled from the
+    reserved keys if it came back uncompiled (`ensure_compiled`): what every
+    caller of a builder does."""
+    from kerashp.builders.compile import ensure_compiled
+
+    return ensure_compiled(call_builder(build_fn, params), params, spec)

@@ -221,9 +221,10 @@ def _sample(ds: Any, part: str, batches: int = 40) -> tuple[np.ndarray, np.ndarr
     if not xs:
         raise DataError(f"The {part} dataset is empty (it yields no batch). Pass a dataset with samples.")
     where = f" (the first {f'{len(xs)} batches' if len(xs) > 1 else 'batch'} of the {part} dataset)"
-    check_finite("x", np.concatenate(xs), where)
-    check_finite("y", np.concatenate(ys), where)
-    return np.concatenate(xs), np.concatenate(ys)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    check_finite("x", x, where)
+    check_finite("y", y, where)
+    return x, y
 
 
 def is_batched(ds: Any) -> bool:

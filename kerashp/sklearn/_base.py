@@ -32,8 +32,7 @@ from sklearn.utils.validation import check_array, validate_data
 
 from kerashp._checks import check_int
 from kerashp._seeding import as_seed, seeded, split_seed
-from kerashp.builders._calling import call_builder, check_builder
-from kerashp.builders.compile import ensure_compiled
+from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
 from kerashp.sklearn._validation import (
     check_hp_names,
@@ -205,8 +204,7 @@ class BaseKerasEstimator(BaseWrapper):
         hp = self.hyperparameters
         check_builder(build_fn, hp)
         with use_spec(spec), seeded(getattr(self, "_random_state", None)):
-            model = call_builder(build_fn, hp)
-            return ensure_compiled(model, hp, spec)
+            return build_model(build_fn, hp, spec)
 
     def _build_keras_model(self) -> keras.Model:  # scikeras hook; kerashp builds in _initialize
         raise NotImplementedError("kerashp estimators build their model in fit().")

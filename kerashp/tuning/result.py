@@ -105,8 +105,7 @@ class TuneResult:
 
     def load_model(self, trial_id: str) -> Any:
         """Rebuilds one trial's model and loads its saved weights."""
-        from kerashp.builders._calling import call_builder
-        from kerashp.builders.compile import ensure_compiled
+        from kerashp.builders._calling import build_model
         from kerashp.datasets import DataSpec, use_spec
 
         record = self.record(trial_id)
@@ -115,7 +114,7 @@ class TuneResult:
         build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
-            model = ensure_compiled(call_builder(build_fn, record.params), record.params, spec)
+            model = build_model(build_fn, record.params, spec)
         self.store.load_weights(model, trial_id)
         return model
 

@@ -26,8 +26,7 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp._seeding import seeded, trial_seed
-from kerashp.builders._calling import call_builder
-from kerashp.builders.compile import ensure_compiled
+from kerashp.builders._calling import build_model
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
 from kerashp.space import Space
@@ -306,7 +305,7 @@ class SearchTuner(BaseTuner):
         keras.backend.clear_session(free_memory=self.free_memory)
         with self.strategy.scope(), use_spec(spec):
             try:
-                return ensure_compiled(call_builder(self.build_fn, params), params, spec)
+                return build_model(self.build_fn, params, spec)
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
 

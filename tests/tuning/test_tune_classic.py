@@ -12,18 +12,6 @@ from kerashp.exceptions import ArgumentError, InvalidModelError
 
 pytestmark = pytest.mark.slow
 
-CLASSIC = '''
-import keras
-
-
-def create_model(optimizer="rmsprop", init="glorot_uniform"):
-    model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Rescaling(1.0 / 16),
-                              keras.layers.Dense(8, kernel_initializer=init, activation="relu"),
-                              keras.layers.Dense(10, kernel_initializer=init, activation="softmax")])
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
-    return model
-'''
-
 
 def create_model(optimizer="rmsprop", init="glorot_uniform"):
     model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Rescaling(1.0 / 16),
@@ -68,14 +56,12 @@ def test_tune_stops_at_the_first_build_when_learning_rate_would_be_ignored(digit
 
 
 def test_the_command_line_takes_a_classic_module_function_builder(digits_small, tmp_path, monkeypatch, capsys):
-    (tmp_path / "classic_builders.py").write_text(CLASSIC)
     (tmp_path / "search.yaml").write_text(
-        "builder: classic_builders:create_model\ndata: digits\nalgorithm: grid\nobjective: val_accuracy\n"
+        "builder: test_tune_classic:create_model\ndata: digits\nalgorithm: grid\nobjective: val_accuracy\n"
         "name: cli-classic\nseed: 0\nspace:\n  optimizer: [adam, sgd]\n  init: uniform\n  epochs: 1\n"
         "  batch_size: 128\n"
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # the builder is this module's, imported by name as pytest imported it
     assert cli.main(["tune", "search.yaml", "--directory", str(tmp_path / "runs")]) == 0
     result = khp.load_result(tmp_path / "runs" / "cli-classic")  # the builder, imported again by name
     assert len(result.trials) == 2
