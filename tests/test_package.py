@@ -63,7 +63,7 @@ def test_cli_tune_config_then_results(tmp_path, capsys):
     plot_data = khp.plots.scores_data(result)
     assert len(plot_data.scores) == 2 and plot_data.running_best[-1] == result.best_score
     history = khp.plots.history_data(result)
-    assert set(history.curves) == {r.trial_id for r in result.records}
+    assert set(history.curves) == {r.number for r in result.records}
     fig = result.plot("history")
     assert fig.axes[0].get_ylabel() == "val_accuracy"
     with pytest.raises(khp.KerashpError, match=r"`kind` must be 'history' or 'scores'. Received: kind='pie'"):

@@ -38,7 +38,10 @@ __all__ = [
 #: Hyperparameters `fit` takes when the builder does not.
 FIT_KEYS = frozenset({"batch_size", "epochs"})
 #: Hyperparameters that compile a model the builder returns uncompiled.
-COMPILE_KEYS = frozenset({"optimizer", "learning_rate", "momentum", "loss"})
+COMPILE_KEYS = frozenset({"optimizer", "learning_rate", "momentum", "nesterov", "loss"})
+
+#: Other libraries' names for the reserved keys, suggested when a builder does not read them.
+_ALIASES = {"lr": "learning_rate", "opt": "optimizer", "bs": "batch_size", "epoch": "epochs", "n_epochs": "epochs"}
 
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
@@ -111,23 +114,37 @@ def describe_builder(build_fn: Callable) -> BuilderCall:
     )
 
 
-def check_builder(build_fn: Callable, keys: Iterable[str]) -> BuilderCall:
+def check_builder(build_fn: Callable, keys: Iterable[str], conditional: Mapping[str, Any] | None = None) -> BuilderCall:
     """Checks, before any training, that every hyperparameter in `keys` reaches
     `build_fn`, `fit` or `compile`, and that `build_fn`'s required parameters
-    are among them.
+    are among them and set in every trial.
+
+    A dict-style builder may declare the keys it reads as a
+    `hyperparameters` attribute (the built-in `mlp` and `cnn` do); any other
+    key, a typo such as `unit`, is then an error too.
+
+    Args:
+        build_fn: The builder.
+        keys: The hyperparameter names.
+        conditional: Name -> condition of the entries set only in some
+            trials (`Space.conditions`). Defaults to `None`: none.
 
     Raises:
         ArgumentError: a hyperparameter would reach nothing, a required
-            parameter of `build_fn` has no hyperparameter, or a dict-style
-            `build_fn` has another parameter named like a hyperparameter
-            (`def build(units, optimizer="adam")`: the dict would land in
-            `units` and `optimizer` would never be passed).
+            parameter of `build_fn` has no hyperparameter or only a
+            conditional one, or a dict-style `build_fn` has another
+            parameter named like a hyperparameter (`def build(units,
+            optimizer="adam")`: the dict would land in `units` and
+            `optimizer` would never be passed).
 
     Example:
         >>> check_builder(create_model, ["optimizer", "init", "batch_size"])
     """
     call = describe_builder(build_fn)
     keys = list(keys)
+    declared = getattr(build_fn, "hyperparameters", None)
+    if not call.keywords and declared is not None:
+        _check_declared(call.name, frozenset(declared), keys)
     if not call.keywords:
         shadowed = [k for k in keys if k in call.accepted]
         if shadowed:
@@ -155,7 +172,31 @@ def check_builder(build_fn: Callable, keys: Iterable[str]) -> BuilderCall:
             f"{sorted(keys)} do not include {'them' if len(missing) > 1 else 'it'}. Add "
             f"{'them' if len(missing) > 1 else 'it'} to the space, or give the parameter a default."
         )
+    sometimes = [name for name in call.required if conditional and conditional.get(name)]
+    if sometimes:
+        name = sometimes[0]
+        raise ArgumentError(
+            f"build_fn {call.name}() requires {name!r}, but the space sets it only when {dict(conditional[name])}: "
+            f"in the other trials {call.name}() could not be called. Give the parameter a default "
+            f"({name}=...), used when it is inactive."
+        )
     return call
+
+
+def _check_declared(name: str, declared: frozenset[str], keys: list[str]) -> None:
+    import difflib
+
+    known = declared | FIT_KEYS | COMPILE_KEYS
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        key = unknown[0]
+        close = [_ALIASES[key]] if key in _ALIASES else difflib.get_close_matches(key, sorted(known), n=1)
+        raise ArgumentError(
+            f"Hyperparameter {key!r} would reach nothing: {name}() reads {sorted(declared)}, and "
+            f"batch_size/epochs (fit) and {'/'.join(sorted(COMPILE_KEYS))} (compile). "
+            + (f"Did you mean {close[0]!r}? " if close else "")
+            + f"Rename or remove {key!r} in the space, or write your own builder that uses it."
+        )
 
 
 def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:

@@ -37,7 +37,7 @@ def cnn(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
         hp: Hyperparameters; every key is optional: `conv_layers` (2),
             `filters` (32, doubled each block), `kernel_size` (3),
             `activation` ("relu"), `units` (64), `dropout` (0.0), plus the
-            compile keys `optimizer`, `learning_rate`, `momentum`, `loss`.
+            compile keys `optimizer`, `learning_rate`, `momentum`, `nesterov`, `loss`.
         spec: The data's `DataSpec`. Defaults to `None`: the one of the running search.
 
     Returns:
@@ -63,3 +63,7 @@ def cnn(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
     if float(hp.get("dropout", 0.0)) > 0:
         x = keras.layers.Dropout(float(hp["dropout"]))(x)
     return compile_model(keras.Model(x_in, head(x, spec)), hp, spec)
+
+
+#: The keys `cnn` reads (besides the reserved ones); others are refused before training.
+cnn.hyperparameters = frozenset({"conv_layers", "filters", "kernel_size", "activation", "units", "dropout"})

@@ -1,5 +1,5 @@
 """Compiling a model from the reserved keys `optimizer`, `learning_rate`,
-`momentum` and `loss`, with the task's default loss and metric."""
+`momentum`, `nesterov` and `loss`, with the task's default loss and metric."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ _MOMENTUM = {"sgd": "momentum", "rmsprop": "momentum"}
 
 def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
     """A fresh optimizer from `hp["optimizer"]` (default `"adam"`),
-    `hp["learning_rate"]` and, for SGD/RMSprop, `hp["momentum"]`.
+    `hp["learning_rate"]`, for SGD/RMSprop `hp["momentum"]`, and for SGD
+    `hp["nesterov"]`.
 
     Without `hp["learning_rate"]` (or with `None`) the optimizer keeps its own
     Keras default: 0.01 for SGD, 1e-3 for the others.
@@ -49,6 +50,8 @@ def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
         kwargs["learning_rate"] = float(hp["learning_rate"])
     if key in _MOMENTUM and "momentum" in hp:
         kwargs[_MOMENTUM[key]] = float(hp["momentum"])
+    if key == "sgd" and "nesterov" in hp:
+        kwargs["nesterov"] = bool(hp["nesterov"])
     return _OPTIMIZERS[key](**kwargs)
 
 

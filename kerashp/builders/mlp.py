@@ -37,7 +37,7 @@ def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
             `activation` ("relu"), `dropout` (0.0), `l2` (0.0), plus the
             compile keys `optimizer` ("adam"), `learning_rate` (the
             optimizer's Keras default: 0.01 for SGD, 1e-3 for the others),
-            `momentum`, `loss`.
+            `momentum`, `nesterov`, `loss`.
         spec: The data's `DataSpec`. Defaults to `None`: the one of the running
             search.
 
@@ -61,3 +61,7 @@ def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
         if float(hp.get("dropout", 0.0)) > 0:
             x = keras.layers.Dropout(float(hp["dropout"]))(x)
     return compile_model(keras.Model(x_in, head(x, spec)), hp, spec)
+
+
+#: The keys `mlp` reads (besides the reserved ones); others are refused before training.
+mlp.hyperparameters = frozenset({"layers", "units", "activation", "dropout", "l2"})

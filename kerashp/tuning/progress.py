@@ -50,7 +50,7 @@ class Progress:
         params = " ".join(f"{k}={_fmt(v)}" for k, v in record.params.items())
         status = {"COMPLETED": "ok  ", "PRUNED": "cut "}.get(record.status.value, "FAIL")
         parts = [
-            f"trial {record.trial_id}",
+            f"trial {record.number}",
             status,
             f"{self.objective.name}={_fmt(record.score) if record.score is not None else '-':<8}",
             f"best={_fmt(self.best) if self.best is not None else '-':<8}",

@@ -15,7 +15,11 @@ from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["TuneResult", "builder_ref", "load_result"]
 
-_RECORD_COLUMNS = ("epochs", "total_epochs", "best_epoch", "stopped_epoch", "seconds", "promoted_from", "error")
+#: Record fields shown in `TuneResult.trials`, by column name (`epochs_trained`,
+#: so that a searched `epochs` hyperparameter keeps its own column).
+_RECORD_COLUMNS = {"epochs_trained": "epochs", "total_epochs": "total_epochs", "best_epoch": "best_epoch",
+                   "stopped_epoch": "stopped_epoch", "seconds": "seconds", "promoted_from": "promoted_from",
+                   "error": "error"}
 
 
 def builder_ref(build_fn: Callable) -> str | None:
@@ -100,65 +104,70 @@ class TuneResult:
     def best_model(self) -> Any:
         """The best trial's model, rebuilt with `build_fn` and given its trained weights."""
         if self._best_model is None:
-            self._best_model = self.load_model(self.best_trial.trial_id)
+            self._best_model = self.load_model(self.best_trial.number)
         return self._best_model
 
-    def load_model(self, trial_id: str) -> Any:
-        """Rebuilds one trial's model and loads its saved weights."""
+    def load_model(self, trial: int | str) -> Any:
+        """Rebuilds one trial's model (by number, or keras-tuner id) and loads
+        its saved weights."""
         from kerashp.builders._calling import build_model
         from kerashp.datasets import DataSpec, use_spec
 
-        record = self.record(trial_id)
+        record = self.record(trial)
         if not record.completed:
-            raise KerashpError(f"Trial {trial_id!r} did not complete in {self.path}; it has no weights.")
+            raise KerashpError(f"Trial {record.number} did not complete in {self.path}; it has no weights.")
         build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
             model = build_model(build_fn, record.params, spec)
-        self.store.load_weights(model, trial_id)
+        self.store.load_weights(model, record.trial_id)
         return model
 
-    def record(self, trial_id: str | int) -> TrialRecord:
-        """The record of one trial, by keras-tuner id (`"03"`) or number (`3`)."""
+    def record(self, trial: int | str) -> TrialRecord:
+        """The record of one trial, by number (`3`, the `trial` column of
+        `trials`) or keras-tuner's zero-padded id (`"03"`)."""
         for r in self.records:
-            if r.trial_id == trial_id or r.number == trial_id:
+            if r.number == trial or r.trial_id == trial:
                 return r
-        raise KerashpError(f"No trial {trial_id!r} in {self.path}. Trials: {[r.trial_id for r in self.records]}.")
+        raise KerashpError(f"No trial {trial!r} in {self.path}. Trials: {[r.number for r in self.records]}.")
 
     # tables --------------------------------------------------------------------
     @property
     def trials(self) -> Any:
-        """A pandas DataFrame, one row per trial: id, status, score, the loss
-        that breaks ties on the score (`val_loss` for a validation objective,
-        at the best epoch), every hyperparameter, epochs trained, seconds and
-        error; cross-validated runs add per-fold scores and their standard
-        deviation."""
+        """A pandas DataFrame, one row per trial: its number (`trial`, from 0),
+        status, score, the loss that breaks ties on the score (`val_loss` for
+        a validation objective, at the best epoch), every hyperparameter,
+        `epochs_trained`, the parent's number of a promoted Hyperband trial
+        (`promoted_from`), seconds and error; cross-validated runs add per-fold
+        scores and their standard deviation."""
         import pandas as pd
 
         names: list[str] = []
         for record in self.records:
             names += [k for k in record.params if k not in names]
         tie = self.objective.tie_breaker
+        numbers = {r.trial_id: r.number for r in self.records}
         rows = []
         for r in self.records:
-            row = {"trial_id": r.trial_id, "status": r.status.value, "score": r.score}
+            row = {"trial": r.number, "status": r.status.value, "score": r.score}
             if tie is not None and tie not in names:
                 row[tie] = r.metrics.get(tie)
             row.update({name: r.params.get(name) for name in names})
             if r.fold_scores is not None:
                 row["score_std"] = r.score_std
                 row.update({f"fold{i}": s for i, s in enumerate(r.fold_scores)})
-            row.update({col: getattr(r, col) for col in _RECORD_COLUMNS})
+            row.update({col: getattr(r, field) for col, field in _RECORD_COLUMNS.items()})
+            row["promoted_from"] = numbers.get(r.promoted_from, r.promoted_from)
             rows.append(row)
-        frame = pd.DataFrame(rows, columns=["trial_id", "status", "score", *names] if not rows else None)
+        frame = pd.DataFrame(rows, columns=["trial", "status", "score", *names] if not rows else None)
         empty = [c for c in (*_RECORD_COLUMNS, tie) if c in frame and frame[c].isna().all()]
         return frame.drop(columns=empty)
 
-    def history(self, trial_id: str | None = None) -> Any:
+    def history(self, trial: int | str | None = None) -> Any:
         """Per-epoch metrics of one trial (default: the best) as a DataFrame."""
         import pandas as pd
 
-        record = self.best_trial if trial_id is None else self.record(trial_id)
+        record = self.best_trial if trial is None else self.record(trial)
         frame = pd.DataFrame(record.history)
         first = (record.total_epochs or len(frame)) - len(frame)
         frame.index = pd.RangeIndex(first + 1, first + 1 + len(frame), name="epoch")
@@ -166,10 +175,10 @@ class TuneResult:
 
     def top(self, n: int = 5) -> Any:
         """The `n` best completed trials, best first."""
-        order = {r.trial_id: i for i, r in enumerate(self._ranked())}
+        order = {r.number: i for i, r in enumerate(self._ranked())}
         frame = self.trials
-        frame = frame[frame["trial_id"].isin(order)]
-        return frame.sort_values("trial_id", key=lambda ids: ids.map(order)).head(n)
+        frame = frame[frame["trial"].isin(order)]
+        return frame.sort_values("trial", key=lambda numbers: numbers.map(order)).head(n)
 
     def summary(self, n: int = 5) -> str:
         """Text: the run, its best trial and the top `n` trials."""
@@ -185,7 +194,7 @@ class TuneResult:
             f"  trials: {counts}",
         ]
         if done:
-            lines.append(f"  best trial {self.best_trial.trial_id}: {self.objective.name}={self.best_score:.4f}")
+            lines.append(f"  best trial {self.best_trial.number}: {self.objective.name}={self.best_score:.4f}")
             lines.append(f"  best params: {self.best_params}")
             with pd.option_context("display.width", 160, "display.max_columns", 20):
                 shown = self.top(n).drop(columns=["error"], errors="ignore")

@@ -96,7 +96,7 @@ def tune(
             a classic builder taking them as keyword arguments with defaults
             (`create_model(optimizer="adam", init="glorot_uniform")`; see
             `kerashp.builders._calling`), compiled or not (an uncompiled one is compiled from the reserved
-            keys `optimizer`, `learning_rate`, `momentum`, `loss`). The
+            keys `optimizer`, `learning_rate`, `momentum`, `nesterov`, `loss`). The
             built-in `kerashp.builders.mlp` / `cnn` infer shapes from `data`.
         space: Dict of name to a range, a list of choices, or a fixed value.
             `batch_size` and `epochs` in it go to `fit`.
@@ -163,7 +163,7 @@ def tune(
     space = as_space(space)
     from kerashp.builders._calling import check_builder  # imports Keras
 
-    check_builder(build_fn, space.entries)
+    check_builder(build_fn, space.entries, conditional=space.conditions)
     algo = algorithms.get(algorithm)
     goal = as_objective(objective)
     budget = parse_duration(time_budget)

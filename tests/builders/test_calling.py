@@ -84,6 +84,28 @@ def test_a_required_keyword_must_be_a_hyperparameter():
         check_builder(build, ["units"])
 
 
+def test_a_required_keyword_set_only_in_some_trials_is_refused():
+    def build(optimizer="adam", momentum=None, decay=...):
+        return tiny()
+
+    def needs(optimizer, momentum):
+        return tiny()
+
+    conditions = {"optimizer": {}, "momentum": {"optimizer": ("sgd",)}}
+    check_builder(build, ["optimizer", "momentum"], conditional=conditions)  # a default covers inactive trials
+    with pytest.raises(ArgumentError, match=r"requires 'momentum', but the space sets it only when .*'sgd'.*momentum=\.\.\."):
+        check_builder(needs, ["optimizer", "momentum"], conditional=conditions)
+
+
+def test_a_builder_declaring_its_keys_refuses_others():
+    from kerashp.builders import cnn, mlp
+
+    check_builder(mlp, ["units", "layers", "dropout", "l2", "activation", "learning_rate", "nesterov", "epochs"])
+    with pytest.raises(ArgumentError, match=r"'kernel_size' would reach nothing: mlp\(\) reads"):
+        check_builder(mlp, ["units", "kernel_size"])
+    check_builder(cnn, ["kernel_size", "filters", "conv_layers"])
+
+
 def test_a_dict_builder_whose_other_parameters_are_in_the_space_is_refused():
     def build(units, optimizer="adam"):
         return tiny()

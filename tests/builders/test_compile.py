@@ -31,3 +31,8 @@ def test_given_rate_and_momentum_are_used():
     assert float(optimizer.learning_rate) == pytest.approx(0.2)
     assert optimizer.momentum == pytest.approx(0.9)
     assert float(make_optimizer({}).learning_rate) == pytest.approx(1e-3)  # Adam
+
+
+def test_nesterov_reaches_sgd():
+    assert make_optimizer({"optimizer": "sgd", "momentum": 0.9, "nesterov": True}).nesterov is True
+    assert make_optimizer({"optimizer": "sgd", "momentum": 0.9}).nesterov is False

@@ -83,8 +83,8 @@ def test_best_trial_and_top_break_ties_on_the_loss_at_the_best_epoch(tmp_path):
         record(4, 0.98, 0.20),
     ])
     assert result.best_trial.trial_id == "02"
-    assert result.top(5)["trial_id"].tolist() == ["02", "04", "00", "01"]
-    assert result.trials.set_index("trial_id")["val_loss"].to_dict()["02"] == 0.10
+    assert result.top(5)["trial"].tolist() == [2, 4, 0, 1]
+    assert result.trials.set_index("trial")["val_loss"].to_dict()[2] == 0.10
 
 
 def test_a_searchs_records_carry_the_metrics_of_their_best_epoch(digits_small, tmp_path):

@@ -33,7 +33,8 @@ def test_each_algorithm_runs_a_search_end_to_end(algorithm, tiny_space, digits_s
     trials = result.trials
     assert (trials["status"] == "COMPLETED").all()
     assert len(trials) == 4
-    assert {"trial_id", "score", "units", "learning_rate", "epochs", "seconds"} <= set(trials.columns)
+    assert {"trial", "score", "units", "learning_rate", "epochs_trained", "seconds"} <= set(trials.columns)
+    assert trials["trial"].tolist() == [0, 1, 2, 3]  # integers, whatever keras-tuner's id padding
     if algorithm == "grid":  # every combination exactly once
         combos = {(r.units, r.learning_rate) for r in trials.itertuples()}
         assert combos == {(u, lr) for u in (8, 16) for lr in (0.003, 0.01)}
@@ -77,13 +78,12 @@ def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_sm
     assert len(promoted) >= 1
     # a promoted trial trains on the parent's model kept in memory: no rebuild
     assert len(builds) == len(trials) - len(promoted)
-    by_id = {r.trial_id: r for r in result.records}
     for row in promoted.itertuples():
-        parent = by_id[row.promoted_from]
+        parent = result.record(int(row.promoted_from))  # the parent's number
         assert row.total_epochs > parent.total_epochs
-        assert by_id[row.trial_id].params == parent.params
+        assert result.record(row.trial).params == parent.params
         # trained on from where the parent stopped, not from scratch
-        assert row.epochs == row.total_epochs - parent.total_epochs
+        assert row.epochs_trained == row.total_epochs - parent.total_epochs
     assert trials["total_epochs"].max() == 4
     assert trials["total_epochs"].min() < 4
 
@@ -127,7 +127,7 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
     assert "diverged" in trials.loc["nan", "error"]
     assert "(values: [nan])" in trials.loc["nan", "error"]  # stopped after the first epoch, not all 4
     assert result.best_params["mode"] == "ok"
-    on_disk = json.loads((tmp_path / "f" / "trials" / f"{trials.loc['raise', 'trial_id']}.json").read_text())
+    on_disk = json.loads((tmp_path / "f" / "trials" / f"{result.record(int(trials.loc['raise', 'trial'])).trial_id}.json").read_text())
     assert on_disk["status"] == "FAILED" and on_disk["score"] is None
 
 
@@ -192,7 +192,9 @@ def test_time_budget_stops_the_search(digits_small, tmp_path):
         ({"max_trials": 0}, r"`max_trials` must be an integer >= 1. Received: max_trials=0"),
         ({"name": "../escape"}, r"`name` must be a plain folder name.*Received: name='../escape'"),
         ({"name": "/abs"}, r"Received: name='/abs'"),
-        ({"algorithm": "grid", "space": {"lr": (0.1, 0.2)}}, r"'lr' is a continuous range"),
+        ({"algorithm": "grid", "space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
+        ({"space": {"lr": khp.Float(1e-3, 1e-1)}}, r"'lr' would reach nothing: mlp\(\) reads .*Did you mean 'learning_rate'\?"),
+        ({"space": {"unit": [8, 16]}}, r"'unit' would reach nothing.*Did you mean 'units'\?"),
         ({"algorithm": "hyperband", "space": {"epochs": [1, 2]}}, r"space searches 'epochs'"),
         ({"data": [1, 2, 3]}, r"`data` must be a dataset name"),
     ],

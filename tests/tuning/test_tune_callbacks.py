@@ -41,5 +41,6 @@ def test_early_stopping_epoch_lands_in_trials_table(digits_small, tmp_path):
                       directory=tmp_path, name="es", verbose=0, callbacks=[stop])
     row = result.trials.iloc[0]
     assert row["status"] == "COMPLETED"
-    assert row["epochs"] == 2
-    assert row["stopped_epoch"] == row["epochs"]
+    assert row["epochs_trained"] == 2
+    assert row["epochs"] == 6  # the searched value keeps its column
+    assert row["stopped_epoch"] == row["epochs_trained"]
