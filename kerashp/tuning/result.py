@@ -116,12 +116,72 @@ class TuneResult:
         record = self.record(trial)
         if not record.completed:
             raise KerashpError(f"Trial {record.number} did not complete in {self.path}; it has no weights.")
-        build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
+        build_fn = self._builder()
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
             model = build_model(build_fn, record.params, spec)
         self.store.load_weights(model, record.trial_id)
         return model
+
+    def _builder(self) -> Callable:
+        return self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
+
+    # after the search -----------------------------------------------------------
+    def refit(self, data: Any = None, *, epochs: int | None = None, callbacks: list | None = None,
+              verbose: int = 0) -> Any:
+        """Trains the best configuration afresh on the training and validation
+        data together, for the epochs at which it scored best; returns the
+        model (the run's `best_model` is left as it is).
+
+        The model normalizes inputs with the search's training statistics.
+
+        Args:
+            data: The search's `data=` again. Defaults to `None`: the dataset
+                the run names (`"digits"`); arrays must be passed again.
+            epochs: Epochs to train. Defaults to `None`: the best trial's
+                best epoch (a promoted Hyperband trial's parent epochs included).
+            callbacks: Keras callbacks for this `fit`. Defaults to `None`.
+            verbose: `fit`'s verbosity. Defaults to `0`.
+
+        Example:
+            >>> model = result.refit()
+            >>> result.export("best.keras", model=model)
+        """
+        from kerashp.tuning.final import refit_model, search_data
+
+        everything = search_data(self.settings, data)
+        return refit_model(self._builder(), self.best_trial, self.settings, everything, epochs=epochs,
+                           callbacks=callbacks, verbose=verbose)
+
+    def evaluate(self, test_data: Any, *, model: Any = None) -> dict[str, float]:
+        """The metrics of `model` (default: `best_model`) on held-out
+        `(x_test, y_test)` or a `tf.data.Dataset`, by name (`"accuracy"`,
+        `"loss"`); labels are encoded as in the search.
+
+        Example:
+            >>> result.evaluate((x_test, y_test))["accuracy"]
+        """
+        from kerashp.datasets import DataSpec
+        from kerashp.tuning.final import prepare_test, test_metrics
+
+        test = prepare_test(test_data, DataSpec.from_dict(self.settings["spec"]))
+        return test_metrics(model if model is not None else self.best_model, test)
+
+    @property
+    def test_scores(self) -> dict[str, float] | None:
+        """The best model's metrics on `tune(..., test_data=...)`, else `None`."""
+        return self.settings.get("test")
+
+    def export(self, path: str | os.PathLike, *, model: Any = None) -> Path:
+        """Writes `model` (default: `best_model`) to `path`, a `.keras` file
+        that `keras.models.load_model(path)` reads back; returns the path.
+
+        Example:
+            >>> result.export("digits.keras")
+        """
+        from kerashp.tuning.final import export_model
+
+        return export_model(model if model is not None else self.best_model, path)
 
     def record(self, trial: int | str) -> TrialRecord:
         """The record of one trial, by number (`3`, the `trial` column of
@@ -196,6 +256,9 @@ class TuneResult:
         if done:
             lines.append(f"  best trial {self.best_trial.number}: {self.objective.name}={self.best_score:.4f}")
             lines.append(f"  best params: {self.best_params}")
+            if self.test_scores:
+                shown = ", ".join(f"{k}={v:.4f}" for k, v in self.test_scores.items())
+                lines.append(f"  best model on the test data: {shown}")
             with pd.option_context("display.width", 160, "display.max_columns", 20):
                 shown = self.top(n).drop(columns=["error"], errors="ignore")
                 lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

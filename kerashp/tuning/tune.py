@@ -88,6 +88,7 @@ def tune(
     eta: int | None = None,
     strategy: Any = "auto",
     task: str | None = None,
+    test_data: Any = None,
 ) -> TuneResult:
     """Search `space` for the hyperparameters that make `build_fn` best.
 
@@ -150,6 +151,9 @@ def tune(
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
+        test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
+            for nothing in the search: the best model is scored on it at the
+            end (`result.test_scores`, and the summary). Defaults to `None`.
 
     Returns:
         A `TuneResult` with `best_params`, `best_score`, `best_model` and `trials`.
@@ -190,6 +194,8 @@ def tune(
         "max_trials": max_trials,
         "max_epochs": epochs,
         "cv": cv,
+        "batch_size": batch_size,
+        "validation_split": validation_split,
     }
     if store.exists():
         if overwrite:
@@ -204,11 +210,14 @@ def tune(
 
     from kerashp.datasets import prepare
     from kerashp.devices import get_strategy
+    from kerashp.tuning.final import prepare_test, test_metrics
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
     prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
-    store.write_settings({**settings, "data": prepared.name, "spec": prepared.spec.to_dict()})
+    test = prepare_test(test_data, prepared.spec) if test_data is not None else None
+    settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
+    store.write_settings(settings)
     trials = algo.max_trials(max_trials, budget)
     progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=store.records())
     oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
@@ -254,6 +263,11 @@ def tune(
         if not store.weights_path(best.trial_id).exists():
             progress.message(f"refitting trial {best.trial_id} on all the data for {best.best_epoch} epochs")
             tuner.refit(best)
+    if test is not None and any(r.completed for r in result.records):
+        scores = test_metrics(result.best_model, test)
+        store.write_settings({**settings, "test": scores})
+        result.settings["test"] = scores
+        progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     return result
 
 

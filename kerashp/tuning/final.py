@@ -1,0 +1,138 @@
+"""After the search: the chosen configuration refit on all the search's data,
+scored on held-out test data, and written as a `.keras` file.
+
+`TuneResult.refit`, `TuneResult.evaluate`, `TuneResult.export` and
+`kerashp.tune(..., test_data=...)` are thin calls into this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerashp.datasets import DataSpec
+from kerashp.exceptions import ArgumentError, DataError
+
+__all__ = ["export_model", "prepare_test", "refit_model", "search_data", "test_metrics"]
+
+_UNSTORED = ("arrays", "tf.data", None)
+
+
+def prepare_test(test_data: Any, spec: DataSpec, argument: str = "test_data") -> Any:
+    """`test_data` as a model of `spec` is scored on: `(x, labels encoded as in
+    training)`, or a `tf.data.Dataset` as given. Checked before any training.
+
+    Raises:
+        DataError: not `(x, y)` or a dataset, non-finite or empty arrays,
+            inputs of another shape than the training inputs, or labels
+            that training never saw.
+    """
+    from kerashp.datasets._prepare import _is_tf_dataset
+    from kerashp.datasets._spec import check_pair
+
+    if _is_tf_dataset(test_data):
+        return test_data
+    if not isinstance(test_data, (tuple, list)) or len(test_data) != 2:
+        raise DataError(
+            f"`{argument}` must be (x_test, y_test) or a tf.data.Dataset of (x, y). "
+            f"Received: {type(test_data).__name__}"
+            + (f" of length {len(test_data)}" if isinstance(test_data, (tuple, list)) else "")
+            + "."
+        )
+    from kerashp.datasets import encode_labels
+
+    x, y = check_pair(*test_data, names=("x_test", "y_test"))
+    if tuple(x.shape[1:]) != tuple(spec.input_shape):
+        raise DataError(
+            f"`x_test` has samples of shape {tuple(x.shape[1:])}, the search trained on {tuple(spec.input_shape)}. "
+            "Pass test inputs prepared the same way as the training inputs."
+        )
+    return x, encode_labels(y, spec)
+
+
+def test_metrics(model: Any, test: Any, batch_size: int = 256) -> dict[str, float]:
+    """`model`'s metrics on prepared test data (`prepare_test`), by name
+    without a `val_` prefix: `{"loss": ..., "accuracy": ...}`."""
+    if isinstance(test, tuple):
+        scores = model.evaluate(*test, batch_size=batch_size, verbose=0, return_dict=True)
+    else:
+        from kerashp.datasets import is_batched
+
+        scores = model.evaluate(test if is_batched(test) else test.batch(batch_size), verbose=0, return_dict=True)
+    return {name: float(value) for name, value in scores.items()}
+
+
+def search_data(settings: dict, data: Any) -> Any:
+    """All of a search's data, training and validation parts together: the
+    arrays `(x, y)` (labels encoded) or one `tf.data.Dataset`.
+
+    Args:
+        settings: The run's `run.json`.
+        data: The search's `data=` again, or `None` for a dataset the run
+            names (`"digits"`).
+
+    Raises:
+        ArgumentError: `data` is `None` and the run was given arrays or a
+            dataset object, which a run folder does not keep.
+        DataError: `data` has other classes than the search's.
+    """
+    from kerashp.datasets import prepare
+
+    if data is None:
+        if settings.get("data") in _UNSTORED:
+            raise ArgumentError(
+                f"The search was given {settings.get('data') or 'data'} that the run folder does not keep, so refit() "
+                "needs them again: result.refit(data=...), with the same data= as the search."
+            )
+        data = settings["data"]
+    spec = DataSpec.from_dict(settings["spec"])
+    prepared = prepare(data, validation_split=settings.get("validation_split"), seed=settings.get("seed"), task=spec.task)
+    if (prepared.spec.task, prepared.spec.num_classes, prepared.spec.classes) != (spec.task, spec.num_classes, spec.classes):
+        raise DataError(
+            f"The data given has classes {prepared.spec.classes or prepared.spec.num_classes}, the search had "
+            f"{spec.classes or spec.num_classes}: the chosen model's outputs would not match. Pass the search's data."
+        )
+    if prepared.is_dataset:
+        return prepared.train.concatenate(prepared.val) if prepared.val is not None else prepared.train
+    (x, y), (x_val, y_val) = prepared.train, prepared.val
+    return np.concatenate([x, x_val]), np.concatenate([y, y_val])
+
+
+def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs: int | None, callbacks: list | None,
+                verbose: int) -> Any:
+    """A fresh model of `record`'s configuration trained on `data` (from
+    `search_data`) for `epochs`, by default the trial's best epoch count."""
+    from kerashp._seeding import seeded, trial_seed
+    from kerashp.builders._calling import build_model
+    from kerashp.datasets import is_batched, use_spec
+
+    spec = DataSpec.from_dict(settings["spec"])
+    epochs = epochs if epochs is not None else (record.best_epoch or record.total_epochs or 1)
+    batch_size = int(record.params.get("batch_size", settings.get("batch_size", 32)))
+    with seeded(trial_seed(settings.get("seed"), record.number)):
+        with use_spec(spec):
+            model = build_model(build_fn, record.params, spec)
+        if isinstance(data, tuple):
+            model.fit(*data, epochs=int(epochs), batch_size=batch_size, callbacks=callbacks, verbose=verbose)
+        else:
+            model.fit(data if is_batched(data) else data.batch(batch_size), epochs=int(epochs), callbacks=callbacks,
+                      verbose=verbose)
+    return model
+
+
+def export_model(model: Any, path: str | Path) -> Path:
+    """Writes `model` to `path` (a `.keras` file) and returns the path; the
+    file loads with `keras.models.load_model(path)` (safe mode)."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ArgumentError(
+            f"Argument `path` must end in .keras (Keras's own format, loaded with keras.models.load_model). "
+            f"Received: path={str(path)!r}. Use {str(path.with_suffix('.keras'))!r}."
+        )
+    from kerashp.tuning.storage import _replacing
+
+    with _replacing(path) as tmp:
+        model.save(tmp)
+    return path
