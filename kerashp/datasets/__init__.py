@@ -12,15 +12,16 @@ Example:
     >>> x, y = load("mnist", data_dir="~/tensorflow_datasets")  # through tfds
 """
 
-from kerashp.datasets._labels import LabelEncoder, encode_labels
+from kerashp.datasets._labels import LabelEncoder, class_weights, encode_labels
 from kerashp.datasets._loading import BUNDLED, load
-from kerashp.datasets._prepare import Prepared, Split, is_batched, prepare
+from kerashp.datasets._prepare import Prepared, Split, is_batched, prepare, weigh_classes
 from kerashp.datasets._spec import DataSpec, current_spec, infer_spec, use_spec
 
 __all__ = [
     "BUNDLED",
     "DataSpec",
     "LabelEncoder",
+    "class_weights",
     "Prepared",
     "Split",
     "current_spec",
@@ -29,5 +30,6 @@ __all__ = [
     "is_batched",
     "load",
     "prepare",
+    "weigh_classes",
     "use_spec",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 
 from kerashp.exceptions import DataError
 
-__all__ = ["LabelEncoder", "encode_labels"]
+__all__ = ["LabelEncoder", "class_weights", "encode_labels"]
 
 
 class LabelEncoder:
@@ -69,3 +69,46 @@ def encode_labels(y: Any, spec: Any) -> np.ndarray:
     if spec.task == "regression":
         return np.asarray(y).astype("float32")
     return LabelEncoder(spec.classes if spec.classes is not None else [], one_hot_input=spec.one_hot).transform(y)
+
+
+def class_weights(class_weight: Any, y: Any, spec: Any) -> dict[int, float] | None:
+    """Keras's `class_weight` (`{class index: weight}`) from scikit-learn's
+    forms: `"balanced"` (`n_samples / (n_classes * count)`, from the labels
+    `y` as a model of `spec` trains on them: indices or one-hot rows) or
+    `{label: weight}` in the original labels (classes left out weigh 1).
+    `None` stays `None`.
+
+    Raises:
+        ArgumentError: the task is regression, `class_weight` is of another
+            form, or a dict names a label that is not a class.
+    """
+    from kerashp.exceptions import ArgumentError
+
+    if class_weight is None:
+        return None
+    if spec.task != "classification":
+        raise ArgumentError(
+            f"`class_weight` weighs classes, but the task is regression. Received: class_weight={class_weight!r}. "
+            "Drop it (or pass task='classification' for class labels stored as floats)."
+        )
+    classes = list(spec.classes) if spec.classes is not None else list(range(spec.num_classes))
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        y = np.asarray(y)
+        index = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
+        counts = np.bincount(index, minlength=len(classes))
+        return {i: (len(index) / (len(classes) * c) if c else 1.0) for i, c in enumerate(counts.tolist())}
+    if not isinstance(class_weight, dict):
+        raise ArgumentError(
+            f"`class_weight` must be 'balanced' or a dict {{label: weight}}. Received: class_weight={class_weight!r}."
+        )
+    weights = {i: 1.0 for i in range(len(classes))}
+    for label, weight in class_weight.items():
+        if label not in classes:
+            raise ArgumentError(
+                f"`class_weight` names {label!r}, which is not a class of the training labels {classes[:10]}. "
+                "Use the labels as they are in `y`."
+            )
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not weight >= 0:
+            raise ArgumentError(f"`class_weight[{label!r}]` must be a number >= 0. Received: {weight!r}.")
+        weights[classes.index(label)] = float(weight)
+    return weights

@@ -12,7 +12,7 @@ import numpy as np
 
 from kerashp._checks import check_fraction, check_int
 from kerashp._seeding import split_seed
-from kerashp.datasets._labels import encode_labels
+from kerashp.datasets._labels import class_weights, encode_labels
 from kerashp.datasets._loading import load
 from kerashp.datasets._spec import (
     DataSpec,
@@ -24,7 +24,7 @@ from kerashp.datasets._spec import (
 )
 from kerashp.exceptions import ArgumentError, DataError
 
-__all__ = ["Prepared", "Split", "is_batched", "prepare"]
+__all__ = ["Prepared", "Split", "is_batched", "prepare", "weigh_classes"]
 
 
 @dataclass
@@ -32,12 +32,15 @@ class Split:
     """One training part and the data it is scored on, with the `DataSpec` a
     builder sees for it (normalization statistics from the training part only).
 
-    `train` and `val` are `(x, y)` array pairs (labels encoded) or `tf.data.Dataset`s.
+    `train` and `val` are `(x, y)` array pairs (labels encoded) or
+    `tf.data.Dataset`s; `class_weight` is Keras's `{class index: weight}` for
+    training on `train` (`weigh_classes`), or `None`.
     """
 
     train: Any
     val: Any
     spec: DataSpec
+    class_weight: dict[int, float] | None = None
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Prepared:
     spec: DataSpec
     name: str = "arrays"
     full: tuple | None = None  # all of (x, y), encoded, when cross-validating
+    class_weight: dict[int, float] | None = None  # for training on `full`
 
     @property
     def train(self) -> Any:
@@ -143,6 +147,29 @@ def prepare(
         raise DataError(f"Validation inputs have shape {x_val.shape[1:]}, training inputs {x.shape[1:]}.")
     split = Split(train=(x, encode_labels(y, spec)), val=(x_val, encode_labels(y_val, spec)), spec=spec)
     return Prepared(splits=[split], spec=spec, name=name)
+
+
+def weigh_classes(prepared: Prepared, class_weight: Any) -> Prepared:
+    """Sets each split's Keras `class_weight` from `"balanced"` (counted on
+    that split's training labels) or `{label: weight}` (`class_weights`);
+    returns `prepared`.
+
+    Raises:
+        ArgumentError: see `class_weights`; `"balanced"` with a
+            `tf.data.Dataset`, whose labels are not counted.
+    """
+    if class_weight is None:
+        return prepared
+    if prepared.is_dataset and isinstance(class_weight, str):
+        raise ArgumentError(
+            f"class_weight={class_weight!r} counts the training labels, which kerashp does not read from a "
+            "tf.data.Dataset. Pass a dict {label: weight}, or the data as arrays."
+        )
+    for split in prepared.splits:
+        split.class_weight = class_weights(class_weight, None if prepared.is_dataset else split.train[1], split.spec)
+    if prepared.full is not None:
+        prepared.class_weight = class_weights(class_weight, prepared.full[1], prepared.spec)
+    return prepared
 
 
 def _stratify(y: np.ndarray, task: str | None, parts: int) -> np.ndarray | None:

@@ -109,16 +109,22 @@ def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs
     from kerashp.datasets import is_batched, use_spec
 
     spec = DataSpec.from_dict(settings["spec"])
+    from kerashp.datasets import class_weights
+
     epochs = epochs if epochs is not None else (record.best_epoch or record.total_epochs or 1)
+    given = settings.get("class_weight")
+    given = dict(map(tuple, given)) if isinstance(given, list) else given
+    weights = class_weights(given, data[1] if isinstance(data, tuple) else None, spec)
     batch_size = int(record.params.get("batch_size", settings.get("batch_size", 32)))
     with seeded(trial_seed(settings.get("seed"), record.number)):
         with use_spec(spec):
             model = build_model(build_fn, record.params, spec)
         if isinstance(data, tuple):
-            model.fit(*data, epochs=int(epochs), batch_size=batch_size, callbacks=callbacks, verbose=verbose)
+            model.fit(*data, epochs=int(epochs), batch_size=batch_size, callbacks=callbacks, class_weight=weights,
+                      verbose=verbose)
         else:
             model.fit(data if is_batched(data) else data.batch(batch_size), epochs=int(epochs), callbacks=callbacks,
-                      verbose=verbose)
+                      class_weight=weights, verbose=verbose)
     return model
 
 

@@ -89,6 +89,7 @@ def tune(
     strategy: Any = "auto",
     task: str | None = None,
     test_data: Any = None,
+    class_weight: dict | str | None = None,
 ) -> TuneResult:
     """Search `space` for the hyperparameters that make `build_fn` best.
 
@@ -151,6 +152,10 @@ def tune(
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
+        class_weight: Weigh each class's samples in training as scikit-learn
+            does: `"balanced"` (inverse class frequency in the training
+            part) or `{label: weight}` (others weigh 1). Validation scores are
+            not weighted. Defaults to `None`.
         test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
             for nothing in the search: the best model is scored on it at the
             end (`result.test_scores`, and the summary). Defaults to `None`.
@@ -196,6 +201,7 @@ def tune(
         "cv": cv,
         "batch_size": batch_size,
         "validation_split": validation_split,
+        "class_weight": class_weight if not isinstance(class_weight, Mapping) else [[k, v] for k, v in class_weight.items()],
     }
     if store.exists():
         if overwrite:
@@ -208,13 +214,13 @@ def tune(
         else:
             _check_same_run(store, settings)
 
-    from kerashp.datasets import prepare
+    from kerashp.datasets import prepare, weigh_classes
     from kerashp.devices import get_strategy
     from kerashp.tuning.final import prepare_test, test_metrics
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-    prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
+    prepared = weigh_classes(prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task), class_weight)
     test = prepare_test(test_data, prepared.spec) if test_data is not None else None
     settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
     store.write_settings(settings)

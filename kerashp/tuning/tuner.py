@@ -33,6 +33,7 @@ from kerashp.space import Space
 from kerashp.tuning.algorithms import BaseAlgorithm
 from kerashp.tuning.algorithms._keras_tuner import declare
 from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.kept import KeptModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.observers import Observers
 from kerashp.tuning.recovery import reload_oracle
@@ -102,40 +103,6 @@ class _Report(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class _KeptModels:
-    """Models of finished trials that a later trial may train on (Hyperband's
-    promotions), kept in memory in this process: the promoted trial goes on
-    with the same model object, traced once, instead of a rebuilt model loaded
-    from its parent's weights file. Only the current group's (bracket's)
-    models are kept, at most `max_bytes` of weights and optimizer state, the
-    worst scores dropped first; a trial whose parent is not kept (another
-    process, a resumed run, dropped) is rebuilt from the weights file."""
-
-    max_bytes = 512 * 2**20
-
-    def __init__(self, objective: Objective):
-        self.objective = objective
-        self._kept: dict[tuple[str, int | None], tuple[keras.Model, float, Any, int]] = {}
-
-    def take(self, trial_id: str, fold: int | None) -> keras.Model | None:
-        return self._kept.pop((trial_id, fold), (None,))[0]
-
-    def keep(self, trial_id: str, fold: int | None, model: keras.Model, score: float, group: Any) -> None:
-        self._kept = {key: item for key, item in self._kept.items() if item[2] == group}
-        variables = [*model.weights, *getattr(getattr(model, "optimizer", None), "variables", [])]
-        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
-        self._kept[(trial_id, fold)] = (model, score, group, size)
-        total = sum(item[3] for item in self._kept.values())
-        worst_first = sorted(self._kept, key=lambda k: self._kept[k][1], reverse=self.objective.direction == "min")
-        for key in worst_first:
-            if total <= self.max_bytes:
-                break
-            total -= self._kept.pop(key)[3]
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-
 @dataclass
 class _Fit:
     """What one fit of a trial (one split) left."""
@@ -191,7 +158,7 @@ class SearchTuner(BaseTuner):
         self.strategy = strategy
         self.pruner = pruner
         self._pending: dict[str, TrialRecord] = {}
-        self._kept = _KeptModels(objective)
+        self._kept = KeptModels(objective)
         marker = store.path / "tuner0.json"
         if store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
@@ -317,6 +284,8 @@ class SearchTuner(BaseTuner):
         else:
             fit_args, fit_kwargs = (_batched(split.train, batch_size),), {**fit_kwargs, "shuffle": False}
             validation = None if split.val is None else _batched(split.val, batch_size)
+        if split.class_weight is not None:
+            fit_kwargs["class_weight"] = split.class_weight
         return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0, **fit_kwargs).history
 
     def refit(self, record: TrialRecord) -> None:
@@ -332,7 +301,7 @@ class SearchTuner(BaseTuner):
         with seeded(trial_seed(self.seed, record.number)):
             model = self.build(params, self.data.spec)
             model.fit(x, y, epochs=max(1, record.best_epoch or 1), batch_size=int(params.get("batch_size", self.batch_size)),
-                      callbacks=callbacks, verbose=0)
+                      callbacks=callbacks, class_weight=self.data.class_weight, verbose=0)
         self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:

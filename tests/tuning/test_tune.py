@@ -273,14 +273,14 @@ def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
 
 
 def test_kept_models_hold_one_bracket_within_their_memory_bound():
+    from kerashp.tuning.kept import KeptModels
     from kerashp.tuning.objective import as_objective
-    from kerashp.tuning.tuner import _KeptModels
 
     def model(units):
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
 
     small, large = model(2), model(200)  # 10 and 1000 weights: 40 and 4000 bytes
-    kept = _KeptModels(as_objective("val_accuracy"))
+    kept = KeptModels(as_objective("val_accuracy"))
     kept.max_bytes = 4050
     kept.keep("a", None, small, 0.5, group=2)
     kept.keep("b", None, large, 0.9, group=2)

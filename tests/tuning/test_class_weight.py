@@ -1,0 +1,70 @@
+"""`tune(..., class_weight=...)`: scikit-learn's class weights in every trial's training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kerashp as khp
+from kerashp.datasets import DataSpec, class_weights
+
+SPEC = DataSpec(input_shape=(2,), task="classification", num_classes=3, classes=["a", "b", "c"])
+
+
+def test_balanced_and_dict_weights_follow_scikit_learn():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    y = np.array([0, 0, 0, 0, 1, 1, 2, 0])
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=y)
+    assert class_weights("balanced", y, SPEC) == pytest.approx(dict(enumerate(expected)))
+    assert class_weights({"c": 5}, y, SPEC) == {0: 1.0, 1: 1.0, 2: 5.0}  # original labels; others weigh 1
+    assert class_weights("balanced", np.eye(3)[y], SPEC) == class_weights("balanced", y, SPEC)  # one-hot rows
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "spec", "match"),
+    [
+        ({"d": 2.0}, SPEC, r"`class_weight` names 'd', which is not a class of the training labels \['a', 'b', 'c'\]"),
+        ({"a": -1}, SPEC, r"`class_weight\['a'\]` must be a number >= 0. Received: -1"),
+        ("auto", SPEC, r"must be 'balanced' or a dict \{label: weight\}. Received: class_weight='auto'"),
+        ("balanced", DataSpec(input_shape=(2,), task="regression"), r"the task is regression"),
+    ],
+)
+def test_bad_class_weights_are_named(class_weight, spec, match):
+    with pytest.raises(khp.exceptions.ArgumentError, match=match):
+        class_weights(class_weight, np.zeros(3, int), spec)
+
+
+def _imbalanced(n, seed):
+    """Two overlapping blobs, 5% in class 1."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.05).astype(int)
+    x = rng.normal(size=(n, 2)) + y[:, None] * 1.5
+    return x.astype("float32"), y
+
+
+def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
+    train, test = _imbalanced(2000, 0), _imbalanced(2000, 1)
+    space = {"units": 8, "layers": 1, "learning_rate": 0.01, "batch_size": 100, "epochs": 5}
+
+    def recall(class_weight, name):
+        result = khp.tune(khp.builders.mlp, space, data=train, class_weight=class_weight, algorithm="grid",
+                          seed=0, verbose=0, directory=tmp_path, name=name)
+        predicted = result.best_model.predict(test[0], verbose=0).argmax(axis=1)
+        return predicted[test[1] == 1].mean(), result
+
+    plain, _ = recall(None, "plain")
+    weighted, result = recall("balanced", "balanced")
+    assert plain < 0.4 < 0.6 < weighted  # unweighted, the minority class is mostly missed
+    refit = result.refit(data=train, epochs=5)  # the refit is weighted too
+    assert refit.predict(test[0], verbose=0).argmax(axis=1)[test[1] == 1].mean() > 0.6
+
+
+def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):
+    import tensorflow as tf
+
+    x, y = _imbalanced(200, 0)
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    with pytest.raises(khp.exceptions.ArgumentError, match=r"class_weight='balanced' counts the training labels"):
+        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=data, class_weight="balanced",
+                 directory=tmp_path, verbose=0)
