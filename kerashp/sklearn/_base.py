@@ -1,16 +1,19 @@
 """`BaseKerasEstimator`: what `KerasClassifier` and `KerasRegressor` share.
 
-Both build on scikeras's `BaseWrapper` (fit/partial_fit bookkeeping, Keras
-model pickling) and change what a kerashp user needs changed:
+Both are plain scikit-learn estimators (importing scikeras makes their Keras
+models picklable) built around what a kerashp user needs:
 
 - hyperparameters are plain constructor parameters (`units=64`), handed to the
   builder as one dict, so search grids use the space's own names;
 - the builder sees a `DataSpec` made from the training data of this fit only
   (shape, task, classes, normalization statistics);
 - validation data for early stopping is carved from the training data of
-  this fit only, so inside cross-validation it never touches the fold's test part.
+  this fit only, so inside cross-validation it never touches the fold's test part;
+- `sample_weight` (times `class_weight`) follows scikit-learn's meaning: a
+  weight of 0 drops the sample, and the loss is the weighted mean, so weight 2
+  counts like a repeated sample (exactly so for full-batch training).
 
-This module holds parameters, pickling, input checks, building, fitting,
+This module holds parameters, pickling, input checks, weights, building, fitting,
 validation carving, callbacks and the raw prediction; `_classifier` and
 `_regressor` hold what differs (targets, outputs, tags).
 """
@@ -18,16 +21,16 @@ validation carving, callbacks and the raw prediction; `_classifier` and
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
 import scikeras  # noqa: F401 - importing it makes keras models picklable
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, validate_data
 
 from kerashp._checks import check_int
@@ -35,11 +38,15 @@ from kerashp._seeding import as_seed, seeded, split_seed
 from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
 from kerashp.sklearn._validation import (
+    carve_validation,
     check_hp_names,
+    check_sample_weight,
     check_validation_split,
     hp_dict,
+    mean_one,
     needs_validation,
     pack_build_fn,
+    weighted_stats,
 )
 
 __all__ = ["AUTO_VALIDATION_SPLIT", "BaseKerasEstimator"]
@@ -49,12 +56,12 @@ __all__ = ["AUTO_VALIDATION_SPLIT", "BaseKerasEstimator"]
 AUTO_VALIDATION_SPLIT = 0.1
 
 
-class BaseKerasEstimator(BaseWrapper):
+class BaseKerasEstimator(BaseEstimator):
     """Shared machinery of `KerasClassifier` and `KerasRegressor`.
 
     Subclasses set `_task` and implement the target hooks: `_check_y`,
     `_make_spec`, `_fit_target`, `_encode_y` (and `_stratify_labels` to
-    stratify the validation split). Not a public estimator: use
+    stratify the validation split, `_class_weights` for per-class weights). Not a public estimator: use
     `KerasClassifier` or `KerasRegressor`.
 
     Example:
@@ -91,8 +98,11 @@ class BaseKerasEstimator(BaseWrapper):
         vars(self).update(hp)
 
     # ------------------------------------------------------------- params
-    # `get_params` comes from scikeras: every public attribute that does not
-    # end with "_" is a parameter, so the extra hyperparameters are included.
+    # Every public attribute that does not end with "_" is a parameter, so
+    # `get_params` includes the extra hyperparameters.
+    def _get_param_names(self):
+        return [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")]
+
     def set_params(self, **params: Any) -> BaseKerasEstimator:
         """Sets parameters; a name the estimator has not seen yet becomes a new
         hyperparameter (that is how `GridSearchCV` sets the space's keys).
@@ -125,9 +135,6 @@ class BaseKerasEstimator(BaseWrapper):
         `random_state`, `warm_start`, `class_weight`)."""
         return hp_dict(self.get_params(deep=False))
 
-    # scikit-learn's repr (`KerasClassifier(epochs=5, units=32)`), not scikeras's.
-    __repr__ = BaseEstimator.__repr__
-
     # ----------------------------------------------------------- pickling
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())
@@ -135,6 +142,11 @@ class BaseKerasEstimator(BaseWrapper):
         return state
 
     def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "model_")
+
+    @property
+    def initialized_(self) -> bool:
+        """Whether a model has been built (by `fit` or `partial_fit`)."""
         return hasattr(self, "model_")
 
     # ---------------------------------------------------------- validation
@@ -175,15 +187,13 @@ class BaseKerasEstimator(BaseWrapper):
     def _make_spec(self, X: np.ndarray, y: np.ndarray) -> DataSpec:
         raise NotImplementedError
 
-    def _initialize(self, X, y=None):
-        self._check_y_present(y)
-        self._random_state = as_seed(self.random_state)
-        self._check_params()
-        X, y = self._validate_data(X, y, reset=True)
-        spec = self._make_spec(X, y)
-        self.model_ = self._build_model(spec)
-        self._fit_target(y)
-        return X, y
+    def _weighted_spec(self, spec: DataSpec, X: np.ndarray, weights: np.ndarray | None) -> DataSpec:
+        """`spec` with normalization statistics weighted like the loss."""
+        if weights is not None and spec.mean is not None:
+            mean, variance = weighted_stats(X, weights)
+            spec = dataclasses.replace(spec, mean=mean, variance=variance)
+        self.spec_ = spec
+        return spec
 
     def _check_params(self) -> None:
         fn = self.build_fn
@@ -206,28 +216,67 @@ class BaseKerasEstimator(BaseWrapper):
         with use_spec(spec), seeded(getattr(self, "_random_state", None)):
             return build_model(build_fn, hp, spec)
 
-    def _build_keras_model(self) -> keras.Model:  # scikeras hook; kerashp builds in _initialize
-        raise NotImplementedError("kerashp estimators build their model in fit().")
-
     def _fit_target(self, y: np.ndarray) -> None:
         raise NotImplementedError
 
     def _encode_y(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _class_weights(self, y: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def _weights(self, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
+        """`sample_weight` times the class weights (or either alone, or `None`)."""
+        per_class = self._class_weights(y)
+        if per_class is not None:
+            sample_weight = per_class if sample_weight is None else sample_weight * per_class
+        if sample_weight is not None and not sample_weight.any():
+            raise ValueError(
+                "Every sample has weight zero (sample_weight times the class_weight), so there "
+                "is nothing to train on. Give some samples a positive weight."
+            )
+        return sample_weight
+
     # ------------------------------------------------------------ fitting
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Builds a fresh model with `build_fn` (unless `warm_start`) and trains it."""
+        epochs = kwargs.pop("epochs", self.epochs)
+        initial_epoch = kwargs.pop("initial_epoch", 0)
+        self._fit(X, y, sample_weight, self.warm_start, epochs, initial_epoch, **kwargs)
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+        """Trains one more epoch, building the model on the first call."""
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(
+                    f"partial_fit trains exactly one epoch, on from the current one, so it takes "
+                    f"no `{name}` argument. Call it repeatedly, or use fit(X, y, epochs=...)."
+                )
+        self._fit(X, y, sample_weight, True, 1, self.current_epoch, **kwargs)
+        return self
+
     def _fit(self, X, y, sample_weight, warm_start: bool, epochs: int, initial_epoch: int, **kwargs):
-        if not ((self.warm_start or warm_start) and self.initialized_):
-            X, y = self._initialize(X, y)
-        else:
-            self._check_params()
-            X, y = self._validate_data(X, y)
+        self._check_y_present(y)
+        fresh = not ((self.warm_start or warm_start) and self.initialized_)
+        self._check_params()
+        X, y = self._validate_data(X, y, reset=fresh)
         if sample_weight is not None:
-            X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
+            sample_weight = check_sample_weight(sample_weight, len(X))
+        if fresh:
+            self._random_state = as_seed(self.random_state)
+            spec = self._make_spec(X, y)  # sets classes_, which the class weights need
+        weights = self._weights(y, sample_weight)
+        if fresh:
+            self.model_ = self._build_model(self._weighted_spec(spec, X, weights))
+            self._fit_target(y)
+        if weights is not None:
+            keep = weights > 0  # weight 0 drops the sample, from the batches too
+            X, y, weights = X[keep], y[keep], weights[keep]
         self._fit_keras_model(
             X,
             self._encode_y(y),
-            sample_weight=sample_weight,
+            sample_weight=weights,
             warm_start=warm_start,
             epochs=epochs,
             initial_epoch=initial_epoch,
@@ -283,26 +332,8 @@ class BaseKerasEstimator(BaseWrapper):
                     "or set a fraction such as validation_split=0.2."
                 )
             return X, y, sample_weight, None
-        n = len(X)
-        n_val = max(1, int(round(n * split)))
-        if n - n_val < 1:
-            raise ValueError(
-                f"Cannot hold out validation data (validation_split={split}) from only {n} "
-                "training sample(s). Give more data or set validation_split=0."
-            )
-        stratify = self._stratify_labels(y, n_val, n - n_val)
-        train_idx, val_idx = train_test_split(
-            np.arange(n),
-            test_size=n_val,
-            random_state=split_seed(self._random_state),
-            stratify=stratify,
-        )
-        train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
-        val = (X[val_idx], y[val_idx])
-        if sample_weight is not None:
-            val = (*val, sample_weight[val_idx])
-            sample_weight = sample_weight[train_idx]
-        return X[train_idx], y[train_idx], sample_weight, val
+        stratify = functools.partial(self._stratify_labels, y)
+        return carve_validation(X, y, sample_weight, split, stratify, split_seed(self._random_state))
 
     def _stratify_labels(self, y, n_val: int, n_train: int) -> np.ndarray | None:
         return None
@@ -310,6 +341,7 @@ class BaseKerasEstimator(BaseWrapper):
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         callbacks = self._make_callbacks()
         X, y, sample_weight, val = self._validation_data(X, y, sample_weight, callbacks, kwargs)
+        sample_weight = mean_one(sample_weight)  # the loss is the weighted mean
         fit_args = {
             "batch_size": self.batch_size,
             "epochs": initial_epoch + epochs,

@@ -7,7 +7,7 @@ kerashp; `probabilities` turns the model's output into `predict_proba` rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -96,8 +96,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             validation split; `None` leaves them random. Defaults to `None`.
         warm_start: Keep the model and train on from it on the next `fit`.
             Defaults to `False`.
-        class_weight: `"balanced"` or `{class: weight}`, applied as sample
-            weights. Defaults to `None`.
+        class_weight: `"balanced"` (weights inversely proportional to the
+            class frequencies of this fit's `y`) or `{class: weight}` (classes
+            left out weigh 1), multiplied into `sample_weight`. Defaults to `None`.
         **hp: Hyperparameters for `build_fn`, e.g. `units=64`, `learning_rate=1e-3`.
 
     Attributes:
@@ -204,13 +205,44 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             return None
         return labels
 
+    def _class_weights(self, y: np.ndarray) -> np.ndarray | None:
+        """Per-sample weights from `class_weight`, checked against `classes_`."""
+        given = self.class_weight
+        if given is None:
+            return None
+        labels = self.classes_[np.argmax(y, axis=1)] if y.ndim == 2 else y
+        if isinstance(given, str) and given == "balanced":
+            return compute_sample_weight("balanced", labels)
+        if not isinstance(given, Mapping):
+            raise ValueError(
+                "class_weight must be 'balanced', a dict {class: weight} or None. "
+                f"Received: class_weight={given!r:.80}."
+            )
+        known = self.classes_.tolist()
+        unknown = [key for key in given if key not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight names class(es) {unknown} that are not among this fit's classes "
+                f"{known}. Key the dict by those labels (classes left out weigh 1)."
+            )
+        weights = np.ones(len(labels))
+        for key, value in given.items():
+            if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"class_weight[{key!r}] must be a finite, non-negative number. Received: {value!r:.40}."
+                )
+            weights[labels == key] = value
+        return weights
+
     def fit(self, X, y, sample_weight=None, **kwargs) -> KerasClassifier:
         """Builds a fresh model with `build_fn` and trains it on `(X, y)`.
 
         Args:
             X: Inputs, shape `(n_samples, ...)`.
             y: Class labels, shape `(n_samples,)`, or one-hot rows.
-            sample_weight: Per-sample weights. Defaults to `None`.
+            sample_weight: Per-sample weights, multiplied by `class_weight`'s.
+                A weight of 0 leaves the sample out; the loss is the weighted
+                mean. Defaults to `None`.
             **kwargs: Passed on to `keras.Model.fit` (e.g. `validation_data`).
 
         Returns:
@@ -220,10 +252,6 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             >>> KerasClassifier(epochs=5).fit(X, y).score(X, y)  # doctest: +SKIP
         """
         self._partial_classes = None
-        if self.class_weight is not None:
-            self._check_y_present(y)
-            weights = compute_sample_weight(self.class_weight, np.asarray(y))
-            sample_weight = weights if sample_weight is None else np.asarray(sample_weight) * weights
         return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs) -> KerasClassifier:
@@ -234,15 +262,27 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             y: Class labels.
             classes: All classes, needed on the first call when `y` of that
                 call does not contain every class. Defaults to `None`.
-            sample_weight: Per-sample weights. Defaults to `None`.
+            sample_weight: Per-sample weights, multiplied by a dict
+                `class_weight`'s. Defaults to `None`.
             **kwargs: Passed on to `keras.Model.fit`.
 
         Returns:
             The estimator.
 
+        Raises:
+            ValueError: `class_weight="balanced"`: one call's `y` is too small
+                a sample to weigh the classes by.
+
         Example:
             >>> est = KerasClassifier().partial_fit(X[:50], y[:50], classes=np.arange(10))
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one call's y is too small a "
+                "sample of the class frequencies. Compute the weights once from all the labels, "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, y=y), "
+                "and pass them as class_weight=dict(zip(classes, weights))."
+            )
         if not self.initialized_:
             self._partial_classes = classes
         return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
