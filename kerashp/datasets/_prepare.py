@@ -160,15 +160,22 @@ def weigh_classes(prepared: Prepared, class_weight: Any) -> Prepared:
     """
     if class_weight is None:
         return prepared
+    spec = prepared.spec
+    if spec.task != "classification":
+        raise ArgumentError(
+            f"`class_weight` weighs classes, but the task is regression. Received: class_weight={class_weight!r:.80}. "
+            "Drop it (or pass task='classification' for class labels stored as floats)."
+        )
+    classes = spec.classes if spec.classes is not None else list(range(spec.num_classes))
     if prepared.is_dataset and isinstance(class_weight, str):
         raise ArgumentError(
             f"class_weight={class_weight!r} counts the training labels, which kerashp does not read from a "
             "tf.data.Dataset. Pass a dict {label: weight}, or the data as arrays."
         )
     for split in prepared.splits:
-        split.class_weight = class_weights(class_weight, None if prepared.is_dataset else split.train[1], split.spec)
+        split.class_weight = class_weights(class_weight, None if prepared.is_dataset else split.train[1], classes)
     if prepared.full is not None:
-        prepared.class_weight = class_weights(class_weight, prepared.full[1], prepared.spec)
+        prepared.class_weight = class_weights(class_weight, prepared.full[1], classes)
     return prepared
 
 

@@ -7,16 +7,15 @@ kerashp; `probabilities` turns the model's output into `predict_proba` rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from kerashp.datasets import DataSpec, LabelEncoder, infer_spec
+from kerashp.datasets import DataSpec, LabelEncoder, class_weights, infer_spec
 from kerashp.sklearn._base import BaseKerasEstimator
 
 __all__ = ["KerasClassifier", "probabilities"]
@@ -206,33 +205,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return labels
 
     def _class_weights(self, y: np.ndarray) -> np.ndarray | None:
-        """Per-sample weights from `class_weight`, checked against `classes_`."""
-        given = self.class_weight
-        if given is None:
+        """Per-sample weights from `class_weight` (`kerashp.datasets.class_weights`,
+        the rule `kerashp.tune` follows too), checked against `classes_`."""
+        if self.class_weight is None:
             return None
-        labels = self.classes_[np.argmax(y, axis=1)] if y.ndim == 2 else y
-        if isinstance(given, str) and given == "balanced":
-            return compute_sample_weight("balanced", labels)
-        if not isinstance(given, Mapping):
-            raise ValueError(
-                "class_weight must be 'balanced', a dict {class: weight} or None. "
-                f"Received: class_weight={given!r:.80}."
-            )
-        known = self.classes_.tolist()
-        unknown = [key for key in given if key not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight names class(es) {unknown} that are not among this fit's classes "
-                f"{known}. Key the dict by those labels (classes left out weigh 1)."
-            )
-        weights = np.ones(len(labels))
-        for key, value in given.items():
-            if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"class_weight[{key!r}] must be a finite, non-negative number. Received: {value!r:.40}."
-                )
-            weights[labels == key] = value
-        return weights
+        index = np.argmax(y, axis=1) if y.ndim == 2 else np.searchsorted(self.classes_, y)
+        per_class = class_weights(self.class_weight, index, self.classes_.tolist())
+        return np.asarray([per_class[i] for i in range(len(self.classes_))])[index]
 
     def fit(self, X, y, sample_weight=None, **kwargs) -> KerasClassifier:
         """Builds a fresh model with `build_fn` and trains it on `(X, y)`.

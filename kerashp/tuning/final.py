@@ -114,7 +114,8 @@ def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs
     epochs = epochs if epochs is not None else (record.best_epoch or record.total_epochs or 1)
     given = settings.get("class_weight")
     given = dict(map(tuple, given)) if isinstance(given, list) else given
-    weights = class_weights(given, data[1] if isinstance(data, tuple) else None, spec)
+    classes = spec.classes if spec.classes is not None else list(range(spec.num_classes or 0))
+    weights = class_weights(given, data[1] if isinstance(data, tuple) else None, classes)
     batch_size = int(record.params.get("batch_size", settings.get("batch_size", 32)))
     with seeded(trial_seed(settings.get("seed"), record.number)):
         with use_spec(spec):

@@ -120,9 +120,9 @@ def test_class_weight_applies_in_partial_fit_and_to_one_hot_labels():
 @pytest.mark.parametrize(
     ("class_weight", "message"),
     [
-        ({0: 1.0, 7: 2.0}, r"class_weight names class\(es\) \[7\] .* classes \[0, 1, 2\]"),
-        ("balance", r"class_weight must be 'balanced', a dict .* Received: class_weight='balance'"),
-        ({1: -2.0}, r"class_weight\[1\] must be a finite, non-negative number. Received: -2.0"),
+        ({0: 1.0, 7: 2.0}, r"`class_weight` names 7, which is not a class of the training labels \[0, 1, 2\]"),
+        ("balance", r"`class_weight` must be 'balanced' or a dict \{label: weight\}. Received: class_weight='balance'"),
+        ({1: -2.0}, r"`class_weight\[1\]` must be a finite number >= 0. Received: -2.0"),
     ],
 )
 def test_bad_class_weight_is_refused_by_name(class_weight, message):

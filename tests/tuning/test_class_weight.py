@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import kerashp as khp
-from kerashp.datasets import DataSpec, class_weights
+from kerashp.datasets import class_weights
 
-SPEC = DataSpec(input_shape=(2,), task="classification", num_classes=3, classes=["a", "b", "c"])
+CLASSES = ["a", "b", "c"]
 
 
 def test_balanced_and_dict_weights_follow_scikit_learn():
@@ -16,23 +16,23 @@ def test_balanced_and_dict_weights_follow_scikit_learn():
 
     y = np.array([0, 0, 0, 0, 1, 1, 2, 0])
     expected = compute_class_weight("balanced", classes=np.arange(3), y=y)
-    assert class_weights("balanced", y, SPEC) == pytest.approx(dict(enumerate(expected)))
-    assert class_weights({"c": 5}, y, SPEC) == {0: 1.0, 1: 1.0, 2: 5.0}  # original labels; others weigh 1
-    assert class_weights("balanced", np.eye(3)[y], SPEC) == class_weights("balanced", y, SPEC)  # one-hot rows
+    assert class_weights("balanced", y, CLASSES) == pytest.approx(dict(enumerate(expected)))
+    assert class_weights({"c": 5}, y, CLASSES) == {0: 1.0, 1: 1.0, 2: 5.0}  # original labels; others weigh 1
+    assert class_weights("balanced", np.eye(3)[y], CLASSES) == class_weights("balanced", y, CLASSES)  # one-hot rows
 
 
 @pytest.mark.parametrize(
-    ("class_weight", "spec", "match"),
+    ("class_weight", "match"),
     [
-        ({"d": 2.0}, SPEC, r"`class_weight` names 'd', which is not a class of the training labels \['a', 'b', 'c'\]"),
-        ({"a": -1}, SPEC, r"`class_weight\['a'\]` must be a number >= 0. Received: -1"),
-        ("auto", SPEC, r"must be 'balanced' or a dict \{label: weight\}. Received: class_weight='auto'"),
-        ("balanced", DataSpec(input_shape=(2,), task="regression"), r"the task is regression"),
+        ({"d": 2.0}, r"`class_weight` names 'd', which is not a class of the training labels \['a', 'b', 'c'\]"),
+        ({"a": -1}, r"`class_weight\['a'\]` must be a finite number >= 0. Received: -1"),
+        ({"a": float("inf")}, r"`class_weight\['a'\]` must be a finite number >= 0. Received: inf"),
+        ("auto", r"must be 'balanced' or a dict \{label: weight\}. Received: class_weight='auto'"),
     ],
 )
-def test_bad_class_weights_are_named(class_weight, spec, match):
+def test_bad_class_weights_are_named(class_weight, match):
     with pytest.raises(khp.exceptions.ArgumentError, match=match):
-        class_weights(class_weight, np.zeros(3, int), spec)
+        class_weights(class_weight, np.zeros(3, int), CLASSES)
 
 
 def _imbalanced(n, seed):
@@ -58,6 +58,13 @@ def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
     assert plain < 0.4 < 0.6 < weighted  # unweighted, the minority class is mostly missed
     refit = result.refit(data=train, epochs=5)  # the refit is weighted too
     assert refit.predict(test[0], verbose=0).argmax(axis=1)[test[1] == 1].mean() > 0.6
+
+
+def test_class_weights_in_a_regression_are_refused(tmp_path):
+    x, y = khp.datasets.load("diabetes")
+    with pytest.raises(khp.exceptions.ArgumentError, match=r"`class_weight` weighs classes, but the task is regression"):
+        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=(x, y), class_weight="balanced",
+                 directory=tmp_path, verbose=0)
 
 
 def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):

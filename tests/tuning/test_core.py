@@ -51,7 +51,7 @@ def test_the_registry_holds_each_algorithm_once_with_its_traits():
         ("grid", {"warm_start": "elsewhere"}, r"algorithm='grid' cannot learn from an earlier run"),
         ("hyperband", {"warm_start": "elsewhere"}, r"algorithm='hyperband' cannot learn from an earlier run"),
         ("hyperband", {"space": {"units": [4], "epochs": [1, 2]}}, r"'hyperband' decides how many epochs.*searches 'epochs'"),
-        ("grid", {"space": {"lr": (0.1, 0.2)}}, r"'lr' is a continuous range"),
+        ("grid", {"space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
         ("random", {"cv": 3, "validation_split": 0.3}, r"With cv=3.*validation_split=0.3 does not apply"),
         ("random", {"cv": 1}, r"`cv` must be an integer >= 2. Received: cv=1"),
         ("random", {"initial": {"units": 4}}, r"`initial` must be a list of dicts.*initial=\[\{...\}\]"),
@@ -63,7 +63,7 @@ def test_the_registry_holds_each_algorithm_once_with_its_traits():
 )
 def test_an_argument_that_does_not_apply_is_refused_before_training(algorithm, kwargs, match, iris, tmp_path):
     space = kwargs.pop("space", {**SPACE, "epochs": 1} if algorithm != "hyperband" else SPACE)
-    if algorithm == "grid" and "space" not in kwargs and "lr" not in space:
+    if algorithm == "grid" and "space" not in kwargs and "dropout" not in space:
         space = {**space, "learning_rate": [0.01]}
     with pytest.raises(khp.ArgumentError, match=match):
         run(iris, tmp_path, algorithm=algorithm, space=space, **kwargs)
