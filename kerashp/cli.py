@@ -61,7 +61,7 @@ def load_config(path: str) -> dict[str, Any]:
         algorithm: bohb
         objective: val_accuracy
         max_epochs: 9
-        space:
+        space:              # optional for mlp and cnn: kerashp.builders.default_space
           units: {type: int, low: 16, high: 256, log: true}
           activation: [relu, tanh]
     """
@@ -77,14 +77,13 @@ def load_config(path: str) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise ArgumentError(f"{path!r} is not valid YAML: {err}") from err
     if not isinstance(config, dict):
-        raise ArgumentError(f"{path!r} must hold a mapping with at least `space:`. Received: {type(config).__name__}.")
+        raise ArgumentError(f"{path!r} must hold a mapping of tune's settings (builder, data, space, ...). "
+                            f"Received: {type(config).__name__}.")
     unknown = sorted(set(config) - _CONFIG_KEYS)
     if unknown:
         raise ArgumentError(f"Unknown key(s) {unknown} in {path!r}. Allowed: {sorted(_CONFIG_KEYS)}.")
-    if "space" not in config:
-        raise ArgumentError(f"{path!r} has no `space:` mapping.")
     kwargs = dict(config)
-    kwargs["space"] = Space.from_config(config["space"])
+    kwargs["space"] = Space.from_config(config["space"]) if config.get("space") is not None else None
     kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))
     kwargs.pop("builder", None)
     kwargs.setdefault("data", "digits")

@@ -6,21 +6,24 @@ shape, task and output size.
 - `_spec`: `DataSpec`, `infer_spec`, `use_spec` / `current_spec`.
 - `_labels`: `LabelEncoder`, the one label encoding.
 - `_prepare`: `prepare`, a search's `Split`s made once.
+- `_weights`: sample and class weights as scikit-learn defines them.
 
 Example:
     >>> x, y = load("digits")            # scikit-learn's bundled copy: offline
     >>> x, y = load("mnist", data_dir="~/tensorflow_datasets")  # through tfds
 """
 
-from kerashp.datasets._labels import LabelEncoder, class_weights, encode_labels
+from kerashp.datasets._labels import LabelEncoder, encode_labels
 from kerashp.datasets._loading import BUNDLED, load
 from kerashp.datasets._prepare import Prepared, Split, is_batched, prepare, weigh_classes
 from kerashp.datasets._spec import DataSpec, current_spec, infer_spec, use_spec
+from kerashp.datasets._weights import check_sample_weight, class_weights
 
 __all__ = [
     "BUNDLED",
     "DataSpec",
     "LabelEncoder",
+    "check_sample_weight",
     "class_weights",
     "Prepared",
     "Split",

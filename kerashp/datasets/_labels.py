@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from kerashp.exceptions import DataError
 
-__all__ = ["LabelEncoder", "class_weights", "encode_labels"]
+__all__ = ["LabelEncoder", "encode_labels"]
 
 
 class LabelEncoder:
@@ -71,41 +70,3 @@ def encode_labels(y: Any, spec: Any) -> np.ndarray:
         return np.asarray(y).astype("float32")
     return LabelEncoder(spec.classes if spec.classes is not None else [], one_hot_input=spec.one_hot).transform(y)
 
-
-def class_weights(class_weight: Any, y: Any, classes: list) -> dict[int, float] | None:
-    """Keras's `class_weight` (`{class index: weight}`) from scikit-learn's
-    forms: `"balanced"` (`n_samples / (n_classes * count)`, counted on the
-    encoded labels `y`: indices or one-hot rows) or `{label: weight}` keyed by
-    the original labels `classes` (classes left out weigh 1). `None` stays
-    `None`. The one rule of `kerashp.tune` and the scikit-learn estimators.
-
-    Raises:
-        ArgumentError: `class_weight` is of another form, or a dict names a
-            label that is not a class or a weight that is not a finite
-            number >= 0.
-    """
-    from kerashp.exceptions import ArgumentError
-
-    if class_weight is None:
-        return None
-    classes = list(classes)
-    if isinstance(class_weight, str) and class_weight == "balanced":
-        y = np.asarray(y)
-        index = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
-        counts = np.bincount(index, minlength=len(classes))
-        return {i: (len(index) / (len(classes) * c) if c else 1.0) for i, c in enumerate(counts.tolist())}
-    if not isinstance(class_weight, dict):
-        raise ArgumentError(
-            f"`class_weight` must be 'balanced' or a dict {{label: weight}}. Received: class_weight={class_weight!r:.80}."
-        )
-    weights = {i: 1.0 for i in range(len(classes))}
-    for label, weight in class_weight.items():
-        if label not in classes:
-            raise ArgumentError(
-                f"`class_weight` names {label!r}, which is not a class of the training labels {classes[:10]}. "
-                "Key the dict by the labels as they are in `y` (classes left out weigh 1)."
-            )
-        if not isinstance(weight, numbers.Real) or isinstance(weight, bool) or not 0 <= weight < np.inf:
-            raise ArgumentError(f"`class_weight[{label!r}]` must be a finite number >= 0. Received: {weight!r:.40}.")
-        weights[classes.index(label)] = float(weight)
-    return weights

@@ -12,7 +12,7 @@ import numpy as np
 
 from kerashp._checks import check_fraction, check_int
 from kerashp._seeding import split_seed
-from kerashp.datasets._labels import class_weights, encode_labels
+from kerashp.datasets._labels import encode_labels
 from kerashp.datasets._loading import load
 from kerashp.datasets._spec import (
     DataSpec,
@@ -22,6 +22,7 @@ from kerashp.datasets._spec import (
     infer_spec,
     label_kind,
 )
+from kerashp.datasets._weights import class_weights
 from kerashp.exceptions import ArgumentError, DataError
 
 __all__ = ["Prepared", "Split", "is_batched", "prepare", "weigh_classes"]

@@ -163,13 +163,22 @@ def check_finite(name: str, array: np.ndarray, where: str = "") -> None:
         )
 
 
-def feature_stats(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+def feature_stats(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-feature (last axis) mean and variance of the first 10,000 samples of
+    `x`, weighted by `weights` when given (a weight of 2 counts as two copies,
+    0 as none); `None`s for inputs that are not numbers."""
     if x.dtype.kind not in "biuf":
         return None, None
     axes = tuple(range(x.ndim - 1))
     sample = x[:10000].astype("float64")
-    variance = sample.var(axis=axes)
+    w = None if weights is None else np.asarray(weights[:10000], dtype="float64")
+    if w is None or not w.any():
+        mean, variance = sample.mean(axis=axes), sample.var(axis=axes)
+    else:
+        w = np.broadcast_to(w.reshape((-1,) + (1,) * (x.ndim - 1)), sample.shape[:-1] + (1,))
+        mean = (sample * w).sum(axis=axes) / w.sum(axis=axes)
+        variance = (w * (sample - mean) ** 2).sum(axis=axes) / w.sum(axis=axes)
     # A feature constant in training (digits' blank border pixels) keeps scale 1:
     # dividing by ~0 would blow up any non-zero value it takes later.
     variance[variance < 1e-8] = 1.0
-    return sample.mean(axis=axes).astype("float32"), variance.astype("float32")
+    return mean.astype("float32"), variance.astype("float32")

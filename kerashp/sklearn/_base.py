@@ -37,16 +37,15 @@ from kerashp._checks import check_int
 from kerashp._seeding import as_seed, seeded, split_seed
 from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
+from kerashp.datasets._spec import feature_stats
+from kerashp.datasets._weights import check_sample_weight, mean_one
 from kerashp.sklearn._validation import (
     carve_validation,
     check_hp_names,
-    check_sample_weight,
     check_validation_split,
     hp_dict,
-    mean_one,
     needs_validation,
     pack_build_fn,
-    weighted_stats,
 )
 
 __all__ = ["AUTO_VALIDATION_SPLIT", "BaseKerasEstimator"]
@@ -190,7 +189,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _weighted_spec(self, spec: DataSpec, X: np.ndarray, weights: np.ndarray | None) -> DataSpec:
         """`spec` with normalization statistics weighted like the loss."""
         if weights is not None and spec.mean is not None:
-            mean, variance = weighted_stats(X, weights)
+            mean, variance = feature_stats(X, weights)
             spec = dataclasses.replace(spec, mean=mean, variance=variance)
         self.spec_ = spec
         return spec

@@ -13,18 +13,16 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from kerashp._checks import check_fraction
+from kerashp.datasets._weights import mean_one
 
 __all__ = [
     "MACHINERY",
     "carve_validation",
     "check_hp_names",
-    "check_sample_weight",
     "check_validation_split",
-    "mean_one",
     "needs_validation",
     "pack_build_fn",
     "plain",
-    "weighted_stats",
 ]
 
 # Constructor parameters that configure the wrapper itself. Everything else
@@ -208,63 +206,3 @@ def hp_dict(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------ sample weights
-def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """`sample_weight` as a new float64 array of `n_samples` finite, non-negative
-    weights (a scalar gives every sample that weight).
-
-    Raises:
-        ValueError: wrong shape, not numbers, NaN/inf, or a negative weight.
-
-    Example:
-        >>> check_sample_weight([1, 0, 2], 3).tolist()
-        [1.0, 0.0, 2.0]
-    """
-    weights = np.asarray(sample_weight)
-    if weights.ndim == 0:
-        weights = np.full(n_samples, weights)
-    if weights.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},), one weight per sample of X. "
-            f"Received: sample_weight of shape {weights.shape}."
-        )
-    try:
-        weights = weights.astype("float64")
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"sample_weight must hold numbers. Received: values of dtype {weights.dtype}, "
-            f"e.g. {weights[0]!r:.40}."
-        ) from None
-    bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
-    if len(bad):
-        i = int(bad[0])
-        raise ValueError(
-            f"sample_weight must be finite and non-negative, but sample {i} has weight "
-            f"{weights[i]} ({len(bad)} such weight(s)). A weight scales the sample's share of "
-            "the loss and 0 leaves it out; a negative weight would reward errors. Drop those "
-            "samples or clip the weights: np.clip(sample_weight, 0, None)."
-        )
-    return weights
-
-
-def weighted_stats(x: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and variance of `x` weighted by `weights`, computed like
-    `kerashp.datasets.infer_spec` (first 10,000 samples, a constant feature keeps
-    variance 1), so a weight of 2 counts as two copies and 0 as none."""
-    axes = tuple(range(x.ndim - 1))
-    sample, w = x[:10000].astype("float64"), weights[:10000]
-    if not w.any():
-        w = np.ones(len(sample))
-    w = w.reshape((-1,) + (1,) * (x.ndim - 1)) * np.ones(sample.shape[:-1] + (1,))
-    mean = (sample * w).sum(axis=axes) / w.sum(axis=axes)
-    variance = (w * (sample - mean) ** 2).sum(axis=axes) / w.sum(axis=axes)
-    variance[variance < 1e-8] = 1.0
-    return mean.astype("float32"), variance.astype("float32")
-
-
-def mean_one(weights: np.ndarray | None) -> np.ndarray | None:
-    """`weights` scaled to mean 1, as float32: the loss becomes the weighted mean
-    `sum(w * loss) / sum(w)`, as if each sample were repeated `w` times, and
-    scaling every weight by the same factor changes nothing."""
-    if weights is None:
-        return None
-    return (weights * (len(weights) / weights.sum())).astype("float32")

@@ -61,7 +61,7 @@ def parse_duration(value: float | int | str | None) -> float | None:
 
 def tune(
     build_fn: Callable[[dict], Any],
-    space: Mapping[str, Any] | Space,
+    space: Mapping[str, Any] | Space | None = None,
     *,
     data: Any,
     algorithm: str = "bohb",
@@ -101,7 +101,9 @@ def tune(
             keys `optimizer`, `learning_rate`, `momentum`, `nesterov`, `loss`). The
             built-in `kerashp.builders.mlp` / `cnn` infer shapes from `data`.
         space: Dict of name to a range, a list of choices, or a fixed value.
-            `batch_size` and `epochs` in it go to `fit`.
+            `batch_size` and `epochs` in it go to `fit`. Defaults to `None`:
+            `kerashp.builders.default_space(build_fn, data)`, for the
+            built-in `mlp` and `cnn` (`result.settings["space"]` shows it).
         data: A dataset name (`"digits"`, `"mnist"`, ...), `(x, y)`,
             `(x, y, x_val, y_val)`, a `tf.data.Dataset` or `(train_ds, val_ds)`.
         algorithm: A registered algorithm: `"bohb"`, `"tpe"`, `"random"`,
@@ -169,8 +171,16 @@ def tune(
         ...                   data="digits", algorithm="random", max_trials=5)
         >>> result.best_params
     """
-    space = as_space(space)
     from kerashp.builders._calling import check_builder  # imports Keras
+    from kerashp.datasets import prepare, weigh_classes
+
+    prepared = None
+    if space is None:
+        from kerashp.builders import default_space
+
+        prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
+        space = default_space(build_fn, prepared.spec)
+    space = as_space(space)
 
     check_builder(build_fn, space.entries, conditional=space.conditions)
     algo = algorithms.get(algorithm)
@@ -214,13 +224,13 @@ def tune(
         else:
             _check_same_run(store, settings)
 
-    from kerashp.datasets import prepare, weigh_classes
     from kerashp.devices import get_strategy
     from kerashp.tuning.final import prepare_test, test_metrics
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-    prepared = weigh_classes(prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task), class_weight)
+    prepared = prepared or prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
+    prepared = weigh_classes(prepared, class_weight)
     test = prepare_test(test_data, prepared.spec) if test_data is not None else None
     settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
     store.write_settings(settings)

@@ -83,3 +83,17 @@ def test_bad_test_data_is_refused_before_training(test_data, match, digits_split
     with pytest.raises(khp.exceptions.DataError, match=match):
         khp.tune(khp.builders.mlp, SPACE, data=train, test_data=test_data, directory=tmp_path, name="bad", verbose=0)
     assert not (tmp_path / "bad" / "trials").exists() or not list((tmp_path / "bad" / "trials").iterdir())
+
+
+def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
+    from kerashp.builders import default_space
+
+    x, y = khp.datasets.load("iris")
+    result = khp.tune(khp.builders.mlp, data=(x, y), algorithm="random", max_trials=2, max_epochs=2, seed=0,
+                      verbose=0, directory=tmp_path, name="default")
+    searched = khp.space.Space.from_config(result.settings["space"])
+    expected = khp.space.as_space(default_space(khp.builders.mlp, khp.datasets.prepare((x, y), seed=0).spec))
+    assert searched.to_config() == expected.to_config()
+    assert {"layers", "units", "learning_rate"} <= set(result.trials.columns)
+    with pytest.raises(khp.exceptions.ArgumentError, match=r"default_space knows the built-in builders"):
+        khp.tune(lambda hp: None, data=(x, y), directory=tmp_path, name="mine", verbose=0)
