@@ -43,6 +43,23 @@ def test_tfds_without_network_says_what_to_do(tmp_path, monkeypatch):
         load("mnist", data_dir=str(tmp_path))
 
 
+def test_a_misspelt_name_is_refused_with_the_closest_names(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("tfds.load must not be tried for an unknown name")
+
+    monkeypatch.setattr(tfds, "load", must_not_run)
+    with pytest.raises(DataError, match=r"Unknown dataset 'digitz'. Did you mean 'digits'\?") as caught:
+        load("digitz")
+    assert len(str(caught.value)) < 400  # not tfds's catalogue of hundreds of names
+    with pytest.raises(DataError, match=r"Did you mean 'mnist'"):
+        load("mnsit:3.0.1")
+    (tmp_path / "my_dataset").mkdir()  # prepared locally: left to tfds, which is tried
+    with pytest.raises(DataError, match="Cause: AssertionError: tfds.load must not be tried"):
+        load("my_dataset", data_dir=str(tmp_path))
+
+
 def test_split_is_seeded_stratified_and_labels_encoded():
     x = np.arange(200, dtype="float32").reshape(100, 2)
     y = np.array(["cat", "dog"] * 50)

@@ -49,8 +49,30 @@ def load(
     return _load_tfds(name, data_dir=data_dir, split=split, download=download)
 
 
+def _check_known(name: str, known: list[str], data_dir: str | None) -> None:
+    """Raises `DataError` for a name neither bundled, nor in tfds's catalogue
+    `known`, nor prepared in `data_dir`, with the closest names (a typo such
+    as `digitz` -> `digits`)."""
+    import os
+
+    base = name.split(":")[0].split("/")[0]
+    if base in known or (data_dir and os.path.isdir(os.path.join(os.path.expanduser(data_dir), base))):
+        return
+    import difflib
+
+    close = difflib.get_close_matches(base, [*BUNDLED, *known], n=3, cutoff=0.6)
+    hint = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
+    raise DataError(
+        f"Unknown dataset {name!r}. {hint}Offline datasets that always work: {', '.join(BUNDLED)}; any "
+        "tensorflow-datasets name with (features, label) pairs works too (tensorflow_datasets.list_builders() "
+        "lists them), or pass arrays: data=(x, y)."
+    )
+
+
 def _load_tfds(name: str, *, data_dir: str | None, split: str, download: bool) -> tuple[np.ndarray, np.ndarray]:
     import tensorflow_datasets as tfds
+
+    _check_known(name, tfds.list_builders(), data_dir)
 
     advice = (
         f"kerashp could not load the tensorflow-datasets dataset {name!r} (split={split!r}, "
