@@ -61,12 +61,13 @@ def default_space(builder: Callable, data: Any) -> dict[str, Any]:
     regularization), a `batch_size` choice by the number of training
     samples `n` ([16, 32, 64] under 500, [32, 64, 128] under 5000, else
     [64, 128, 256]; the last when `n` is unknown, as for `tf.data`) and a
-    fixed `epochs`: about 2000 gradient steps at the middle batch size,
-    within [20, 200] (20 when `n` is unknown) — the most a trial trains; BOHB
+    fixed `epochs`: about 1000 gradient steps at the middle batch size,
+    within [20, 100] (20 when `n` is unknown) — the most a trial trains; BOHB
     and Hyperband stop most trials far sooner, and a search keeps each
     trial's best epoch, so a long budget on small data is not overfitting.
 
-    - `kerashp.builders.mlp`: `layers` 1-3, `units` 16-512 (log).
+    - `kerashp.builders.mlp`: `layers` 0-3 (0 is a linear model, chosen on
+      linear data), `units` 16-512 (log).
     - `kerashp.builders.cnn`: `conv_layers` 1-3, `filters` {16, 32, 64},
       `kernel_size` {3, 5}, `units` 32-256 (log); no `l2` (the builder has none).
 
