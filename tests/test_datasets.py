@@ -117,4 +117,4 @@ def test_regression_builder_head():
     x, y = load("diabetes")
     model = khp.builders.mlp({"units": 8}, spec=infer_spec(x, y))
     assert model.output_shape == (None, 1)
-    assert model.loss == "mse"
+    assert isinstance(model.loss, khp.builders.compile.StandardizedMSE)  # mse on standardized targets

@@ -62,7 +62,7 @@ def cnn(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
     x = keras.layers.Dense(int(hp.get("units", 64)), activation=activation)(x)
     if float(hp.get("dropout", 0.0)) > 0:
         x = keras.layers.Dropout(float(hp["dropout"]))(x)
-    return compile_model(keras.Model(x_in, head(x, spec)), hp, spec)
+    return compile_model(keras.Model(x_in, head(x, spec)), hp, spec, standardized_loss=True)
 
 
 #: The keys `cnn` reads (besides the reserved ones); others are refused before training.

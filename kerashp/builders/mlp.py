@@ -23,10 +23,23 @@ def inputs(spec: DataSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
 
 
 def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
-    """Output layer of the task: softmax over classes, or linear targets."""
+    """Output layer of the task: softmax over classes, or linear targets.
+
+    For regression with the training targets' statistics in `spec`, the Dense
+    layer produces standardized targets and an inverted `Normalization` layer
+    maps them back (`y = mean + sqrt(variance) * z`), so the model predicts,
+    and its metrics read, in the targets' own units while its weights start
+    at the right scale (targets in the hundreds or offset by 1e3 train like
+    targets near 0).
+    """
     if spec.task == "classification":
         return keras.layers.Dense(spec.num_classes, activation="softmax")(x)
-    return keras.layers.Dense(spec.output_dim)(x)
+    x = keras.layers.Dense(spec.output_dim)(x)
+    if spec.target_mean is None:
+        return x  # a spec without target statistics (written before they existed)
+    return keras.layers.Normalization(
+        mean=spec.target_mean, variance=spec.target_variance, invert=True, name="target_scale"
+    )(x)
 
 
 def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
@@ -60,7 +73,7 @@ def mlp(hp: Mapping[str, Any], *, spec: DataSpec | None = None) -> keras.Model:
         )(x)
         if float(hp.get("dropout", 0.0)) > 0:
             x = keras.layers.Dropout(float(hp["dropout"]))(x)
-    return compile_model(keras.Model(x_in, head(x, spec)), hp, spec)
+    return compile_model(keras.Model(x_in, head(x, spec)), hp, spec, standardized_loss=True)
 
 
 #: The keys `mlp` reads (besides the reserved ones); others are refused before training.

@@ -1,6 +1,7 @@
 """Preparing a search's data once: resolve `data=`, hold out validation data
 or make cross-validation folds (seeded, stratified for classification), and
-the `DataSpec` of each training part."""
+the `DataSpec` of each training part (input and target statistics from that
+part only)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from kerashp.datasets._spec import (
     feature_stats,
     infer_spec,
     label_kind,
+    target_stats,
 )
 from kerashp.datasets._weights import class_weights
 from kerashp.exceptions import ArgumentError, DataError
@@ -212,7 +214,10 @@ def _prepare_folds(x: np.ndarray, y: np.ndarray, *, cv: int, seed: int | None, t
     splits = []
     for train_idx, val_idx in splitter.split(x, labels):
         mean, variance = feature_stats(x[train_idx])
-        fold_spec = dataclasses.replace(spec, mean=mean, variance=variance)
+        fold_spec = dataclasses.replace(spec, mean=mean, variance=variance, num_samples=len(train_idx))
+        if spec.task == "regression":
+            target_mean, target_variance = target_stats(y[train_idx])
+            fold_spec = dataclasses.replace(fold_spec, target_mean=target_mean, target_variance=target_variance)
         splits.append(Split((x[train_idx], encoded[train_idx]), (x[val_idx], encoded[val_idx]), fold_spec))
     return Prepared(splits=splits, spec=spec, name=name, full=(x, encoded))
 
@@ -237,7 +242,7 @@ def _prepare_datasets(data: Any, *, validation_split: float, task: str | None) -
         val, train = data.take(n_val), data.skip(n_val)
     x, y = _sample(train, "training")
     _sample(val, "validation")
-    spec = infer_spec(x, y, task=task)
+    spec = dataclasses.replace(infer_spec(x, y, task=task), num_samples=None)  # x is a sample of the data
     if spec.task == "classification" and not spec.one_hot:
         classes = spec.classes
         if classes != list(range(len(classes))):

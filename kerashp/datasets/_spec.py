@@ -14,7 +14,10 @@ import numpy as np
 
 from kerashp.exceptions import DataError
 
-__all__ = ["DataSpec", "check_finite", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind", "use_spec"]
+__all__ = [
+    "DataSpec", "check_finite", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind",
+    "target_stats", "use_spec",
+]
 
 
 @dataclass
@@ -31,6 +34,15 @@ class DataSpec:
         mean: Per-feature (last axis) mean of the training inputs, for
             normalization. Defaults to `None`.
         variance: Per-feature variance. Defaults to `None`.
+        target_mean: Per-target mean of the training targets (regression),
+            which the built-in builders add back to their standardized
+            outputs. Defaults to `None`: the last layer outputs the targets'
+            units directly (specs written before this field had none, and
+            rebuild the same model).
+        target_variance: Per-target variance of the training targets
+            (regression). Defaults to `None`.
+        num_samples: Number of training samples, when known (arrays, not
+            `tf.data`). Defaults to `None`.
 
     Example:
         >>> spec = DataSpec(input_shape=(64,), task="classification", num_classes=10)
@@ -44,6 +56,9 @@ class DataSpec:
     classes: list | None = None
     mean: np.ndarray | None = field(default=None, repr=False)
     variance: np.ndarray | None = field(default=None, repr=False)
+    target_mean: np.ndarray | None = field(default=None, repr=False)
+    target_variance: np.ndarray | None = field(default=None, repr=False)
+    num_samples: int | None = None
 
     def __post_init__(self) -> None:
         if self.task not in ("classification", "regression"):
@@ -54,11 +69,21 @@ class DataSpec:
             raise DataError(
                 f"Classification needs at least 2 classes. Received: num_classes={self.num_classes!r}."
             )
+        if (self.target_mean is None) != (self.target_variance is None):
+            raise DataError(
+                "`target_mean` and `target_variance` go together: pass both or neither. Received: "
+                f"target_mean={self.target_mean!r}, target_variance={self.target_variance!r}."
+            )
+        if self.target_variance is not None and np.any(np.asarray(self.target_variance) <= 0):
+            raise DataError(
+                f"`target_variance` must be positive. Received: target_variance={self.target_variance!r}. "
+                "Use 1.0 for a constant target."
+            )
 
     def to_dict(self) -> dict:
         """A JSON-safe dict that `DataSpec.from_dict` reads back."""
         out = dict(self.__dict__)
-        for key in ("mean", "variance"):
+        for key in _ARRAYS:
             out[key] = None if out[key] is None else np.asarray(out[key]).tolist()
         out["input_shape"] = list(self.input_shape)
         return out
@@ -67,7 +92,7 @@ class DataSpec:
     def from_dict(cls, data: dict) -> DataSpec:
         data = dict(data)
         data["input_shape"] = tuple(data["input_shape"])
-        for key in ("mean", "variance"):
+        for key in _ARRAYS:
             if data.get(key) is not None:
                 data[key] = np.asarray(data[key], dtype="float32")
         return cls(**data)
@@ -77,6 +102,8 @@ class DataSpec:
         """The default metric of the task: accuracy or mean absolute error."""
         return "accuracy" if self.task == "classification" else "mae"
 
+
+_ARRAYS = ("mean", "variance", "target_mean", "target_variance")
 
 _CURRENT: contextvars.ContextVar[DataSpec | None] = contextvars.ContextVar("kerashp_spec", default=None)
 
@@ -119,14 +146,17 @@ def infer_spec(x: np.ndarray, y: np.ndarray, *, task: str | None = None) -> Data
     if task is not None and task not in ("classification", "regression"):
         raise DataError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}.")
     mean, variance = feature_stats(x)
-    common = {"input_shape": tuple(int(d) for d in x.shape[1:]), "mean": mean, "variance": variance}
+    common = {"input_shape": tuple(int(d) for d in x.shape[1:]), "mean": mean, "variance": variance,
+              "num_samples": len(x)}
     if kind == "one_hot" and task != "regression":
         return DataSpec(task="classification", num_classes=int(y.shape[1]), one_hot=True, **common)
     if task == "classification" or (task is None and kind == "classification"):
         classes = np.unique(y)
         return DataSpec(task="classification", num_classes=len(classes), classes=classes.tolist(), **common)
     output_dim = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
-    return DataSpec(task="regression", output_dim=output_dim, **common)
+    target_mean, target_variance = target_stats(y)
+    return DataSpec(task="regression", output_dim=output_dim, target_mean=target_mean,
+                    target_variance=target_variance, **common)
 
 
 def check_pair(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
@@ -161,6 +191,13 @@ def check_finite(name: str, array: np.ndarray, where: str = "") -> None:
             f"index {first[0] if len(first) == 1 else first} (sample {first[0]}). A network cannot train on them: "
             "drop those samples or fill them in first (e.g. sklearn.impute.SimpleImputer)."
         )
+
+
+def target_stats(y: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-target mean and variance of regression targets, one value per
+    output (`feature_stats` of the targets flattened per sample: weighted
+    likewise, and a constant target keeps scale 1, as a constant feature does)."""
+    return feature_stats(np.asarray(y).reshape(len(y), -1), weights)
 
 
 def feature_stats(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -37,7 +37,7 @@ from kerashp._checks import check_int
 from kerashp._seeding import as_seed, seeded, split_seed
 from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
-from kerashp.datasets._spec import feature_stats
+from kerashp.datasets._spec import feature_stats, target_stats
 from kerashp.datasets._weights import check_sample_weight, mean_one
 from kerashp.sklearn._validation import (
     carve_validation,
@@ -186,11 +186,14 @@ class BaseKerasEstimator(BaseEstimator):
     def _make_spec(self, X: np.ndarray, y: np.ndarray) -> DataSpec:
         raise NotImplementedError
 
-    def _weighted_spec(self, spec: DataSpec, X: np.ndarray, weights: np.ndarray | None) -> DataSpec:
-        """`spec` with normalization statistics weighted like the loss."""
+    def _weighted_spec(self, spec: DataSpec, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DataSpec:
+        """`spec` with input (and regression target) statistics weighted like the loss."""
         if weights is not None and spec.mean is not None:
             mean, variance = feature_stats(X, weights)
             spec = dataclasses.replace(spec, mean=mean, variance=variance)
+        if weights is not None and spec.target_mean is not None:
+            target_mean, target_variance = target_stats(y, weights)
+            spec = dataclasses.replace(spec, target_mean=target_mean, target_variance=target_variance)
         self.spec_ = spec
         return spec
 
@@ -267,7 +270,7 @@ class BaseKerasEstimator(BaseEstimator):
             spec = self._make_spec(X, y)  # sets classes_, which the class weights need
         weights = self._weights(y, sample_weight)
         if fresh:
-            self.model_ = self._build_model(self._weighted_spec(spec, X, weights))
+            self.model_ = self._build_model(self._weighted_spec(spec, X, y, weights))
             self._fit_target(y)
         if weights is not None:
             keep = weights > 0  # weight 0 drops the sample, from the batches too

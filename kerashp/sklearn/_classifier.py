@@ -181,7 +181,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             # Shape and normalization statistics of this fit's X; classes as encoded.
             stats = infer_spec(X, np.zeros(len(X), dtype="float32"), task="regression")
             spec = dataclasses.replace(
-                stats, task="classification", num_classes=len(classes), classes=classes.tolist()
+                stats, task="classification", num_classes=len(classes), classes=classes.tolist(),
+                target_mean=None, target_variance=None,
             )
         self.spec_ = spec
         return spec

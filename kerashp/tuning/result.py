@@ -176,6 +176,10 @@ class TuneResult:
         """Writes `model` (default: `best_model`) to `path`, a `.keras` file
         that `keras.models.load_model(path)` reads back; returns the path.
 
+        A built-in regression model is compiled with kerashp's
+        `StandardizedMSE` loss: load it after `import kerashp`, or with
+        `compile=False` for predictions only.
+
         Example:
             >>> result.export("digits.keras")
         """
