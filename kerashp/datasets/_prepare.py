@@ -19,12 +19,11 @@ from kerashp.datasets._spec import (
     DataSpec,
     check_finite,
     check_pair,
-    feature_stats,
     infer_spec,
     label_kind,
-    target_stats,
+    part_spec,
 )
-from kerashp.datasets._weights import class_weights
+from kerashp.datasets._weights import check_sample_weight, class_weights, mean_one
 from kerashp.exceptions import ArgumentError, DataError
 
 __all__ = ["Prepared", "Split", "is_batched", "prepare", "weigh_classes"]
@@ -36,14 +35,17 @@ class Split:
     builder sees for it (normalization statistics from the training part only).
 
     `train` and `val` are `(x, y)` array pairs (labels encoded) or
-    `tf.data.Dataset`s; `class_weight` is Keras's `{class index: weight}` for
-    training on `train` (`weigh_classes`), or `None`.
+    `tf.data.Dataset`s; `sample_weight` weighs `train`'s samples (mean 1;
+    samples of weight 0 are left out of `train`), and `class_weight` is
+    Keras's `{class index: weight}` for training on `train`
+    (`weigh_classes`); either may be `None`.
     """
 
     train: Any
     val: Any
     spec: DataSpec
     class_weight: dict[int, float] | None = None
+    sample_weight: np.ndarray | None = None
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Prepared:
     name: str = "arrays"
     full: tuple | None = None  # all of (x, y), encoded, when cross-validating
     class_weight: dict[int, float] | None = None  # for training on `full`
+    sample_weight: np.ndarray | None = None  # for training on `full`
 
     @property
     def train(self) -> Any:
@@ -82,6 +85,7 @@ def prepare(
     cv: int | None = None,
     seed: int | None = None,
     task: str | None = None,
+    sample_weight: Any = None,
 ) -> Prepared:
     """Resolves `data` into a seeded hold-out split, or `cv` folds, and a `DataSpec`.
 
@@ -94,6 +98,11 @@ def prepare(
             Defaults to `None`: a hold-out split.
         seed: Seed of the split or the folds. Defaults to `None`.
         task: Force `"classification"` or `"regression"`. Defaults to `None` (inferred).
+        sample_weight: One weight per training sample of `data` (of `x` for
+            `(x, y, x_val, y_val)`), as scikit-learn defines it: it scales the
+            sample's share of the training loss and of the statistics the
+            builders normalize with, and 0 leaves the sample out. Validation
+            scores are not weighted. Defaults to `None`.
 
     Example:
         >>> prepared = prepare("digits", seed=0)
@@ -108,6 +117,11 @@ def prepare(
         name = data
         data = load(data)
     if _is_tf_dataset(data) or (isinstance(data, tuple) and data and _is_tf_dataset(data[0])):
+        if sample_weight is not None:
+            raise ArgumentError(
+                "`sample_weight` weighs arrays; a tf.data.Dataset carries its own weights as (x, y, weight) "
+                "elements, which Keras reads. Drop sample_weight=, or pass the data as arrays."
+            )
         if cv is not None:
             raise ArgumentError(
                 "`cv` makes its folds from arrays: pass data as a dataset name or (x, y), not tf.data. "
@@ -140,16 +154,35 @@ def prepare(
                 f"With cv={cv}, each fold's held-out part is its validation data, so "
                 f"validation_split={validation_split!r} does not apply. Drop one of them."
             )
-        return _prepare_folds(*arrays, cv=cv, seed=seed, task=task, name=name)
+    weights = None if sample_weight is None else check_sample_weight(sample_weight, len(arrays[0]))
+    if cv is not None:
+        return _prepare_folds(*arrays, weights, cv=cv, seed=seed, task=task, name=name)
     if len(arrays) == 4:
         x, y, x_val, y_val = arrays
     else:
-        x, y, x_val, y_val = _holdout(*arrays, validation_split=validation_split or 0.2, seed=seed, task=task)
-    spec = infer_spec(x, y, task=task)
+        train, val = _holdout(*arrays, validation_split=validation_split or 0.2, seed=seed, task=task)
+        (x, y), (x_val, y_val) = (arrays[0][train], arrays[1][train]), (arrays[0][val], arrays[1][val])
+        weights = None if weights is None else weights[train]
+    x, y, weights = _weighted(x, y, weights)
+    spec = part_spec(infer_spec(x, y, task=task), x, y, weights)
     if x_val.shape[1:] != x.shape[1:]:
         raise DataError(f"Validation inputs have shape {x_val.shape[1:]}, training inputs {x.shape[1:]}.")
-    split = Split(train=(x, encode_labels(y, spec)), val=(x_val, encode_labels(y_val, spec)), spec=spec)
+    split = Split(train=(x, encode_labels(y, spec)), val=(x_val, encode_labels(y_val, spec)), spec=spec,
+                  sample_weight=mean_one(weights))
     return Prepared(splits=[split], spec=spec, name=name)
+
+
+def _weighted(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> tuple:
+    """The samples of a training part that carry weight, and their weights."""
+    if weights is None:
+        return x, y, None
+    keep = weights > 0
+    if not keep.any():
+        raise ArgumentError(
+            "Every training sample has weight 0 in `sample_weight`, so there is nothing to train on. "
+            "Give some samples a positive weight."
+        )
+    return x[keep], y[keep], weights[keep]
 
 
 def weigh_classes(prepared: Prepared, class_weight: Any) -> Prepared:
@@ -191,18 +224,20 @@ def _stratify(y: np.ndarray, task: str | None, parts: int) -> np.ndarray | None:
 
 
 def _holdout(x: np.ndarray, y: np.ndarray, *, validation_split: float, seed: int | None, task: str | None):
+    """Indices of the training and validation parts (seeded, stratified)."""
     from sklearn.model_selection import train_test_split
 
-    x, x_val, y, y_val = train_test_split(
-        x, y, test_size=validation_split, random_state=split_seed(seed), stratify=_stratify(y, task, 2)
+    return train_test_split(
+        np.arange(len(x)), test_size=validation_split, random_state=split_seed(seed), stratify=_stratify(y, task, 2)
     )
-    return x, y, x_val, y_val
 
 
-def _prepare_folds(x: np.ndarray, y: np.ndarray, *, cv: int, seed: int | None, task: str | None, name: str) -> Prepared:
+def _prepare_folds(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, *, cv: int, seed: int | None,
+                   task: str | None, name: str) -> Prepared:
     """`cv` folds, stratified for classification; each fold's spec keeps the
-    classes of all the data and takes its normalization statistics from the
-    fold's training part only."""
+    classes of all the data and takes its statistics from the fold's
+    training part only (weighted by `weights`, whose zeros leave samples out
+    of the training parts)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     if len(x) < cv:
@@ -213,13 +248,13 @@ def _prepare_folds(x: np.ndarray, y: np.ndarray, *, cv: int, seed: int | None, t
     encoded = encode_labels(y, spec)
     splits = []
     for train_idx, val_idx in splitter.split(x, labels):
-        mean, variance = feature_stats(x[train_idx])
-        fold_spec = dataclasses.replace(spec, mean=mean, variance=variance, num_samples=len(train_idx))
-        if spec.task == "regression":
-            target_mean, target_variance = target_stats(y[train_idx])
-            fold_spec = dataclasses.replace(fold_spec, target_mean=target_mean, target_variance=target_variance)
-        splits.append(Split((x[train_idx], encoded[train_idx]), (x[val_idx], encoded[val_idx]), fold_spec))
-    return Prepared(splits=splits, spec=spec, name=name, full=(x, encoded))
+        x_part, y_part, w_part = _weighted(x[train_idx], y[train_idx], None if weights is None else weights[train_idx])
+        splits.append(Split((x_part, encode_labels(y_part, spec)), (x[val_idx], encoded[val_idx]),
+                            part_spec(spec, x_part, y_part, w_part), sample_weight=mean_one(w_part)))
+    x_all, y_all, w_all = _weighted(x, y, weights)
+    spec = part_spec(spec, x_all, y_all, w_all)
+    return Prepared(splits=splits, spec=spec, name=name, full=(x_all, encode_labels(y_all, spec)),
+                    sample_weight=mean_one(w_all))
 
 
 def _is_tf_dataset(obj: Any) -> bool:

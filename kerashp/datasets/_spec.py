@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from kerashp.exceptions import DataError
 
 __all__ = [
     "DataSpec", "check_finite", "check_pair", "current_spec", "feature_stats", "infer_spec", "label_kind",
-    "target_stats", "use_spec",
+    "part_spec", "target_stats", "use_spec",
 ]
 
 
@@ -191,6 +192,18 @@ def check_finite(name: str, array: np.ndarray, where: str = "") -> None:
             f"index {first[0] if len(first) == 1 else first} (sample {first[0]}). A network cannot train on them: "
             "drop those samples or fill them in first (e.g. sklearn.impute.SimpleImputer)."
         )
+
+
+def part_spec(spec: DataSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> DataSpec:
+    """`spec` (classes, shapes: those of all the data) with the statistics of
+    one training part `(x, y)`, weighted by `weights` like the loss: input
+    normalization, regression target scaling, and the number of samples."""
+    mean, variance = feature_stats(x, weights) if spec.mean is not None else (None, None)
+    spec = dataclasses.replace(spec, mean=mean, variance=variance, num_samples=len(x))
+    if spec.target_mean is not None:
+        target_mean, target_variance = target_stats(y, weights)
+        spec = dataclasses.replace(spec, target_mean=target_mean, target_variance=target_variance)
+    return spec
 
 
 def target_stats(y: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:

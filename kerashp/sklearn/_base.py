@@ -21,7 +21,6 @@ validation carving, callbacks and the raw prediction; `_classifier` and
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +36,7 @@ from kerashp._checks import check_int
 from kerashp._seeding import as_seed, seeded, split_seed
 from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
-from kerashp.datasets._spec import feature_stats, target_stats
+from kerashp.datasets._spec import part_spec
 from kerashp.datasets._weights import check_sample_weight, mean_one
 from kerashp.sklearn._validation import (
     carve_validation,
@@ -188,12 +187,9 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _weighted_spec(self, spec: DataSpec, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DataSpec:
         """`spec` with input (and regression target) statistics weighted like the loss."""
-        if weights is not None and spec.mean is not None:
-            mean, variance = feature_stats(X, weights)
-            spec = dataclasses.replace(spec, mean=mean, variance=variance)
-        if weights is not None and spec.target_mean is not None:
-            target_mean, target_variance = target_stats(y, weights)
-            spec = dataclasses.replace(spec, target_mean=target_mean, target_variance=target_variance)
+        if weights is not None:
+            keep = weights > 0
+            spec = part_spec(spec, X[keep], y[keep], weights[keep])
         self.spec_ = spec
         return spec
 

@@ -64,21 +64,27 @@ def test_metrics(model: Any, test: Any, batch_size: int = 256) -> dict[str, floa
     return {name: float(value) for name, value in scores.items()}
 
 
-def search_data(settings: dict, data: Any) -> Any:
+def search_data(settings: dict, data: Any, sample_weight: Any = None) -> Any:
     """All of a search's data, training and validation parts together: the
-    arrays `(x, y)` (labels encoded) or one `tf.data.Dataset`.
+    arrays `(x, y, weights)` (labels encoded as in the search; `weights` of
+    mean 1, or `None`) or one `tf.data.Dataset`.
 
     Args:
         settings: The run's `run.json`.
         data: The search's `data=` again, or `None` for a dataset the run
             names (`"digits"`).
+        sample_weight: The search's `sample_weight=` again; validation
+            samples given apart (`(x, y, x_val, y_val)`) weigh 1.
 
     Raises:
         ArgumentError: `data` is `None` and the run was given arrays or a
             dataset object, which a run folder does not keep.
         DataError: `data` has other classes than the search's.
     """
-    from kerashp.datasets import prepare
+    from kerashp.datasets import encode_labels, load
+    from kerashp.datasets._prepare import _is_tf_dataset
+    from kerashp.datasets._spec import check_pair
+    from kerashp.datasets._weights import check_sample_weight, mean_one
 
     if data is None:
         if settings.get("data") in _UNSTORED:
@@ -87,17 +93,27 @@ def search_data(settings: dict, data: Any) -> Any:
                 "needs them again: result.refit(data=...), with the same data= as the search."
             )
         data = settings["data"]
+    data = load(data) if isinstance(data, str) else data
+    if _is_tf_dataset(data):
+        return data
+    if isinstance(data, tuple) and len(data) == 2 and _is_tf_dataset(data[0]):
+        return data[0].concatenate(data[1])
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
+        raise DataError("`data` must be the search's data=: a dataset name, (x, y), (x, y, x_val, y_val) or tf.data.")
+    parts = [check_pair(data[i], data[i + 1]) for i in range(0, len(data), 2)]
+    x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    weights = None
+    if sample_weight is not None:
+        weights = np.concatenate([check_sample_weight(sample_weight, len(parts[0][0])), np.ones(len(x) - len(parts[0][0]))])
+        x, y, weights = x[weights > 0], y[weights > 0], weights[weights > 0]
     spec = DataSpec.from_dict(settings["spec"])
-    prepared = prepare(data, validation_split=settings.get("validation_split"), seed=settings.get("seed"), task=spec.task)
-    if (prepared.spec.task, prepared.spec.num_classes, prepared.spec.classes) != (spec.task, spec.num_classes, spec.classes):
+    if spec.task == "classification" and not spec.one_hot and sorted(np.unique(y).tolist(), key=str) != sorted(
+            spec.classes, key=str):
         raise DataError(
-            f"The data given has classes {prepared.spec.classes or prepared.spec.num_classes}, the search had "
-            f"{spec.classes or spec.num_classes}: the chosen model's outputs would not match. Pass the search's data."
+            f"The data given has classes {np.unique(y).tolist()[:10]}, the search had {spec.classes[:10]}: the "
+            "chosen model's outputs would not match. Pass the search's data."
         )
-    if prepared.is_dataset:
-        return prepared.train.concatenate(prepared.val) if prepared.val is not None else prepared.train
-    (x, y), (x_val, y_val) = prepared.train, prepared.val
-    return np.concatenate([x, x_val]), np.concatenate([y, y_val])
+    return x, encode_labels(y, spec), mean_one(weights)
 
 
 def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs: int | None, callbacks: list | None,
@@ -121,8 +137,9 @@ def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs
         with use_spec(spec):
             model = build_model(build_fn, record.params, spec)
         if isinstance(data, tuple):
-            model.fit(*data, epochs=int(epochs), batch_size=batch_size, callbacks=callbacks, class_weight=weights,
-                      verbose=verbose)
+            x, y, sample_weight = data
+            model.fit(x, y, sample_weight=sample_weight, epochs=int(epochs), batch_size=batch_size,
+                      callbacks=callbacks, class_weight=weights, verbose=verbose)
         else:
             model.fit(data if is_batched(data) else data.batch(batch_size), epochs=int(epochs), callbacks=callbacks,
                       class_weight=weights, verbose=verbose)

@@ -127,8 +127,8 @@ class TuneResult:
         return self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
 
     # after the search -----------------------------------------------------------
-    def refit(self, data: Any = None, *, epochs: int | None = None, callbacks: list | None = None,
-              verbose: int = 0) -> Any:
+    def refit(self, data: Any = None, *, sample_weight: Any = None, epochs: int | None = None,
+              callbacks: list | None = None, verbose: int = 0) -> Any:
         """Trains the best configuration afresh on the training and validation
         data together, for the epochs at which it scored best; returns the
         model (the run's `best_model` is left as it is).
@@ -138,6 +138,7 @@ class TuneResult:
         Args:
             data: The search's `data=` again. Defaults to `None`: the dataset
                 the run names (`"digits"`); arrays must be passed again.
+            sample_weight: The search's `sample_weight=` again. Defaults to `None`.
             epochs: Epochs to train. Defaults to `None`: the best trial's
                 best epoch (a promoted Hyperband trial's parent epochs included).
             callbacks: Keras callbacks for this `fit`. Defaults to `None`.
@@ -149,7 +150,7 @@ class TuneResult:
         """
         from kerashp.tuning.final import refit_model, search_data
 
-        everything = search_data(self.settings, data)
+        everything = search_data(self.settings, data, sample_weight)
         return refit_model(self._builder(), self.best_trial, self.settings, everything, epochs=epochs,
                            callbacks=callbacks, verbose=verbose)
 

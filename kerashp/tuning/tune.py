@@ -90,6 +90,7 @@ def tune(
     task: str | None = None,
     test_data: Any = None,
     class_weight: dict | str | None = None,
+    sample_weight: Any = None,
 ) -> TuneResult:
     """Search `space` for the hyperparameters that make `build_fn` best.
 
@@ -158,6 +159,11 @@ def tune(
             does: `"balanced"` (inverse class frequency in the training
             part) or `{label: weight}` (others weigh 1). Validation scores are
             not weighted. Defaults to `None`.
+        sample_weight: One weight per training sample of `data` (arrays or a
+            dataset name), as scikit-learn defines it: the training loss is
+            the weighted mean, the builders' normalization statistics are
+            weighted, and 0 leaves the sample out. Validation scores are not
+            weighted. Defaults to `None`.
         test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
             for nothing in the search: the best model is scored on it at the
             end (`result.test_scores`, and the summary). Defaults to `None`.
@@ -174,11 +180,13 @@ def tune(
     from kerashp.builders._calling import check_builder  # imports Keras
     from kerashp.datasets import prepare, weigh_classes
 
+    data_options = {"validation_split": validation_split, "cv": cv, "seed": seed, "task": task,
+                    "sample_weight": sample_weight}
     prepared = None
     if space is None:
         from kerashp.builders import default_space
 
-        prepared = prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
+        prepared = prepare(data, **data_options)
         space = default_space(build_fn, prepared.spec)
     space = as_space(space)
 
@@ -229,7 +237,7 @@ def tune(
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-    prepared = prepared or prepare(data, validation_split=validation_split, cv=cv, seed=seed, task=task)
+    prepared = prepared or prepare(data, **data_options)
     prepared = weigh_classes(prepared, class_weight)
     test = prepare_test(test_data, prepared.spec) if test_data is not None else None
     settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})

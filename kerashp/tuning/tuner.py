@@ -286,6 +286,8 @@ class SearchTuner(BaseTuner):
             validation = None if split.val is None else _batched(split.val, batch_size)
         if split.class_weight is not None:
             fit_kwargs["class_weight"] = split.class_weight
+        if split.sample_weight is not None:
+            fit_kwargs["sample_weight"] = split.sample_weight
         return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0, **fit_kwargs).history
 
     def refit(self, record: TrialRecord) -> None:
@@ -301,7 +303,8 @@ class SearchTuner(BaseTuner):
         with seeded(trial_seed(self.seed, record.number)):
             model = self.build(params, self.data.spec)
             model.fit(x, y, epochs=max(1, record.best_epoch or 1), batch_size=int(params.get("batch_size", self.batch_size)),
-                      callbacks=callbacks, class_weight=self.data.class_weight, verbose=0)
+                      callbacks=callbacks, class_weight=self.data.class_weight, sample_weight=self.data.sample_weight,
+                      verbose=0)
         self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:

@@ -75,3 +75,55 @@ def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):
     with pytest.raises(khp.exceptions.ArgumentError, match=r"class_weight='balanced' counts the training labels"):
         khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=data, class_weight="balanced",
                  directory=tmp_path, verbose=0)
+
+
+def test_balanced_sample_weights_raise_the_minority_classs_recall_too(tmp_path):
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    train, test = _imbalanced(2000, 0), _imbalanced(2000, 1)
+    space = {"units": 8, "layers": 1, "learning_rate": 0.01, "batch_size": 100, "epochs": 5}
+    result = khp.tune(khp.builders.mlp, space, data=train, sample_weight=compute_sample_weight("balanced", train[1]),
+                      algorithm="grid", seed=0, verbose=0, directory=tmp_path, name="weighted")
+    predicted = result.best_model.predict(test[0], verbose=0).argmax(axis=1)
+    assert predicted[test[1] == 1].mean() > 0.6  # 0.27 unweighted (the class-weight test above)
+
+
+def test_samples_of_weight_zero_leave_the_search_and_the_refit(tmp_path):
+    x, y = khp.datasets.load("iris")
+    order = np.random.default_rng(0).permutation(150)
+    x, y = x[order], y[order]
+    (x_train, y_train), val = (x[:100], y[:100]), (x[100:], y[100:])
+    junk_x = np.random.default_rng(1).normal(50, 30, size=(40, 4)).astype("float32")  # far off, random labels
+    junk_y = np.random.default_rng(2).integers(0, 3, 40)
+    space = {"units": 8, "learning_rate": 0.01, "batch_size": 20, "epochs": 3}
+
+    def search(data, name, **kwargs):
+        return khp.tune(khp.builders.mlp, space, data=data, algorithm="grid", seed=0, verbose=0,
+                        directory=tmp_path, name=name, **kwargs)
+
+    clean = search((x_train, y_train, *val), "clean")
+    weights = np.r_[np.ones(100), np.zeros(40)]
+    with_junk = (np.r_[x_train, junk_x], np.r_[y_train, junk_y], *val)
+    weighted = search(with_junk, "weighted", sample_weight=weights)
+    unweighted = search(with_junk, "unweighted")
+    probe = x[100:110]
+    np.testing.assert_allclose(weighted.best_model.predict(probe, verbose=0),
+                               clean.best_model.predict(probe, verbose=0), atol=1e-5)
+    assert np.abs(unweighted.best_model.predict(probe, verbose=0) - clean.best_model.predict(probe, verbose=0)).max() > 1e-3
+    np.testing.assert_allclose(weighted.refit(data=with_junk, sample_weight=weights).predict(probe, verbose=0),
+                               clean.refit(data=(x_train, y_train, *val)).predict(probe, verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        (np.r_[np.ones(99), -1.0], r"sample 99 has weight -1.0"),
+        (np.ones(7), r"sample_weight must have shape \(100,\)"),
+        (np.zeros(100), r"Every training sample has weight 0"),
+    ],
+)
+def test_bad_sample_weights_are_refused_before_training(weights, match, tmp_path):
+    x, y = _imbalanced(100, 0)
+    with pytest.raises(khp.exceptions.ArgumentError, match=match):
+        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=(x, y), sample_weight=weights,
+                 directory=tmp_path, verbose=0)
