@@ -21,6 +21,7 @@ and a markdown table (median [each round]); writes everything to `--out`.
 
     python benchmarks/quality.py --rounds 3 --out benchmarks/quality.json
     python benchmarks/quality.py --datasets diabetes --rounds 1      # one set, quick
+    python benchmarks/quality.py --datasets diabetes --cv 5          # chosen by 5-fold CV
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def baselines(task: str) -> dict:
     }
 
 
-def run_kerashp(x_dev, y_dev, x_test, y_test, *, task: str, seed: int, trials: int) -> dict:
+def run_kerashp(x_dev, y_dev, x_test, y_test, *, task: str, seed: int, trials: int, cv: int | None) -> dict:
     import numpy as np
     from sklearn.metrics import r2_score
 
@@ -90,7 +91,7 @@ def run_kerashp(x_dev, y_dev, x_test, y_test, *, task: str, seed: int, trials: i
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
         result = khp.tune(khp.builders.mlp, data=(x_dev, y_dev), algorithm="bohb", max_trials=trials,
-                          seed=seed, verbose=0, directory=folder, name="quality", task=task)
+                          seed=seed, verbose=0, directory=folder, name="quality", task=task, cv=cv)
         searched = time.monotonic() - started
         models = {"best trial": result.best_model, "refit": result.refit(data=(x_dev, y_dev))}
     classes = np.asarray(khp.datasets.DataSpec.from_dict(result.settings["spec"]).classes or [])
@@ -115,7 +116,7 @@ def run_baseline(estimator, grid, x_dev, y_dev, x_test, y_test) -> dict:
             "params": search.best_params_}
 
 
-def one_round(name: str, seed: int, trials: int) -> dict:
+def one_round(name: str, seed: int, trials: int, cv: int | None = None) -> dict:
     from sklearn.model_selection import train_test_split
 
     x, y = load(name, seed)
@@ -123,7 +124,7 @@ def one_round(name: str, seed: int, trials: int) -> dict:
     x_dev, x_test, y_dev, y_test = train_test_split(
         x, y, test_size=0.25, random_state=seed, stratify=y if task == "classification" else None
     )
-    scores = {"kerashp": run_kerashp(x_dev, y_dev, x_test, y_test, task=task, seed=seed, trials=trials)}
+    scores = {"kerashp": run_kerashp(x_dev, y_dev, x_test, y_test, task=task, seed=seed, trials=trials, cv=cv)}
     for label, (estimator, grid) in baselines(task).items():
         scores[label] = run_baseline(estimator, grid, x_dev, y_dev, x_test, y_test)
     return {"dataset": name, "round": seed, "task": task, "n_test": len(y_test), "scores": scores}
@@ -157,11 +158,13 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="*", default=slowest_last)
     parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--out", type=Path, default=None, help="JSON of every round")
+    parser.add_argument("--cv", type=int, default=None, help="kerashp chooses by k-fold cross-validation, as the "
+                        "baselines do (its best model is then refit on all the non-test data)")
     args = parser.parse_args()
     started, rounds = time.monotonic(), []
     for name in args.datasets:
         for seed in range(args.rounds):
-            row = one_round(name, seed, args.trials)
+            row = one_round(name, seed, args.trials, args.cv)
             rounds.append(row)
             print(f"{name:16s} round {seed}: " + "  ".join(
                 f"{k} {v['score']:.4f} ({v['seconds']:.0f}s)" for k, v in row["scores"].items()), flush=True)
