@@ -243,7 +243,10 @@ def tune(
     settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
     store.write_settings(settings)
     trials = algo.max_trials(max_trials, budget)
-    progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=store.records())
+    done = store.records()
+    progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=done)
+    if done:
+        progress.message(f"resuming {store.path}: {len(done)} trials finished before")
     oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
                               options=options, initial=queued, prior=prior)
     tuner = SearchTuner(

@@ -11,7 +11,9 @@ tuner-side half of Hyperband: a promoted trial trains on its parent's model
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import math
 import time
 from collections.abc import Callable
@@ -162,7 +164,8 @@ class SearchTuner(BaseTuner):
         marker = store.path / "tuner0.json"
         if store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
-        super().__init__(oracle, directory=str(store.directory), project_name=store.name)
+        with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..." print
+            super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
     # keras-tuner hooks ------------------------------------------------------
     def reload(self) -> None:

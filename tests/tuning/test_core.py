@@ -143,10 +143,14 @@ def test_queued_initial_configurations_run_first(algorithm, iris, tmp_path):
         assert all(p not in initial for p in later)
 
 
-def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path):
+def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path, capsys):
     initial = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
     run(iris, tmp_path, initial=initial, max_trials=2)
-    result = run(iris, tmp_path, initial=initial, max_trials=3, resume=True)
+    capsys.readouterr()
+    result = run(iris, tmp_path, initial=initial, max_trials=3, resume=True, verbose=1)
+    printed = capsys.readouterr().out
+    assert "resuming" in printed and "2 trials finished before" in printed
+    assert "Reloading Tuner" not in printed  # keras-tuner's own line stays out
     params = [(r.params["units"], r.params["learning_rate"]) for r in result.records]
     assert params[:2] == [(8, 0.02), (4, 0.004)] and len(params) == 3 and params[2] not in params[:2]
 
