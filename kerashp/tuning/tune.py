@@ -70,6 +70,7 @@ def tune(
     max_epochs: int | None = None,
     time_budget: float | str | None = None,
     callbacks: list | Callable[[dict], list] | None = None,
+    tensorboard: str | Path | None = None,
     on_trial_end: Callable[[TrialRecord], Any] | Iterable[Callable] | None = None,
     initial: list[dict] | None = None,
     warm_start: str | Path | TuneResult | None = None,
@@ -121,7 +122,12 @@ def tune(
         time_budget: Seconds or `"10m"`-style: no trial starts after it and
             the running one stops. Defaults to `None`.
         callbacks: Keras callbacks (copied into each trial), or a function of
-            the hp dict returning a list. Defaults to `None`.
+            the hp dict returning a list. A `keras.callbacks.TensorBoard`
+            among them is treated as `tensorboard=` its `log_dir`. Defaults to `None`.
+        tensorboard: A folder for TensorBoard: each trial writes Keras's
+            TensorBoard logs to `<folder>/trial_<number>` (`.../fold_<k>`
+            with `cv`), and the HParams dashboard gets the space and one
+            session per trial (`kerashp.tuning.tensorboard`). Defaults to `None`.
         on_trial_end: A function (or a list) called with each finished
             trial's `TrialRecord`, once, after it is stored. Defaults to `None`.
         initial: Configurations (dicts of hyperparameter values; fixed and
@@ -179,6 +185,7 @@ def tune(
     """
     from kerashp.builders._calling import check_builder  # imports Keras
     from kerashp.datasets import prepare, weigh_classes
+    from kerashp.tuning.tensorboard import open_logs
 
     data_options = {"validation_split": validation_split, "cv": cv, "seed": seed, "task": task,
                     "sample_weight": sample_weight}
@@ -208,6 +215,7 @@ def tune(
 
     store = RunStore(directory, name if name is not None else f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
     store.check_folder()
+    board = open_logs(tensorboard, callbacks, resume=resume and store.exists(), overwrite=overwrite)
     settings = {
         "algorithm": algo.name,
         "objective": {"name": goal.name, "direction": goal.direction},
@@ -247,6 +255,7 @@ def tune(
     progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=done)
     if done:
         progress.message(f"resuming {store.path}: {len(done)} trials finished before")
+    board.start(space, goal)
     oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
                               options=options, initial=queued, prior=prior)
     tuner = SearchTuner(
@@ -257,8 +266,9 @@ def tune(
         data=prepared,
         objective=goal,
         store=store,
-        observers=Observers(store.write_record, progress.trial_done, *observers),
+        observers=Observers(store.write_record, board.trial_end, progress.trial_done, *observers),
         callbacks=callbacks,
+        tensorboard=board,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,

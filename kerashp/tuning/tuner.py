@@ -40,6 +40,7 @@ from kerashp.tuning.objective import Objective
 from kerashp.tuning.observers import Observers
 from kerashp.tuning.recovery import reload_oracle
 from kerashp.tuning.storage import RunStore, error_summary, write_json
+from kerashp.tuning.tensorboard import TrialLogs
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["BudgetSpent", "SearchTuner"]
@@ -144,6 +145,7 @@ class SearchTuner(BaseTuner):
         deadline: float | None,
         strategy: Any,
         pruner: ASHA | None = None,
+        tensorboard: TrialLogs | None = None,
     ):
         self.algorithm = algorithm
         self.space = space
@@ -159,6 +161,7 @@ class SearchTuner(BaseTuner):
         self.deadline = deadline
         self.strategy = strategy
         self.pruner = pruner
+        self.tensorboard = tensorboard  # each trial's TensorBoard callbacks in the trial's own folder
         self._pending: dict[str, TrialRecord] = {}
         self._kept = KeptModels(objective)
         marker = store.path / "tuner0.json"
@@ -250,6 +253,8 @@ class SearchTuner(BaseTuner):
         report = _Report(self, record.trial_id) if self.pruner is not None else None
         extra = [cb for cb in (budget, report) if cb is not None]
         callbacks = [*self._callbacks(params), best, *extra]
+        if self.tensorboard is not None:
+            callbacks = self.tensorboard.place(callbacks, record.number, fold)
         history = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
         if self.objective.name not in history:
             error = ArgumentError(
@@ -297,12 +302,13 @@ class SearchTuner(BaseTuner):
         """Trains `record`'s configuration on all of a cross-validated search's
         data for its best epoch count, and saves it as the trial's weights.
 
-        Callbacks that monitor validation metrics are left out: there is no
-        held-out part left to compute them on.
+        Callbacks that monitor validation metrics are left out (there is no
+        held-out part left to compute them on), and so is TensorBoard.
         """
         x, y = self.data.full
         params = record.params
-        callbacks = [cb for cb in self._callbacks(params) if not str(getattr(cb, "monitor", "")).startswith("val_")]
+        callbacks = [cb for cb in self._callbacks(params) if not str(getattr(cb, "monitor", "")).startswith("val_")
+                     and not isinstance(cb, keras.callbacks.TensorBoard)]
         with seeded(trial_seed(self.seed, record.number)):
             model = self.build(params, self.data.spec)
             model.fit(x, y, epochs=max(1, record.best_epoch or 1), batch_size=int(params.get("batch_size", self.batch_size)),

@@ -1,0 +1,110 @@
+"""`tune(tensorboard=...)`: one folder per trial, and HParams data that
+TensorBoard's dashboard reads (the event files are read back here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kerashp as khp
+
+pytest.importorskip("tensorboard")
+
+
+def _values(folder: Path) -> list:
+    """Every summary value in the event files directly in `folder`."""
+    import tensorflow as tf
+    from tensorboard.compat.proto import event_pb2
+
+    files = sorted(folder.glob("events.out.tfevents.*"))
+    return [value for path in files for raw in tf.data.TFRecordDataset(str(path))
+            for value in event_pb2.Event.FromString(raw.numpy()).summary.value]
+
+
+def _hparams(folder: Path, tag: str) -> list:
+    from tensorboard.plugins.hparams import metadata
+
+    parse = {metadata.EXPERIMENT_TAG: metadata.parse_experiment_plugin_data,
+             metadata.SESSION_START_INFO_TAG: metadata.parse_session_start_info_plugin_data,
+             metadata.SESSION_END_INFO_TAG: metadata.parse_session_end_info_plugin_data}[tag]
+    return [parse(v.metadata.plugin_data.content) for v in _values(folder) if v.tag == tag]
+
+
+def _session(folder: Path) -> tuple[dict, int]:
+    """The hyperparameter values and the status of the one session in `folder`."""
+    from google.protobuf import json_format
+    from tensorboard.plugins.hparams import metadata
+
+    (start,) = _hparams(folder, metadata.SESSION_START_INFO_TAG)
+    (end,) = _hparams(folder, metadata.SESSION_END_INFO_TAG)
+    return {k: json_format.MessageToDict(v) for k, v in start.hparams.items()}, end.status
+
+
+def _build_adam_only(hp):
+    if hp["optimizer"] == "sgd":
+        raise ValueError("no sgd in this test")
+    return khp.builders.mlp(hp)
+
+
+def test_each_trial_has_its_folder_and_the_hparams_dashboard_its_data(digits_small, tiny_space, tmp_path):
+    from tensorboard.plugins.hparams import api_pb2, metadata
+
+    logs = tmp_path / "logs"
+    result = khp.tune(_build_adam_only, {**tiny_space, "epochs": 1}, data=digits_small, algorithm="random",
+                      objective="val_accuracy", max_trials=3, seed=0, verbose=0, directory=tmp_path, name="run",
+                      initial=[{"units": 8, "learning_rate": 3e-3, "optimizer": "adam"},
+                               {"units": 16, "learning_rate": 3e-3, "optimizer": "sgd", "momentum": 0.5}],
+                      tensorboard=logs)
+    records = result.records
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == [f"trial_{r.number}" for r in records]
+    assert {str(r.status) for r in records} == {"COMPLETED", "FAILED"}  # trial 1 (sgd) failed
+
+    (experiment,) = _hparams(logs, metadata.EXPERIMENT_TAG)
+    assert {h.name for h in experiment.hparam_infos} == set(tiny_space)
+    domains = {h.name: h for h in experiment.hparam_infos}
+    assert list(domains["optimizer"].domain_discrete.values) and domains["learning_rate"].HasField("domain_interval")
+    assert {(m.name.group, m.name.tag) for m in experiment.metric_infos} >= {
+        ("validation", "epoch_accuracy"), ("validation", "epoch_loss")}
+
+    for record in records:
+        folder = logs / f"trial_{record.number}"
+        values, status = _session(folder)
+        assert values == record.params
+        if record.status is khp.tuning.TrialStatus.FAILED:
+            assert status == api_pb2.STATUS_FAILURE
+            continue
+        assert status == api_pb2.STATUS_SUCCESS
+        for group in ("train", "validation"):
+            assert "epoch_loss" in {v.tag for v in _values(folder / group)}
+        assert "epoch_accuracy" in {v.tag for v in _values(folder / "validation")}
+
+
+def test_a_tensorboard_callback_gets_one_folder_per_trial_and_resuming_repeats_nothing(
+        digits_small, tiny_space, tmp_path):
+    import keras
+    from tensorboard.plugins.hparams import metadata
+
+    logs = tmp_path / "logs"
+    space = {**{k: v for k, v in tiny_space.items() if k != "momentum"}, "optimizer": "adam", "epochs": 1}
+    run = {"data": digits_small, "algorithm": "random", "seed": 0, "verbose": 0, "directory": tmp_path, "name": "run",
+           "callbacks": [keras.callbacks.TensorBoard(str(logs))]}
+    khp.tune(khp.builders.mlp, space, max_trials=2, **run)
+    result = khp.tune(khp.builders.mlp, space, max_trials=3, resume=True, **run)
+
+    shared = {p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")}
+    assert shared == {"trial_0", "trial_1", "trial_2"}  # no logs/train that every trial writes to
+    assert len(_hparams(logs, metadata.EXPERIMENT_TAG)) == 1
+    for record in result.records:
+        folder = logs / f"trial_{record.number}"
+        assert _session(folder)[0] == record.params  # exactly one session each
+        assert "epoch_loss" in {v.tag for v in _values(folder / "train")}
+
+
+def test_a_tensorboard_path_that_is_a_file_is_refused_before_training(digits_small, tiny_space, tmp_path):
+    file = tmp_path / "logs"
+    file.write_text("not a folder")
+    with pytest.raises(khp.ArgumentError, match=r"tensorboard=.*logs.* is a file"):
+        khp.tune(khp.builders.mlp, tiny_space, data=digits_small, algorithm="random", max_trials=1,
+                 directory=tmp_path, name="run", tensorboard=file)
+    assert not (tmp_path / "run" / "trials").exists()
