@@ -255,10 +255,11 @@ def _domain(entry: Any) -> Any:
         return hp.Discrete(entry.values())
     if isinstance(entry, Bool):
         return hp.Discrete([False, True])
-    if isinstance(entry, Choice):
-        return hp.Discrete([_scalar(v) for v in entry.values()])
-    if isinstance(entry, Fixed):
-        return hp.Discrete([_scalar(entry.value)])
+    if isinstance(entry, (Choice, Fixed)):
+        values = [_scalar(v) for v in entry.values()]
+        if any(isinstance(v, float) for v in values) and all(type(v) in (int, float) for v in values):
+            values = [float(v) for v in values]  # [1, 2.5]: HParams wants one type
+        return hp.Discrete(values)
     return None
 
 

@@ -101,6 +101,28 @@ def test_a_tensorboard_callback_gets_one_folder_per_trial_and_resuming_repeats_n
         assert "epoch_loss" in {v.tag for v in _values(folder / "train")}
 
 
+def test_the_experiment_declares_each_entry_with_its_domain_and_the_objective_as_keras_names_it(tmp_path):
+    from google.protobuf import json_format
+    from tensorboard.plugins.hparams import metadata
+
+    from kerashp.space import Space
+    from kerashp.tuning.objective import as_objective
+    from kerashp.tuning.tensorboard import TrialLogs
+
+    space = Space({"units": khp.Int(8, 64), "layers": khp.Int(1, 5, step=2), "lr": khp.Float(1e-4, 1e-1, log=True),
+                   "dropout": khp.Float(0.0, 0.5, step=0.25), "scale": [1, 2.5], "act": ["relu", "tanh"],
+                   "bn": khp.Bool(), "epochs": 30})
+    TrialLogs(tmp_path).start(space, as_objective("accuracy"))
+    (experiment,) = _hparams(tmp_path, metadata.EXPERIMENT_TAG)
+    domains = {h.name: json_format.MessageToDict(h) for h in experiment.hparam_infos}
+    assert {k: d.get("domainDiscrete", d.get("domainInterval")) for k, d in domains.items()} == {
+        "units": {"minValue": 8, "maxValue": 64}, "layers": [1, 3, 5], "lr": {"minValue": 1e-4, "maxValue": 0.1},
+        "dropout": [0.0, 0.25, 0.5], "scale": [1.0, 2.5], "act": ["relu", "tanh"], "bn": [False, True],
+        "epochs": [30]}
+    assert [(m.name.group, m.name.tag) for m in experiment.metric_infos] == [
+        ("train", "epoch_accuracy"), ("validation", "epoch_loss"), ("train", "epoch_loss")]
+
+
 def test_a_tensorboard_path_that_is_a_file_is_refused_before_training(digits_small, tiny_space, tmp_path):
     file = tmp_path / "logs"
     file.write_text("not a folder")
