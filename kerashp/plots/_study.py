@@ -42,6 +42,8 @@ def optuna_quiet() -> Iterator[None]:
     try:
         with warnings.catch_warnings(), matplotlib.rc_context():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            # an axis of a hyperparameter with one value among the completed trials
+            warnings.filterwarnings("ignore", "Attempting to set identical low and high", UserWarning)
             yield
     finally:
         logger.setLevel(level)
@@ -125,12 +127,15 @@ def figure_of(axes: Any, title: str | None = None) -> Any:
 
     many = np.asarray(axes, dtype=object).ravel() if isinstance(axes, np.ndarray) else [axes]
     fig = many[0].figure
+    for ax in many:
+        if ax.get_xscale() == "log":
+            _few_log_ticks(ax.xaxis, *ax.get_xlim())
     if title is not None:
         for ax in many:
             for loc in ("left", "center", "right"):
                 ax.set_title("", loc=loc)
         if len(many) == 1:
-            many[0].set_title(title)
+            many[0].set_title(title, pad=12)
         else:
             fig.suptitle(title)
     return fig
@@ -164,3 +169,23 @@ def completed_frame(result: Any) -> Any:
     if not rows:
         raise KerashpError("No trial completed: nothing to plot.")
     return pd.DataFrame(rows, columns=["trial", *names, "score"])
+
+
+def _few_log_ticks(axis: Any, low: float, high: float, most: int = 4) -> None:
+    """At most `most` plain labels (0.002, 0.005, 0.01) on a log axis: Optuna's
+    minor labels (2x10^-3, 3x10^-3, ...) overlap in a narrow slice panel."""
+    import math
+
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    low, high = min(low, high), max(low, high)
+    if not (low > 0 and math.isfinite(high)):
+        return
+    ticks = [m * 10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+             for m in (1, 2, 5) if low <= m * 10.0**k <= high]
+    if len(ticks) > most:
+        ticks = [t for t in ticks if math.log10(t).is_integer()] if sum(
+            math.log10(t).is_integer() for t in ticks) >= 2 else ticks[:: math.ceil(len(ticks) / most)]
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())

@@ -40,5 +40,4 @@ def draw(result: Any, *, params: Any = None) -> Any:
     with optuna_quiet():
         axes = plot_slice(study, params=names, target_name=result.objective.name)
     fig = figure_of(axes, f"{result.path.name}: score against each hyperparameter")
-    fig.set_size_inches(max(6.0, 2.6 * len(fig.axes) + 1.0), 4)
     return fig
