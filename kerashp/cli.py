@@ -1,4 +1,4 @@
-"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`.
+"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
 
 `kerashp --help` answers without importing TensorFlow.
 """
@@ -90,6 +90,21 @@ def load_config(path: str) -> dict[str, Any]:
     return kwargs
 
 
+def _save_plots(result: Any, kinds: Any = None, directory: str | None = None) -> None:
+    """Writes the PNGs of `kinds` (default `MAIN_KINDS`) and prints where."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, no display needed
+    from kerashp import plots
+
+    written, skipped = plots.save(result, plots.MAIN_KINDS if kinds is None else kinds, directory)
+    if written:
+        folder = next(iter(written.values())).parent
+        print(f"plots written to {folder}: {', '.join(p.name for p in written.values())}")
+    for kind, why in skipped.items():
+        print(f"  no {kind} plot: {why}")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     import kerashp as khp
 
@@ -110,6 +125,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(result.summary(n=8))
     print(f"\nresults written to {result.path}  (reopen: kerashp results {result.path})")
+    _save_plots(result)
     return 0
 
 
@@ -123,6 +139,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print()
     print(result.summary())
     print(f"\nresults written to {result.path}")
+    _save_plots(result)
     return 0
 
 
@@ -137,6 +154,17 @@ def _cmd_results(args: argparse.Namespace) -> int:
             print(result.trials.to_string(index=False))
     else:
         print(result.summary(n=args.top))
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from kerashp.plots import KINDS, check_kind
+    from kerashp.tuning.result import load_result
+
+    if args.kind is not None:
+        check_kind(args.kind)
+    result = load_result(args.directory)
+    _save_plots(result, KINDS if args.kind is None else [args.kind], args.out)
     return 0
 
 
@@ -157,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
     results.add_argument("--all", action="store_true", help="every trial and column")
     results.set_defaults(func=_cmd_results)
+    plot = sub.add_parser("plot", help="draw a run's plots as PNG files")
+    plot.add_argument("directory", help="the run's folder, e.g. kerashp_runs/demo")
+    plot.add_argument("kind", nargs="?", help="history, scores, parallel, slice, importance, contour or edf "
+                      "(default: every kind the run allows)")
+    plot.add_argument("--out", help="folder for the PNGs (default: the run's plots/ folder)")
+    plot.set_defaults(func=_cmd_plot)
     return parser
 
 

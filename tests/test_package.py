@@ -53,7 +53,11 @@ def test_cli_tune_config_then_results(tmp_path, capsys):
         """
     ))
     assert cli.main(["tune", str(config), "--directory", str(tmp_path)]) == 0
-    assert "best trial" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "best trial" in out
+    plots = tmp_path / "yaml-run" / "plots"
+    assert f"plots written to {plots}: scores.png, history.png, importance.png" in out
+    assert sorted(p.name for p in plots.iterdir()) == ["history.png", "importance.png", "scores.png"]
     assert cli.main(["results", str(tmp_path / "yaml-run"), "--all"]) == 0
     out = capsys.readouterr().out
     assert "learning_rate" in out and out.count("COMPLETED") == 2
@@ -66,7 +70,8 @@ def test_cli_tune_config_then_results(tmp_path, capsys):
     assert set(history.curves) == {r.number for r in result.records}
     fig = result.plot("history")
     assert fig.axes[0].get_ylabel() == "val_accuracy"
-    with pytest.raises(khp.KerashpError, match=r"`kind` must be 'history' or 'scores'. Received: kind='pie'"):
+    kinds = r"'history', 'scores', 'parallel', 'slice', 'importance', 'contour', 'edf'"
+    with pytest.raises(khp.ArgumentError, match=rf"`kind` must be one of {kinds}. Received: kind='pie'"):
         result.plot("pie")
 
 

@@ -270,8 +270,14 @@ class TuneResult:
         return "\n".join(lines)
 
     def plot(self, kind: str = "history", **kwargs: Any) -> Any:
-        """A matplotlib Figure: `"history"` (objective per epoch, per trial) or
-        `"scores"` (score per trial and the running best)."""
+        """A matplotlib Figure of one `kind` (`kerashp.plots.plot`):
+        `"history"` (learning curves, the top 5 highlighted), `"scores"`
+        (score per trial number and the best so far), `"parallel"`,
+        `"slice"`, `"importance"`, `"contour"` (`params=(a, b)`) or `"edf"`.
+
+        Example:
+            >>> result.plot("importance").savefig("importance.png")
+        """
         from kerashp import plots
 
         return plots.plot(self, kind, **kwargs)
