@@ -89,7 +89,7 @@ def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
     from kerashp.builders import default_space
 
     x, y = khp.datasets.load("iris")
-    result = khp.tune(khp.builders.mlp, data=(x, y), algorithm="random", max_trials=2, max_epochs=2, seed=0,
+    result = khp.tune(khp.builders.mlp, data=(x, y), algorithm="random", max_trials=1, max_epochs=1, seed=0,
                       verbose=0, directory=tmp_path, name="default")
     searched = khp.space.Space.from_config(result.settings["space"])
     expected = khp.space.as_space(default_space(khp.builders.mlp, khp.datasets.prepare((x, y), seed=0).spec))

@@ -171,7 +171,7 @@ def test_bohb_searches_until_the_time_budget_is_spent(tmp_path):
 def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
     data = khp.datasets.load("iris")
     result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "epochs": 2, "batch_size": 32}, data=data,
-                      algorithm="tpe", cv=2, max_trials=50, time_budget=6, seed=0, verbose=0,
+                      algorithm="tpe", cv=2, max_trials=50, time_budget=10, seed=0, verbose=0,
                       directory=tmp_path, name="cv", objective="val_accuracy")
     assert 1 <= len(result.records) < 50
     assert all(len(r.fold_scores) == 2 for r in result.records if r.completed)
