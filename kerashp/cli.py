@@ -170,6 +170,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kerashp", description="Hyperparameter tuning for Keras models.")
+    from kerashp import __version__
+
+    parser.add_argument("--version", action="version", version=f"kerashp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="tune an MLP on the bundled digits data (1-2 minutes on 2 cores)")
     demo.add_argument("--max-epochs", type=int, default=9, help="Hyperband's largest epoch budget (default 9)")

@@ -25,6 +25,14 @@ def test_import_kerashp_leaves_heavy_modules_unimported():
     assert out.stdout.strip() == "[]"
 
 
+def test_cli_version(capsys):
+    from kerashp import __version__, cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"kerashp {__version__}"
+
+
 def test_cli_help_does_not_import_tensorflow():
     code = "import sys\nfrom kerashp import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\nprint('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
