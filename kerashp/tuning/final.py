@@ -7,6 +7,7 @@ scored on held-out test data, and written as a `.keras` file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 from kerashp.datasets import DataSpec
 from kerashp.exceptions import ArgumentError, DataError
 
-__all__ = ["export_model", "prepare_test", "refit_model", "search_data", "test_metrics"]
+__all__ = ["export_model", "prepare_test", "refit_model", "run_class_weight", "search_data", "test_metrics"]
 
 _UNSTORED = ("arrays", "tf.data", None)
 
@@ -116,34 +117,41 @@ def search_data(settings: dict, data: Any, sample_weight: Any = None) -> Any:
     return x, encode_labels(y, spec), mean_one(weights)
 
 
-def refit_model(build_fn: Any, record: Any, settings: dict, data: Any, *, epochs: int | None, callbacks: list | None,
-                verbose: int) -> Any:
-    """A fresh model of `record`'s configuration trained on `data` (from
-    `search_data`) for `epochs`, by default the trial's best epoch count."""
+def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int | None, batch_size: int,
+                class_weight: dict | None = None, epochs: int | None = None, callbacks: list | None = None,
+                verbose: int = 0) -> Any:
+    """A fresh model of `record`'s configuration (`build()`, under the trial's
+    seed) trained on `data` (`(x, y, sample_weight)` or a `tf.data.Dataset`)
+    for `epochs`, by default the trial's best epoch count (a promoted
+    parent's included): the one refit rule of `TuneResult.refit` and of a
+    cross-validated search's best trial."""
     from kerashp._seeding import seeded, trial_seed
-    from kerashp.builders._calling import build_model
-    from kerashp.datasets import is_batched, use_spec
+    from kerashp.datasets import is_batched
 
-    spec = DataSpec.from_dict(settings["spec"])
-    from kerashp.datasets import class_weights
-
-    epochs = epochs if epochs is not None else (record.best_epoch or record.total_epochs or 1)
-    given = settings.get("class_weight")
-    given = dict(map(tuple, given)) if isinstance(given, list) else given
-    classes = spec.classes if spec.classes is not None else list(range(spec.num_classes or 0))
-    weights = class_weights(given, data[1] if isinstance(data, tuple) else None, classes)
-    batch_size = int(record.params.get("batch_size", settings.get("batch_size", 32)))
-    with seeded(trial_seed(settings.get("seed"), record.number)):
-        with use_spec(spec):
-            model = build_model(build_fn, record.params, spec)
+    epochs = int(epochs if epochs is not None else (record.best_epoch or record.total_epochs or 1))
+    batch_size = int(record.params.get("batch_size", batch_size))
+    with seeded(trial_seed(seed, record.number)):
+        model = build()
         if isinstance(data, tuple):
             x, y, sample_weight = data
-            model.fit(x, y, sample_weight=sample_weight, epochs=int(epochs), batch_size=batch_size,
-                      callbacks=callbacks, class_weight=weights, verbose=verbose)
+            model.fit(x, y, sample_weight=sample_weight, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                      class_weight=class_weight, verbose=verbose)
         else:
-            model.fit(data if is_batched(data) else data.batch(batch_size), epochs=int(epochs), callbacks=callbacks,
-                      class_weight=weights, verbose=verbose)
+            model.fit(data if is_batched(data) else data.batch(batch_size), epochs=epochs, callbacks=callbacks,
+                      class_weight=class_weight, verbose=verbose)
     return model
+
+
+def run_class_weight(settings: dict, data: Any) -> dict[int, float] | None:
+    """Keras's `class_weight` for training on `data` (from `search_data`), from
+    the run's `class_weight=` (kept in run.json)."""
+    from kerashp.datasets import class_weights
+
+    given = settings.get("class_weight")
+    given = dict(map(tuple, given)) if isinstance(given, list) else given
+    spec = DataSpec.from_dict(settings["spec"])
+    classes = spec.classes if spec.classes is not None else list(range(spec.num_classes or 0))
+    return class_weights(given, data[1] if isinstance(data, tuple) else None, classes)
 
 
 def export_model(model: Any, path: str | Path) -> Path:

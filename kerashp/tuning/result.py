@@ -110,21 +110,22 @@ class TuneResult:
     def load_model(self, trial: int | str) -> Any:
         """Rebuilds one trial's model (by number, or keras-tuner id) and loads
         its saved weights."""
-        from kerashp.builders._calling import build_model
-        from kerashp.datasets import DataSpec, use_spec
-
         record = self.record(trial)
         if not record.completed:
             raise KerashpError(f"Trial {record.number} did not complete in {self.path}; it has no weights.")
-        build_fn = self._builder()
-        spec = DataSpec.from_dict(self.settings["spec"])
-        with use_spec(spec):
-            model = build_model(build_fn, record.params, spec)
+        model = self._build(record)
         self.store.load_weights(model, record.trial_id)
         return model
 
-    def _builder(self) -> Callable:
-        return self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
+    def _build(self, record: TrialRecord) -> Any:
+        """A fresh, untrained model of `record`'s configuration for the run's data."""
+        from kerashp.builders._calling import build_model
+        from kerashp.datasets import DataSpec, use_spec
+
+        build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
+        spec = DataSpec.from_dict(self.settings["spec"])
+        with use_spec(spec):
+            return build_model(build_fn, record.params, spec)
 
     # after the search -----------------------------------------------------------
     def refit(self, data: Any = None, *, sample_weight: Any = None, epochs: int | None = None,
@@ -148,10 +149,13 @@ class TuneResult:
             >>> model = result.refit()
             >>> result.export("best.keras", model=model)
         """
-        from kerashp.tuning.final import refit_model, search_data
+        from kerashp.tuning.final import refit_model, run_class_weight, search_data
 
         everything = search_data(self.settings, data, sample_weight)
-        return refit_model(self._builder(), self.best_trial, self.settings, everything, epochs=epochs,
+        best = self.best_trial
+        return refit_model(lambda: self._build(best), best, everything, seed=self.settings.get("seed"),
+                           batch_size=self.settings.get("batch_size", 32),
+                           class_weight=run_class_weight(self.settings, everything), epochs=epochs,
                            callbacks=callbacks, verbose=verbose)
 
     def evaluate(self, test_data: Any, *, model: Any = None) -> dict[str, float]:

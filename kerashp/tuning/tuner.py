@@ -305,15 +305,14 @@ class SearchTuner(BaseTuner):
         Callbacks that monitor validation metrics are left out (there is no
         held-out part left to compute them on), and so is TensorBoard.
         """
-        x, y = self.data.full
-        params = record.params
-        callbacks = [cb for cb in self._callbacks(params) if not str(getattr(cb, "monitor", "")).startswith("val_")
+        from kerashp.tuning.final import refit_model
+
+        callbacks = [cb for cb in self._callbacks(record.params)
+                     if not str(getattr(cb, "monitor", "")).startswith("val_")
                      and not isinstance(cb, keras.callbacks.TensorBoard)]
-        with seeded(trial_seed(self.seed, record.number)):
-            model = self.build(params, self.data.spec)
-            model.fit(x, y, epochs=max(1, record.best_epoch or 1), batch_size=int(params.get("batch_size", self.batch_size)),
-                      callbacks=callbacks, class_weight=self.data.class_weight, sample_weight=self.data.sample_weight,
-                      verbose=0)
+        model = refit_model(lambda: self.build(record.params, self.data.spec), record,
+                            (*self.data.full, self.data.sample_weight), seed=self.seed, batch_size=self.batch_size,
+                            class_weight=self.data.class_weight, callbacks=callbacks)
         self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:
