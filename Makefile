@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/kerashp demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check kerashp tests examples benchmarks
