@@ -92,6 +92,7 @@ def tune(
     test_data: Any = None,
     class_weight: dict | str | None = None,
     sample_weight: Any = None,
+    workers: int | str | None = None,
 ) -> TuneResult:
     """Search `space` for the hyperparameters that make `build_fn` best.
 
@@ -170,6 +171,11 @@ def tune(
             the weighted mean, the builders' normalization statistics are
             weighted, and 0 leaves the sample out. Validation scores are not
             weighted. Defaults to `None`.
+        workers: Worker processes that run trials at once on this machine
+            (`kerashp.tuning.workers`), or `"auto"`: one per GPU, else one
+            per CPU core (at most 8). The data must be arrays or a dataset
+            name (written once to the run folder and memory-mapped).
+            Defaults to `None`: trials run one at a time in this process.
         test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
             for nothing in the search: the best model is scored on it at the
             end (`result.test_scores`, and the summary). Defaults to `None`.
@@ -204,6 +210,15 @@ def tune(
     for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
         check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
     check_int("batch_size", batch_size)
+    from kerashp.tuning.workers import run_workers, worker_count
+
+    count = worker_count(workers)
+    if count > 1 and strategy != "auto":
+        raise ArgumentError(
+            f"Argument `strategy` cannot be shared by {count} worker processes: each picks its own. Received: "
+            f"strategy={strategy!r} with workers={workers!r}. Leave strategy='auto', or pass workers=1 to train "
+            "one trial at a time under that strategy."
+        )
     given = {k: v for k, v in {"factor": factor, "pruner": pruner, "min_epochs": min_epochs, "eta": eta}.items()
              if v is not None}
     algo.check(space, given=given, initial=initial, warm_start=warm_start, cv=cv)
@@ -227,6 +242,7 @@ def tune(
         "cv": cv,
         "batch_size": batch_size,
         "validation_split": validation_split,
+        "workers": count,
         "class_weight": class_weight if not isinstance(class_weight, Mapping) else [[k, v] for k, v in class_weight.items()],
     }
     if store.exists():
@@ -247,6 +263,10 @@ def tune(
 
     prepared = prepared or prepare(data, **data_options)
     prepared = weigh_classes(prepared, class_weight)
+    if count > 1:
+        from kerashp.datasets._files import check_writable
+
+        check_writable(prepared)
     test = prepare_test(test_data, prepared.spec) if test_data is not None else None
     settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
     store.write_settings(settings)
@@ -256,6 +276,8 @@ def tune(
     if done:
         progress.message(f"resuming {store.path}: {len(done)} trials finished before")
     board.start(space, goal)
+    deadline = time.monotonic() + budget if budget is not None else None
+    watchers = Observers(board.trial_end, progress.trial_done, *observers)
     oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
                               options=options, initial=queued, prior=prior)
     tuner = SearchTuner(
@@ -266,20 +288,27 @@ def tune(
         data=prepared,
         objective=goal,
         store=store,
-        observers=Observers(store.write_record, board.trial_end, progress.trial_done, *observers),
+        observers=Observers(store.write_record, watchers),
         callbacks=callbacks,
         tensorboard=board,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
-        deadline=time.monotonic() + budget if budget is not None else None,
+        deadline=deadline,
         strategy=get_strategy(strategy),
         pruner=getattr(oracle, "pruner", None),
     )
     import keras_tuner as kt
 
     try:
-        tuner.search()
+        if count > 1:
+            job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
+                   "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
+                   "directory": str(store.directory), "name": store.name, "tensorboard": board}
+            if run_workers(tuner, count=count, job=job, observers=watchers, deadline=deadline) == "budget":
+                raise BudgetSpent()
+        else:
+            tuner.search()
     except BudgetSpent:
         progress.message(f"time budget of {budget:g}s spent: no new trial started")
     except kt.errors.FatalError as err:

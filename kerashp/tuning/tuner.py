@@ -146,7 +146,9 @@ class SearchTuner(BaseTuner):
         strategy: Any,
         pruner: ASHA | None = None,
         tensorboard: TrialLogs | None = None,
+        worker_id: str | None = None,
     ):
+        self.worker_id = worker_id  # a worker process's tuner: the chief keeps the search's state
         self.algorithm = algorithm
         self.space = space
         self.build_fn = build_fn
@@ -165,22 +167,30 @@ class SearchTuner(BaseTuner):
         self._pending: dict[str, TrialRecord] = {}
         self._kept = KeptModels(objective)
         marker = store.path / "tuner0.json"
-        if store.has_state() and not marker.exists():
+        if worker_id is None and store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..." print
             super().__init__(oracle, directory=str(store.directory), project_name=store.name)
+        if worker_id is not None:
+            self.tuner_id = worker_id
 
     # keras-tuner hooks ------------------------------------------------------
     def reload(self) -> None:
         """The run's search state, rebuilt where a file of it is damaged (`reload_oracle`)."""
+        if self.worker_id is not None:
+            return
         reload_oracle(self.oracle, self.store, values_of=lambda record: self.algorithm.values(self.space, record),
                       declare=self._populate_initial_space)
 
     def save(self) -> None:
+        if self.worker_id is not None:
+            return
         self.oracle.save()
         write_json(Path(self._get_tuner_fname()), self.get_state())
 
     def _populate_initial_space(self) -> None:
+        if self.worker_id is not None:
+            return
         hp = self.oracle.get_space()
         declare(self.space, hp)
         self.oracle.update_space(hp)
@@ -230,7 +240,7 @@ class SearchTuner(BaseTuner):
         if failed:
             record.score, record.error = None, error_summary(trial.message)
         super().on_trial_end(trial)
-        if failed and self.oracle.trials[trial.trial_id].status != "FAILED":
+        if failed and self.oracle.get_trial(trial.trial_id).status != "FAILED":
             return  # sent back for a retry: not finished
         self.observers(record)
 

@@ -1,0 +1,285 @@
+"""`tune(..., workers=N)`: N worker processes run trials at once against
+the chief's one oracle.
+
+The chief (the process that called `tune`) prepares the data once and
+writes it to the run folder as `.npy` files (`kerashp.datasets._files`),
+serves its oracle on loopback behind a fresh token
+(`kerashp.tuning.distributed`), and starts the workers with `python -m
+kerashp.tuning.workers`: a new interpreter each (TensorFlow cannot be
+forked), which never imports the user's `__main__`. A worker reads one
+cloudpickled job from its stdin — the build function and callbacks (by
+value when they live in `__main__` or a notebook), the space, the
+algorithm, the objective — memory-maps the data and runs kerashp's
+`SearchTuner` against a `RemoteOracle`. It writes each finished trial's
+record and weights to the run folder, as a search in one process does; the
+chief reads the records as they appear and hands them to its observers
+(progress, TensorBoard HParams, `on_trial_end`), so what `tune` returns and
+the run folder are the same whether the trials ran in one process or N.
+
+A worker that dies is started again with the same id, and the oracle hands
+it the trial it was running, which is run again (keras-tuner gives a tuner
+id's ongoing trial back); after `RESTARTS` deaths its trial is recorded as
+failed and the others go on. Ctrl-C in the chief stops every worker; the
+finished trials are in the run folder and `resume=True` goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from kerashp import exceptions
+from kerashp.exceptions import ArgumentError, KerashpError
+
+__all__ = ["run_workers", "worker_count"]
+
+#: How often a worker that dies is started again before its trial is given up.
+RESTARTS = 2
+POLL_SECONDS = 0.2
+_FATAL = "kerashp-worker-fatal: "
+
+
+def worker_count(workers: int | str | None) -> int:
+    """The number of worker processes `workers=` asks for (1: no workers).
+
+    `"auto"`: one per GPU when there are GPUs, else one per CPU core (at
+    most 8): each worker then runs TensorFlow on its share of the cores.
+    """
+    if workers is None:
+        return 1
+    if workers == "auto":
+        gpus = _gpu_count()
+        return gpus if gpus else max(1, min(os.cpu_count() or 1, 8))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ArgumentError(
+            f"Argument `workers` must be a number of worker processes (an integer >= 1) or 'auto'. Received: "
+            f"workers={workers!r}. Pass workers=2 for two trials at once, or 'auto' (one per GPU or CPU core)."
+        )
+    return workers
+
+
+def _gpu_count() -> int:
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        return len([d for d in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if d.strip()])
+    return len(list(Path("/dev").glob("nvidia[0-9]*")))
+
+
+@dataclass
+class _Worker:
+    worker_id: str
+    process: subprocess.Popen | None = None
+    deaths: int = 0
+    done: bool = False
+    lost: bool = False  # died too often: given up
+    log: IO | None = field(default=None, repr=False)
+
+
+class _Pool:
+    def __init__(self, tuner: Any, job: dict, count: int, service: Any, address: str, token: str):
+        self.tuner, self.job, self.service = tuner, job, service
+        self.address, self.token = address, token
+        self.folder = tuner.store.path / "workers"
+        self.threads = max(1, (os.cpu_count() or 1) // count)
+        gpus = _gpu_count()
+        self.devices = [str(i % gpus) for i in range(count)] if gpus else [None] * count
+        self.workers = [_Worker(f"worker{i}") for i in range(count)]
+
+    def start(self, worker: _Worker, index: int) -> None:
+        import cloudpickle
+
+        deadline = self.job.get("deadline")
+        job = {**self.job, "address": self.address, "token": self.token, "worker_id": worker.worker_id,
+               "threads": self.threads, "seconds_left": None if deadline is None else deadline - time.monotonic()}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        if self.devices[index] is not None:
+            env["CUDA_VISIBLE_DEVICES"] = self.devices[index]
+        if worker.log is None:
+            worker.log = open(self.folder / f"{worker.worker_id}.log", "ab")  # noqa: SIM115 (closed in stop)
+        worker.process = subprocess.Popen(
+            [sys.executable, "-m", "kerashp.tuning.workers"], stdin=subprocess.PIPE, stdout=worker.log,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True,  # Ctrl-C reaches the chief only
+        )
+        worker.process.stdin.write(cloudpickle.dumps({k: v for k, v in job.items() if k != "deadline"}))
+        worker.process.stdin.close()
+
+    def check(self) -> bool:
+        """Starts dead workers again; returns whether any still runs."""
+        for index, worker in enumerate(self.workers):
+            if worker.done or worker.process is None or worker.process.poll() is None:
+                continue
+            code = worker.process.returncode
+            if code == 0:
+                worker.done = True
+                continue
+            fatal = self._fatal(worker)
+            if fatal is not None:
+                raise fatal
+            worker.deaths += 1
+            if worker.deaths <= RESTARTS:
+                self.start(worker, index)
+                continue
+            worker.done = worker.lost = True
+            log = self.folder / f"{worker.worker_id}.log"
+            if all(w.lost for w in self.workers):
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+                raise KerashpError(f"Every worker process died, each {worker.deaths} times; the last lines of "
+                                   f"{log}:\n{tail}")
+            self.service.fail_ongoing(worker.worker_id, f"its worker process died {worker.deaths} times "
+                                      f"(last exit code {code}); see {log}")
+        return not all(w.done for w in self.workers)
+
+    def _fatal(self, worker: _Worker) -> Exception | None:
+        path = self.folder / f"{worker.worker_id}.log"
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.startswith(_FATAL)]
+        if not lines:
+            return None
+        sent = json.loads(lines[-1][len(_FATAL):])
+        kind = getattr(exceptions, sent["type"], None)
+        error = kind(sent["message"]) if isinstance(kind, type) and issubclass(kind, KerashpError) else None
+        return error or KerashpError(f"A worker stopped the search: {sent['type']}: {sent['message']}")
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.process is not None and worker.process.poll() is None:
+                worker.process.terminate()
+        for worker in self.workers:
+            if worker.process is not None:
+                try:
+                    worker.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.process.kill()
+                    worker.process.wait()
+            if worker.log is not None:
+                worker.log.close()
+
+
+class _Records:
+    """Hands each record that appears in the run folder to `observers`, once."""
+
+    def __init__(self, store: Any, observers: Any):
+        self.store, self.observers = store, observers
+        self.seen = self._names()
+
+    def _names(self) -> set[str]:
+        folder = self.store.trials_dir
+        return {p.name for p in folder.glob("*.json")} if folder.is_dir() else set()
+
+    def poll(self) -> None:
+        from kerashp.tuning.storage import read_json
+        from kerashp.tuning.trial import TrialRecord
+
+        new = sorted(self._names() - self.seen)
+        records = []
+        for name in new:
+            try:
+                records.append(TrialRecord.from_dict(read_json(self.store.trials_dir / name)))
+            except (exceptions.DamagedFileError, KeyError, TypeError, ValueError):
+                continue  # read again when the worker has written it whole (writes are atomic)
+            self.seen.add(name)
+        for record in sorted(records, key=lambda r: r.number):
+            self.observers(record)
+
+
+def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: float | None) -> str | None:
+    """Runs `tuner`'s search in `count` worker processes (see the module
+    docstring); `observers` get each finished trial's record in the chief.
+
+    Returns:
+        `"budget"` when the time budget ended the search, else `None`.
+
+    Raises:
+        KerashpError: A worker hit an error that ends the search (its own
+            kind: an `ArgumentError` from the builder, say), or too many
+            trials failed in a row.
+    """
+    from kerashp.datasets._files import write_prepared
+    from kerashp.tuning.distributed import OracleService, serve
+
+    folder = tuner.store.path / "workers"
+    write_prepared(tuner.data, folder / "data")
+    tuner.save()
+    service = OracleService(tuner.oracle, deadline)
+    token = secrets.token_urlsafe(32)
+    server, port = serve(service, token, threads=max(4, count + 2))
+    pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline}, count, service,
+                 f"127.0.0.1:{port}", token)
+    records = _Records(tuner.store, observers)
+    try:
+        for index, worker in enumerate(pool.workers):
+            pool.start(worker, index)
+        while pool.check():
+            records.poll()
+            time.sleep(POLL_SECONDS)
+    finally:
+        pool.stop()
+        server.stop(grace=1).wait()
+        records.poll()
+        shutil.rmtree(folder / "data", ignore_errors=True)
+    if service.error is not None:
+        raise RuntimeError(str(service.error))  # tune reports consecutive failures as in one process
+    return service.stopped
+
+
+def _run_job(job: dict) -> None:
+    """A worker: runs trials from the chief until it answers STOPPED."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
+    import keras_tuner as kt
+
+    from kerashp.datasets._files import read_prepared
+    from kerashp.devices import get_strategy
+    from kerashp.tuning.distributed import RemoteOracle
+    from kerashp.tuning.observers import Observers
+    from kerashp.tuning.storage import RunStore
+    from kerashp.tuning.tuner import BudgetSpent, SearchTuner
+
+    goal, algo = job["objective"], job["algorithm"]
+    store = RunStore(job["directory"], job["name"])
+    oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction))
+    left = job["seconds_left"]
+    tuner = SearchTuner(
+        oracle, algorithm=algo, space=job["space"], build_fn=job["build_fn"], data=read_prepared(Path(job["data"])),
+        objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
+        tensorboard=job["tensorboard"], epochs=job["epochs"], batch_size=job["batch_size"], seed=job["seed"],
+        deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
+        pruner=algo.pruner(job["options"], goal.direction), worker_id=job["worker_id"],
+    )
+    try:
+        tuner.search()
+    except BudgetSpent:
+        pass
+    finally:
+        oracle.close()
+
+
+def main() -> int:
+    import cloudpickle
+
+    job = cloudpickle.loads(sys.stdin.buffer.read())
+    print(f"kerashp {job['worker_id']} started (pid {os.getpid()}), chief at {job['address']}", flush=True)
+    try:
+        _run_job(job)
+    except Exception as err:  # noqa: BLE001 (the chief re-raises it by kind)
+        import keras_tuner as kt
+
+        cause = err.__cause__ if isinstance(err, kt.errors.FatalError) and err.__cause__ is not None else err
+        if isinstance(err, kt.errors.FatalError) or isinstance(cause, KerashpError):
+            print(_FATAL + json.dumps({"type": type(cause).__name__, "message": str(cause)}), flush=True)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
