@@ -276,6 +276,11 @@ def tune(
     if done:
         progress.message(f"resuming {store.path}: {len(done)} trials finished before")
     board.start(space, goal)
+    strategy = get_strategy(strategy)
+    replicas = getattr(strategy, "num_replicas_in_sync", 1)
+    if replicas > 1:
+        progress.message(f"{type(strategy).__name__} over {replicas} replicas: batch_size is the global batch, "
+                         f"split {replicas} ways (each replica trains batch_size/{replicas} samples a step)")
     deadline = time.monotonic() + budget if budget is not None else None
     watchers = Observers(board.trial_end, progress.trial_done, *observers)
     oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
@@ -295,7 +300,7 @@ def tune(
         batch_size=batch_size,
         seed=seed,
         deadline=deadline,
-        strategy=get_strategy(strategy),
+        strategy=strategy,
         pruner=getattr(oracle, "pruner", None),
     )
     import keras_tuner as kt

@@ -242,21 +242,6 @@ def test_tf_data_inputs(digits_small, tmp_path):
                  validation_split=0.3)
 
 
-def test_distribution_strategy_is_used(digits_small, tmp_path):
-    import tensorflow as tf
-
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
-    used = []
-
-    def build(hp):
-        used.append(tf.distribute.get_strategy())
-        return khp.builders.mlp(hp)
-
-    khp.tune(build, {"units": [8], "epochs": 1}, data=digits_small, algorithm="grid", directory=tmp_path,
-             name="s", verbose=0, strategy=strategy)
-    assert used == [strategy]
-
-
 def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
     x, y = khp.datasets.load("iris")
     space = {"units": [4, 8], "epochs": 3, "learning_rate": 0.01, "batch_size": 16}
