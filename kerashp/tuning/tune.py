@@ -173,9 +173,11 @@ def tune(
             weighted. Defaults to `None`.
         workers: Worker processes that run trials at once on this machine
             (`kerashp.tuning.workers`), or `"auto"`: one per GPU, else one
-            per CPU core (at most 8). The data must be arrays or a dataset
-            name (written once to the run folder and memory-mapped).
-            Defaults to `None`: trials run one at a time in this process.
+            per CPU core (at most 8). Each is replaced every
+            `TRIALS_PER_PROCESS` trials, so `workers=1` runs a long search
+            in bounded memory. The data must be arrays or a dataset name
+            (written once to the run folder and memory-mapped). Defaults
+            to `None`: trials run one at a time in this process.
         test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
             for nothing in the search: the best model is scored on it at the
             end (`result.test_scores`, and the summary). Defaults to `None`.
@@ -213,7 +215,7 @@ def tune(
     from kerashp.tuning.workers import run_workers, worker_count
 
     count = worker_count(workers)
-    if count > 1 and strategy != "auto":
+    if count and strategy != "auto":
         raise ArgumentError(
             f"Argument `strategy` cannot be shared by {count} worker processes: each picks its own. Received: "
             f"strategy={strategy!r} with workers={workers!r}. Leave strategy='auto', or pass workers=1 to train "
@@ -263,7 +265,7 @@ def tune(
 
     prepared = prepared or prepare(data, **data_options)
     prepared = weigh_classes(prepared, class_weight)
-    if count > 1:
+    if count:
         from kerashp.datasets._files import check_writable
 
         check_writable(prepared)
@@ -306,7 +308,7 @@ def tune(
     import keras_tuner as kt
 
     try:
-        if count > 1:
+        if count:
             job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
                    "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
                    "directory": str(store.directory), "name": store.name, "tensorboard": board}

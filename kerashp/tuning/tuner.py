@@ -43,7 +43,7 @@ from kerashp.tuning.storage import RunStore, error_summary, write_json
 from kerashp.tuning.tensorboard import TrialLogs
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
-__all__ = ["BudgetSpent", "SearchTuner"]
+__all__ = ["BudgetSpent", "QuotaDone", "SearchTuner"]
 
 # keras-tuner prints every failed trial's traceback when DEBUG is on (its
 # default); kerashp records the error in the trial's record and prints one line.
@@ -52,6 +52,11 @@ kt_config.DEBUG = False
 
 class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
+
+
+class QuotaDone(Exception):
+    """Raised before a new trial would start in a process that has run its
+    `trials_left` (a worker, replaced then to bound memory)."""
 
 
 class _BestWeights(keras.callbacks.Callback):
@@ -126,6 +131,7 @@ class SearchTuner(BaseTuner):
     """
 
     free_memory = False
+    trials_left: int | None = None  # trials this process runs before `QuotaDone`; None: no limit
 
     def __init__(
         self,
@@ -198,6 +204,8 @@ class SearchTuner(BaseTuner):
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise BudgetSpent()
+        if self.trials_left == 0:
+            raise QuotaDone()
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         self._started = time.monotonic()
@@ -242,6 +250,8 @@ class SearchTuner(BaseTuner):
         super().on_trial_end(trial)
         if failed and self.oracle.get_trial(trial.trial_id).status != "FAILED":
             return  # sent back for a retry: not finished
+        if self.trials_left is not None:
+            self.trials_left -= 1
         self.observers(record)
 
     def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:

@@ -19,8 +19,11 @@ the run folder are the same whether the trials ran in one process or N.
 A worker that dies is started again with the same id, and the oracle hands
 it the trial it was running, which is run again (keras-tuner gives a tuner
 id's ongoing trial back); after `RESTARTS` deaths its trial is recorded as
-failed and the others go on. Ctrl-C in the chief stops every worker; the
-finished trials are in the run folder and `resume=True` goes on.
+failed and the others go on. A worker that has run `TRIALS_PER_PROCESS`
+trials exits and a fresh one takes its place: TensorFlow keeps some memory
+of every model a process builds, so a long search stays in bounded memory.
+Ctrl-C in the chief stops every worker; the finished trials are in the run
+folder and `resume=True` goes on.
 """
 
 from __future__ import annotations
@@ -43,18 +46,22 @@ __all__ = ["run_workers", "worker_count"]
 
 #: How often a worker that dies is started again before its trial is given up.
 RESTARTS = 2
+#: Trials a worker process runs before it is replaced by a fresh one: TensorFlow
+#: keeps some memory of every model a process builds (`benchmarks/memory.py`).
+TRIALS_PER_PROCESS = 20
+_REPLACE_ME = 3  # a worker's exit code: it ran its share of trials
 POLL_SECONDS = 0.2
 _FATAL = "kerashp-worker-fatal: "
 
 
 def worker_count(workers: int | str | None) -> int:
-    """The number of worker processes `workers=` asks for (1: no workers).
+    """The number of worker processes `workers=` asks for (0: none, trials run in the caller).
 
     `"auto"`: one per GPU when there are GPUs, else one per CPU core (at
     most 8): each worker then runs TensorFlow on its share of the cores.
     """
     if workers is None:
-        return 1
+        return 0
     if workers == "auto":
         gpus = _gpu_count()
         return gpus if gpus else max(1, min(os.cpu_count() or 1, 8))
@@ -97,7 +104,7 @@ class _Pool:
 
         deadline = self.job.get("deadline")
         job = {**self.job, "address": self.address, "token": self.token, "worker_id": worker.worker_id,
-               "threads": self.threads, "seconds_left": None if deadline is None else deadline - time.monotonic()}
+               "threads": self.threads, "trials_per_process": TRIALS_PER_PROCESS, "seconds_left": None if deadline is None else deadline - time.monotonic()}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.devices[index] is not None:
@@ -119,6 +126,9 @@ class _Pool:
             code = worker.process.returncode
             if code == 0:
                 worker.done = True
+                continue
+            if code == _REPLACE_ME:
+                self.start(worker, index)
                 continue
             fatal = self._fatal(worker)
             if fatal is not None:
@@ -229,7 +239,7 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     return service.stopped
 
 
-def _run_job(job: dict) -> None:
+def _run_job(job: dict) -> int:
     """A worker: runs trials from the chief until it answers STOPPED."""
     import tensorflow as tf
 
@@ -242,7 +252,7 @@ def _run_job(job: dict) -> None:
     from kerashp.tuning.distributed import RemoteOracle
     from kerashp.tuning.observers import Observers
     from kerashp.tuning.storage import RunStore
-    from kerashp.tuning.tuner import BudgetSpent, SearchTuner
+    from kerashp.tuning.tuner import BudgetSpent, QuotaDone, SearchTuner
 
     goal, algo = job["objective"], job["algorithm"]
     store = RunStore(job["directory"], job["name"])
@@ -255,12 +265,16 @@ def _run_job(job: dict) -> None:
         deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
         pruner=algo.pruner(job["options"], goal.direction), worker_id=job["worker_id"],
     )
+    tuner.trials_left = job["trials_per_process"]
     try:
         tuner.search()
     except BudgetSpent:
         pass
+    except QuotaDone:
+        return _REPLACE_ME
     finally:
         oracle.close()
+    return 0
 
 
 def main() -> int:
@@ -269,7 +283,7 @@ def main() -> int:
     job = cloudpickle.loads(sys.stdin.buffer.read())
     print(f"kerashp {job['worker_id']} started (pid {os.getpid()}), chief at {job['address']}", flush=True)
     try:
-        _run_job(job)
+        return _run_job(job)
     except Exception as err:  # noqa: BLE001 (the chief re-raises it by kind)
         import keras_tuner as kt
 
@@ -278,7 +292,6 @@ def main() -> int:
             print(_FATAL + json.dumps({"type": type(cause).__name__, "message": str(cause)}), flush=True)
             return 2
         raise
-    return 0
 
 
 if __name__ == "__main__":

@@ -77,7 +77,10 @@ def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resum
 
 
 @pytest.mark.slow
-def test_bohb_with_workers_prunes_through_the_chief(digits_small, tmp_path):
+def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(digits_small, tmp_path, monkeypatch):
+    from kerashp.tuning import workers
+
+    monkeypatch.setattr(workers, "TRIALS_PER_PROCESS", 3)
     space = {**SPACE, "epochs": 9}
     result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="bohb", max_trials=8, seed=0, workers=2,
                       directory=tmp_path, name="bohb", verbose=0)
@@ -85,6 +88,8 @@ def test_bohb_with_workers_prunes_through_the_chief(digits_small, tmp_path):
     assert sorted(table["trial"]) == list(range(8)) and len({r.trial_id for r in result.records}) == 8
     assert (table["status"] == "PRUNED").any()  # ASHA's answers reached the workers mid-fit
     assert (table["status"] != "FAILED").all()
+    logs = "".join(p.read_text() for p in (tmp_path / "bohb" / "workers").glob("*.log"))
+    assert logs.count(" started (pid ") >= 3  # 8 trials, 3 per process: a worker was replaced
 
 
 @pytest.mark.slow
@@ -172,4 +177,4 @@ def test_auto_is_one_worker_per_gpu_else_per_core(monkeypatch):
     assert workers.worker_count("auto") == 8
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
     assert workers.worker_count("auto") == 3
-    assert workers.worker_count(None) == 1 and workers.worker_count(4) == 4
+    assert workers.worker_count(None) == 0 and workers.worker_count(4) == 4
