@@ -9,6 +9,9 @@ the first traces do not count.
 - `kerashp`: `kerashp.tune(..., algorithm="random")`, as users run it.
 - `kerashp_free`: the same, with `clear_session(free_memory=True)` before
   each build (Keras then also runs Python's garbage collector).
+- `kerashp_worker`: `kerashp.tune(..., workers=1)`: the trials run in one
+  worker process, replaced every `TRIALS_PER_PROCESS` trials; RSS is the
+  chief's plus its worker's.
 - `plain`: a Keras loop building and fitting the same models, with
   `clear_session()` before each, as Keras's docs advise for loops.
 
@@ -26,15 +29,31 @@ import subprocess
 import sys
 import tempfile
 
-CONTENDERS = ("plain", "kerashp", "kerashp_free")
+CONTENDERS = ("plain", "kerashp", "kerashp_free", "kerashp_worker")
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
+def rss_mb(pid: str = "self") -> float:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def tree_rss_mb() -> float:
+    """This process's RSS plus that of the processes it started."""
+    import os
+
+    total = rss_mb()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            if entry.isdigit() and parent == os.getpid():
+                total += rss_mb(entry)
+        except (OSError, ValueError, RuntimeError):
+            continue
+    return total
 
 
 def space():
@@ -72,10 +91,12 @@ def run(contender: str, trials: int, seed: int) -> list[float]:
         from kerashp.tuning.tuner import SearchTuner
 
         SearchTuner.free_memory = True
+    workers = 1 if contender == "kerashp_worker" else None
+    measure = tree_rss_mb if workers else rss_mb
     with tempfile.TemporaryDirectory() as directory:
         khp.tune(khp.builders.mlp, space(), data=(x, y), algorithm="random", max_trials=trials, seed=seed,
-                 objective="val_accuracy", directory=directory, name="m", verbose=0,
-                 on_trial_end=lambda record: samples.append(rss_mb()))
+                 objective="val_accuracy", directory=directory, name="m", verbose=0, workers=workers,
+                 on_trial_end=lambda record: samples.append(measure()))
     return samples
 
 
@@ -83,15 +104,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--contenders", nargs="*", default=list(CONTENDERS), choices=CONTENDERS)
     parser.add_argument("--child", nargs=3, metavar=("CONTENDER", "TRIALS", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         contender, trials, seed = args.child
         print(json.dumps(run(contender, int(trials), int(seed))))
         return
-    rows: dict[str, list[tuple[float, float, float]]] = {c: [] for c in CONTENDERS}
+    rows: dict[str, list[tuple[float, float, float]]] = {c: [] for c in args.contenders}
     for seed in range(args.repeats):
-        for contender in CONTENDERS:
+        for contender in args.contenders:
             out = subprocess.run([sys.executable, __file__, "--child", contender, str(args.trials), str(seed)],
                                  capture_output=True, text=True, check=True).stdout
             samples = json.loads(out.strip().splitlines()[-1])

@@ -74,11 +74,20 @@ def check_accelerator(text: str, runs: Path) -> None:
     assert (runs / "accelerator" / "run.json").exists()
 
 
+def check_parallel(text: str, runs: Path) -> None:
+    first = printed(text, "trials:")
+    assert printed(text, "trials after resume:") == first + 2
+    assert printed(text, "best val_accuracy:") > 0.5
+    assert "['worker0.log', 'worker1.log']" in text
+    assert (runs / "parallel" / "run.json").exists()
+
+
 CHECKS = {
     "01_quickstart": check_quickstart,
     "02_callbacks_and_schedules": check_callbacks,
     "03_sklearn_search": check_sklearn,
     "04_gpu_tpu": check_accelerator,
+    "05_parallel_and_resume": check_parallel,
 }
 
 
