@@ -50,6 +50,7 @@ __all__ = [
     "load_result",
     "sklearn",
     "tune",
+    "worker",
 ]
 
 _SUBMODULES = {"builders", "callbacks", "datasets", "sklearn", "tuning", "plots", "cli"}
@@ -57,11 +58,13 @@ _LAZY_ATTRS = {
     "tune": "kerashp.tuning.tune",
     "TuneResult": "kerashp.tuning.result",
     "load_result": "kerashp.tuning.result",
+    "worker": "kerashp.tuning.remote",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from kerashp import builders, callbacks, datasets, sklearn  # noqa: F401
     from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
+    from kerashp.tuning.remote import worker  # noqa: F401
     from kerashp.tuning.tune import tune  # noqa: F401
 
 

@@ -39,12 +39,17 @@ from kerashp.exceptions import KerashpError
 
 __all__ = ["ChiefLost", "OracleService", "RemoteOracle", "serve", "TOKEN_KEY"]
 
-#: The metadata key of the run's token on every request.
+#: The metadata keys of the run's token and of the worker's id on every request.
 TOKEN_KEY = "kerashp-token"
+WORKER_KEY = "kerashp-worker"
 #: How long a worker waits for one answer, and for the chief in all, before giving up.
 CALL_SECONDS = 60.0
 PATIENCE_SECONDS = 120.0
 IDLE_PAUSE = 0.5
+#: A worker's heartbeat interval; a worker not heard from for `LEASE_SECONDS`
+#: loses its trial, which goes back to the queue for another worker.
+HEARTBEAT_SECONDS = 10.0
+LEASE_SECONDS = 60.0
 
 
 class ChiefLost(KerashpError):
@@ -52,10 +57,12 @@ class ChiefLost(KerashpError):
 
 
 class _TokenCheck(grpc.ServerInterceptor):
-    """Refuses (UNAUTHENTICATED) any request whose metadata lacks the token."""
+    """Refuses (UNAUTHENTICATED) any request whose metadata lacks the token
+    (none needed when `token` is `None`), and tells `seen` which worker called."""
 
-    def __init__(self, token: str):
-        self.token = token.encode()
+    def __init__(self, token: str | None, seen: Callable[[str], None]):
+        self.token = None if token is None else token.encode()
+        self.seen = seen
 
         def refuse(request: Any, context: grpc.ServicerContext) -> None:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong kerashp token")
@@ -63,10 +70,12 @@ class _TokenCheck(grpc.ServerInterceptor):
         self._refusal = grpc.unary_unary_rpc_method_handler(refuse)
 
     def intercept_service(self, continuation: Callable, details: grpc.HandlerCallDetails) -> Any:
-        sent = dict(details.invocation_metadata or ()).get(TOKEN_KEY, "")
-        if hmac.compare_digest(str(sent).encode(), self.token):
-            return continuation(details)
-        return self._refusal
+        metadata = dict(details.invocation_metadata or ())
+        if self.token is not None and not hmac.compare_digest(str(metadata.get(TOKEN_KEY, "")).encode(), self.token):
+            return self._refusal
+        if WORKER_KEY in metadata:
+            self.seen(str(metadata[WORKER_KEY]))
+        return continuation(details)
 
 
 class OracleService(protos.get_service_grpc().OracleServicer):
@@ -79,6 +88,8 @@ class OracleService(protos.get_service_grpc().OracleServicer):
     Attributes:
         error: The exception that ended the search (too many failures), or `None`.
         stopped: Why the search ended early (`"budget"`, `"error"`), or `None`.
+        finished: Whether a worker was told STOPPED: no trial is left to start.
+        last_seen: `time.monotonic()` of each worker's last request, by id.
     """
 
     def __init__(self, oracle: kt.Oracle, deadline: float | None = None):
@@ -87,6 +98,12 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         self.lock = threading.Lock()
         self.error: Exception | None = None
         self.stopped: str | None = None
+        self.finished = False
+        self.last_seen: dict[str, float] = {}
+        self._started = time.monotonic()
+
+    def seen(self, worker_id: str) -> None:
+        self.last_seen[worker_id] = time.monotonic()
 
     def _stopped_trial(self) -> Any:
         return trial_module.Trial(self.oracle.get_space(), status=trial_module.TrialStatus.STOPPED)
@@ -110,6 +127,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
                 trial = self._stopped_trial()
             else:
                 trial = self.oracle.create_trial(request.tuner_id)
+            self.finished = self.finished or trial.status == trial_module.TrialStatus.STOPPED
         return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
 
     def UpdateTrial(self, request: Any, context: Any) -> Any:
@@ -150,11 +168,32 @@ class OracleService(protos.get_service_grpc().OracleServicer):
             return trial.trial_id
 
 
-def serve(service: OracleService, token: str, host: str = "127.0.0.1", port: int = 0,
+    def busy(self) -> bool:
+        """Whether a trial is running or may still start."""
+        with self.lock:
+            return not self.finished or bool(self.oracle.ongoing_trials)
+
+    def expire_leases(self, keep: set[str], lease: float | None = None) -> list[str]:
+        """Sends the trial of every worker not heard from for `lease` seconds
+        (`LEASE_SECONDS`; workers in `keep` excepted) back to the queue, where
+        the next worker to ask gets it; returns those trials' ids."""
+        lease = LEASE_SECONDS if lease is None else lease
+        now, requeued = time.monotonic(), []
+        with self.lock:
+            for worker_id, trial in list(self.oracle.ongoing_trials.items()):
+                if worker_id not in keep and now - self.last_seen.get(worker_id, self._started) > lease:
+                    del self.oracle.ongoing_trials[worker_id]
+                    self.oracle._retry_queue.append(trial.trial_id)  # keras-tuner's queue of trials to run again
+                    requeued.append(trial.trial_id)
+        return requeued
+
+
+def serve(service: OracleService, token: str | None, host: str = "127.0.0.1", port: int = 0,
           threads: int = 8) -> tuple[grpc.Server, int]:
     """Starts a gRPC server of `service` on `host:port` (0: the system picks),
-    guarded by `token`; returns it and the port bound."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads), interceptors=[_TokenCheck(token)])
+    guarded by `token` (`None`: no token asked); returns it and the port bound."""
+    guard = _TokenCheck(token, service.seen)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads), interceptors=[guard])
     protos.get_service_grpc().add_OracleServicer_to_server(service, server)
     bound = server.add_insecure_port(f"{host}:{port}")
     if not bound:
@@ -168,19 +207,32 @@ class RemoteOracle(kt.Oracle):
 
     Args:
         address: The chief's `host:port`.
-        token: The run's token.
+        token: The run's token, or `None`.
         objective: The search's keras-tuner objective (the tuner reads it).
+        worker_id: This worker's id, sent with every request, and with a
+            heartbeat every `HEARTBEAT_SECONDS` so that a long trial keeps its lease.
     """
 
-    def __init__(self, address: str, token: str, objective: Any):
+    def __init__(self, address: str, token: str | None, objective: Any, worker_id: str):
         super().__init__(objective=objective, max_trials=None)
         self.address = address
-        self._metadata = ((TOKEN_KEY, token),)
+        self._metadata = ((WORKER_KEY, worker_id),) + (() if token is None else ((TOKEN_KEY, token),))
         self._channel = grpc.insecure_channel(address)
         self._stub = protos.get_service_grpc().OracleStub(self._channel)
+        self._closed = threading.Event()
+        threading.Thread(target=self._beat, daemon=True, name="kerashp-heartbeat").start()
+
+    def _beat(self) -> None:
+        while not self._closed.wait(HEARTBEAT_SECONDS):
+            try:
+                self._stub.GetSpace(protos.get_service().GetSpaceRequest(), metadata=self._metadata, timeout=10)
+            except grpc.RpcError:
+                continue  # the calls that matter retry and give up on their own
 
     def _call(self, method: str, request: Any) -> Any:
-        waited, pause = 0.0, 0.5
+        """One request; retried with backoff while the chief is unreachable, for
+        `PATIENCE_SECONDS` in all (each try waits up to `CALL_SECONDS`)."""
+        started, pause = time.monotonic(), 0.5
         while True:
             try:
                 return getattr(self._stub, method)(request, metadata=self._metadata, timeout=CALL_SECONDS,
@@ -189,12 +241,13 @@ class RemoteOracle(kt.Oracle):
                 if err.code() == grpc.StatusCode.UNAUTHENTICATED:
                     raise ChiefLost(f"The chief at {self.address} refused this worker's token. Give the worker "
                                     "the chief's token (KERASHP_TOKEN).") from None
+                waited = time.monotonic() - started
                 if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
                         or waited >= PATIENCE_SECONDS:
                     raise ChiefLost(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
                                     "retries); this worker stops. Finished trials are saved in the run folder.") from None
             time.sleep(pause)
-            waited, pause = waited + pause, min(pause * 2, 10.0)
+            pause = min(pause * 2, 10.0)
 
     # keras-tuner's Oracle protocol, answered by the chief -------------------
     def get_space(self) -> Any:
@@ -237,4 +290,5 @@ class RemoteOracle(kt.Oracle):
         pass
 
     def close(self) -> None:
+        self._closed.set()
         self._channel.close()

@@ -21,13 +21,13 @@ from kerashp.exceptions import (
     DamagedFileError,
     KerashpError,
     RunFolderError,
-    SpaceError,
 )
 from kerashp.space import Space, as_space
 from kerashp.tuning import algorithms
-from kerashp.tuning.objective import Objective, as_objective
+from kerashp.tuning.objective import as_objective
 from kerashp.tuning.observers import Observers, as_observers
-from kerashp.tuning.result import TuneResult, builder_ref, load_result
+from kerashp.tuning.points import initial_values, prior_observations
+from kerashp.tuning.result import TuneResult, builder_ref
 from kerashp.tuning.storage import RunStore, error_summary, to_json_value
 from kerashp.tuning.trial import TrialRecord
 
@@ -93,6 +93,7 @@ def tune(
     class_weight: dict | str | None = None,
     sample_weight: Any = None,
     workers: int | str | None = None,
+    listen: str | None = None,
 ) -> TuneResult:
     """Search `space` for the hyperparameters that make `build_fn` best.
 
@@ -178,6 +179,12 @@ def tune(
             in bounded memory. The data must be arrays or a dataset name
             (written once to the run folder and memory-mapped). Defaults
             to `None`: trials run one at a time in this process.
+        listen: `"HOST:PORT"` where the chief also takes workers started
+            elsewhere (`kerashp.worker`, or `kerashp worker CONFIG --chief
+            HOST:PORT`) on a run folder they share. Any address but
+            loopback needs a token in `KERASHP_TOKEN` (or a file named by
+            `KERASHP_TOKEN_FILE`) on every machine. Defaults to `None`:
+            only this machine's `workers`.
         test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
             for nothing in the search: the best model is scored on it at the
             end (`result.test_scores`, and the summary). Defaults to `None`.
@@ -212,9 +219,11 @@ def tune(
     for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
         check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
     check_int("batch_size", batch_size)
+    from kerashp.tuning.remote import parse_listen
     from kerashp.tuning.workers import run_workers, worker_count
 
     count = worker_count(workers)
+    chief = None if listen is None else parse_listen(listen)
     if count and strategy != "auto":
         raise ArgumentError(
             f"Argument `strategy` cannot be shared by {count} worker processes: each picks its own. Received: "
@@ -225,8 +234,8 @@ def tune(
              if v is not None}
     algo.check(space, given=given, initial=initial, warm_start=warm_start, cv=cv)
     options = {**algo.options, **given}
-    queued = _initial_values(space, initial, max_trials)
-    prior = _prior_observations(space, goal, warm_start)
+    queued = initial_values(space, initial, max_trials)
+    prior = prior_observations(space, goal, warm_start)
     observers = as_observers(on_trial_end)
     epochs = algo.epochs(space, max_epochs)
 
@@ -245,6 +254,8 @@ def tune(
         "batch_size": batch_size,
         "validation_split": validation_split,
         "workers": count,
+        "options": options,
+        "tensorboard": None if board.root is None else str(board.root),
         "class_weight": class_weight if not isinstance(class_weight, Mapping) else [[k, v] for k, v in class_weight.items()],
     }
     if store.exists():
@@ -265,7 +276,7 @@ def tune(
 
     prepared = prepared or prepare(data, **data_options)
     prepared = weigh_classes(prepared, class_weight)
-    if count:
+    if count or chief:
         from kerashp.datasets._files import check_writable
 
         check_writable(prepared)
@@ -308,11 +319,12 @@ def tune(
     import keras_tuner as kt
 
     try:
-        if count:
+        if count or chief:
             job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
                    "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
                    "directory": str(store.directory), "name": store.name, "tensorboard": board}
-            if run_workers(tuner, count=count, job=job, observers=watchers, deadline=deadline) == "budget":
+            if run_workers(tuner, count=count, job=job, observers=watchers, deadline=deadline, listen=chief,
+                           message=progress.message) == "budget":
                 raise BudgetSpent()
         else:
             tuner.search()
@@ -342,52 +354,6 @@ def tune(
         result.settings["test"] = scores
         progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     return result
-
-
-def _initial_values(space: Space, initial: list[dict] | None, max_trials: int | None) -> list[dict]:
-    """The keras-tuner values of each `initial` configuration, checked against the space."""
-    if initial is None:
-        return []
-    if isinstance(initial, Mapping) or not isinstance(initial, (list, tuple)):
-        raise ArgumentError(
-            f"Argument `initial` must be a list of dicts of hyperparameter values. Received: initial={initial!r:.80}. "
-            "For one configuration, wrap it in a list: initial=[{...}]."
-        )
-    if max_trials is not None and len(initial) > max_trials:
-        raise ArgumentError(
-            f"`initial` has {len(initial)} configurations, more than max_trials={max_trials}. "
-            "Raise max_trials or queue fewer."
-        )
-    from kerashp.tuning.algorithms._keras_tuner import to_values
-
-    return [to_values(space, space.check_params(point, f"initial[{i}]")) for i, point in enumerate(initial)]
-
-
-def _prior_observations(space: Space, goal: Objective, warm_start: Any) -> list[tuple[dict, float]]:
-    """`(values, score)` of each completed trial of an earlier run that is a point of `space`."""
-    if warm_start is None:
-        return []
-    earlier = warm_start if isinstance(warm_start, TuneResult) else load_result(warm_start)
-    if earlier.objective != goal:
-        raise ArgumentError(
-            f"warm_start={str(earlier.path)!r} optimized {earlier.objective.name!r} ({earlier.objective.direction}), "
-            f"this search {goal.name!r} ({goal.direction}). Its scores cannot guide this search: use the same objective."
-        )
-    from kerashp.tuning.algorithms._keras_tuner import to_values
-
-    prior = []
-    for record in earlier.records:
-        if record.completed:
-            try:
-                prior.append((to_values(space, space.check_params(record.params, "a warm-start trial")), record.score))
-            except SpaceError:
-                continue  # a point outside this space: it says nothing about it
-    if not prior:
-        raise ArgumentError(
-            f"No completed trial of warm_start={str(earlier.path)!r} lies in this space, so it cannot guide the "
-            "search. Widen the space or warm-start from another run."
-        )
-    return prior
 
 
 def _check_same_run(store: RunStore, settings: dict) -> None:

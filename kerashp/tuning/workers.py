@@ -32,6 +32,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -41,8 +42,9 @@ from typing import IO, Any
 
 from kerashp import exceptions
 from kerashp.exceptions import ArgumentError, KerashpError
+from kerashp.tuning.storage import write_json
 
-__all__ = ["run_workers", "worker_count"]
+__all__ = ["run_job", "run_workers", "worker_count"]
 
 #: How often a worker that dies is started again before its trial is given up.
 RESTARTS = 2
@@ -94,7 +96,7 @@ class _Pool:
         self.tuner, self.job, self.service = tuner, job, service
         self.address, self.token = address, token
         self.folder = tuner.store.path / "workers"
-        self.threads = max(1, (os.cpu_count() or 1) // count)
+        self.threads = max(1, (os.cpu_count() or 1) // max(count, 1))
         gpus = _gpu_count()
         self.devices = [str(i % gpus) for i in range(count)] if gpus else [None] * count
         self.workers = [_Worker(f"worker{i}") for i in range(count)]
@@ -199,9 +201,13 @@ class _Records:
             self.observers(record)
 
 
-def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: float | None) -> str | None:
+def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: float | None,
+                listen: tuple[str, int, str | None] | None = None, message: Any = print) -> str | None:
     """Runs `tuner`'s search in `count` worker processes (see the module
     docstring); `observers` get each finished trial's record in the chief.
+    With `listen` (`parse_listen`), workers started elsewhere join too, and
+    the chief waits until no trial is left to start or running; a trial of
+    an outside worker not heard from for `LEASE_SECONDS` goes to another.
 
     Returns:
         `"budget"` when the time budget ended the search, else `None`.
@@ -216,18 +222,27 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
 
     folder = tuner.store.path / "workers"
     write_prepared(tuner.data, folder / "data")
+    write_json(folder / "chief.json", {"deadline": None if deadline is None else time.time() + deadline - time.monotonic()})
     tuner.save()
     service = OracleService(tuner.oracle, deadline)
-    token = secrets.token_urlsafe(32)
-    server, port = serve(service, token, threads=max(4, count + 2))
+    host, port, token = listen or ("127.0.0.1", 0, secrets.token_urlsafe(32))
+    server, port = serve(service, token, host=host, port=port, threads=max(8, count + 4))
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
     pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline}, count, service,
-                 f"127.0.0.1:{port}", token)
+                 f"{local}:{port}", token)
     records = _Records(tuner.store, observers)
+    if listen is not None:
+        reach = socket.gethostname() if host in ("0.0.0.0", "::") else host
+        message(f"chief of {tuner.store.path} listening on {host}:{port}: start workers with "
+                f"`kerashp worker CONFIG --chief {reach}:{port}` on machines that share the run folder")
+    mine = {w.worker_id for w in pool.workers}
     try:
         for index, worker in enumerate(pool.workers):
             pool.start(worker, index)
-        while pool.check():
+        while pool.check() or (listen is not None and service.busy()):
             records.poll()
+            for trial_id in service.expire_leases(keep=mine):
+                message(f"a worker went silent: trial {int(trial_id)} goes back to the queue")
             time.sleep(POLL_SECONDS)
     finally:
         pool.stop()
@@ -239,12 +254,13 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     return service.stopped
 
 
-def _run_job(job: dict) -> int:
+def run_job(job: dict) -> int:
     """A worker: runs trials from the chief until it answers STOPPED."""
-    import tensorflow as tf
+    if job["threads"] is not None:
+        import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
-    tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
+        tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
+        tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
     import keras_tuner as kt
 
     from kerashp.datasets._files import read_prepared
@@ -256,7 +272,7 @@ def _run_job(job: dict) -> int:
 
     goal, algo = job["objective"], job["algorithm"]
     store = RunStore(job["directory"], job["name"])
-    oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction))
+    oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction), job["worker_id"])
     left = job["seconds_left"]
     tuner = SearchTuner(
         oracle, algorithm=algo, space=job["space"], build_fn=job["build_fn"], data=read_prepared(Path(job["data"])),
@@ -283,7 +299,7 @@ def main() -> int:
     job = cloudpickle.loads(sys.stdin.buffer.read())
     print(f"kerashp {job['worker_id']} started (pid {os.getpid()}), chief at {job['address']}", flush=True)
     try:
-        return _run_job(job)
+        return run_job(job)
     except Exception as err:  # noqa: BLE001 (the chief re-raises it by kind)
         import keras_tuner as kt
 
