@@ -63,8 +63,8 @@ _LAZY_ATTRS = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from kerashp import builders, callbacks, datasets, sklearn  # noqa: F401
-    from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
     from kerashp.tuning.remote import worker  # noqa: F401
+    from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
     from kerashp.tuning.tune import tune  # noqa: F401
 
 

@@ -1,20 +1,32 @@
 """Argument checks shared by every public function: Keras-style messages that
 name the argument, the value received and what was expected.
 
-They raise `ArgumentError`, a `ValueError`.
+They raise `ArgumentError`, a `ValueError`. Two helpers write the fix into a
+message: `did_you_mean` (the closest names to a typo) and `setting` (how to
+set an argument: `resume=True` in Python, `--resume` under the `kerashp`
+command).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from kerashp.exceptions import ArgumentError
 
-__all__ = ["check_fraction", "check_int", "check_number", "check_one_of"]
+__all__ = [
+    "check_fraction", "check_int", "check_number", "check_one_of", "command_line_messages", "did_you_mean", "setting",
+]
+
+_COMMAND_LINE = contextvars.ContextVar("kerashp_command_line", default=False)
+_SWITCHES = {"resume": "--resume", "overwrite": "--overwrite"}  # `kerashp tune`'s flags for `key: true`
+_OPTIONS = {"directory": "--directory"}  # and for `key: <a value>`
 
 
 def _is_int(value: Any) -> bool:
@@ -72,3 +84,52 @@ def check_one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
     if value not in options:
         raise ArgumentError(f"Argument `{name}` must be one of {options}. Received: {name}={value!r}")
     return value
+
+
+def did_you_mean(value: Any, options: Iterable[Any], *, n: int = 1, aliases: Mapping[str, str] | None = None) -> str:
+    """`"Did you mean 'tpe'?"` for the closest of `options` to a mistyped
+    `value` (up to `n` of them, joined by "or"; `aliases` maps a known
+    misnomer to its name), or `""` when none is close.
+
+    Example:
+        >>> did_you_mean("tpee", ["random", "tpe", "bohb"])
+        "Did you mean 'tpe'?"
+    """
+    if aliases and value in aliases:
+        close = [aliases[value]]
+    else:
+        close = difflib.get_close_matches(str(value), [str(o) for o in options], n=n, cutoff=0.6)
+    return f"Did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
+@contextlib.contextmanager
+def command_line_messages() -> Iterator[None]:
+    """Inside it, `setting` names flags and YAML keys: the `kerashp` command
+    runs `tune` within it, so its errors speak the command's language."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def setting(key: str, value: Any = None) -> str:
+    """How a user sets argument `key` to `value` (`None`: to a value of
+    theirs): `resume=True` or `name=` in Python; under `command_line_messages`,
+    the `kerashp tune` flag and the YAML key.
+
+    Example:
+        >>> setting("resume", True)
+        'resume=True'
+        >>> with command_line_messages():
+        ...     setting("resume", True)
+        '--resume (or `resume: true` in the YAML)'
+    """
+    if not _COMMAND_LINE.get():
+        return f"{key}=" if value is None else f"{key}={value!r}"
+    if value is None:
+        yaml, flag = f"`{key}:` in the YAML", _OPTIONS.get(key)
+    else:
+        yaml = f"`{key}: {str(value).lower() if isinstance(value, bool) else value}` in the YAML"
+        flag = _SWITCHES.get(key) if value is True else None
+    return f"{flag} (or {yaml})" if flag else yaml

@@ -1,6 +1,9 @@
 """The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
 
-`kerashp --help` answers without importing TensorFlow.
+`kerashp --help` answers without importing TensorFlow. Errors name flags and
+YAML keys (`--resume`, `resume: true`), not Python arguments
+(`kerashp._checks.setting`), and TensorFlow's C++ start-up lines are held
+back below `TF_CPP_MIN_LOG_LEVEL` (default 3; `_import_tensorflow`).
 """
 
 from __future__ import annotations
@@ -8,19 +11,26 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
+import shlex
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kerashp._checks import command_line_messages, did_you_mean
 from kerashp.exceptions import ArgumentError, KerashpError
 
 __all__ = ["demo_space", "load_config", "main"]
 
-_CONFIG_KEYS = {
+_CONFIG_KEYS = (
     "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
     "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
-    "initial", "warm_start", "pruner", "min_epochs", "eta",
-}
+    "initial", "warm_start", "pruner", "min_epochs", "eta", "tensorboard",
+)
+# A line TensorFlow's C++ logging writes: severity, date, time (seconds since
+# 1970 before absl's logging starts), thread, file:line.
+_TF_LOG_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] ")
 
 
 def demo_space() -> dict:
@@ -79,9 +89,11 @@ def load_config(path: str) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ArgumentError(f"{path!r} must hold a mapping of tune's settings (builder, data, space, ...). "
                             f"Received: {type(config).__name__}.")
-    unknown = sorted(set(config) - _CONFIG_KEYS)
+    unknown = [key for key in config if key not in _CONFIG_KEYS]
     if unknown:
-        raise ArgumentError(f"Unknown key(s) {unknown} in {path!r}. Allowed: {sorted(_CONFIG_KEYS)}.")
+        key = unknown[0]
+        hint = did_you_mean(key, _CONFIG_KEYS) or "`kerashp tune --help` lists the keys."
+        raise ArgumentError(f"Unknown key {key!r} in {path!r}. {hint}")
     kwargs = dict(config)
     kwargs["space"] = Space.from_config(config["space"]) if config.get("space") is not None else None
     kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))
@@ -135,6 +147,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     kwargs = load_config(args.config)
     if args.directory:
         kwargs["directory"] = args.directory
+    if args.resume or args.overwrite:  # the flags override the YAML's keys
+        kwargs.update(resume=args.resume, overwrite=args.overwrite)
     result = khp.tune(kwargs.pop("build_fn"), kwargs.pop("space"), **kwargs)
     print()
     print(result.summary())
@@ -179,9 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--directory", default="kerashp_runs", help="parent folder of the run (default kerashp_runs)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     demo.set_defaults(func=_cmd_demo)
-    tune = sub.add_parser("tune", help="run the search described by a YAML config")
+    tune = sub.add_parser("tune", help="run the search described by a YAML config",
+                          epilog=f"YAML keys (kerashp.tune's arguments): {', '.join(_CONFIG_KEYS)}")
     tune.add_argument("config", help="YAML file: builder, data, algorithm, space, budget")
     tune.add_argument("--directory", help="override the config's directory")
+    again = tune.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue the run of that name (YAML: resume: true)")
+    again.add_argument("--overwrite", action="store_true", help="start that run over (YAML: overwrite: true)")
     tune.set_defaults(func=_cmd_tune)
     results = sub.add_parser("results", help="show the trials of a finished or interrupted run")
     results.add_argument("directory", help="the run's folder, e.g. kerashp_runs/demo")
@@ -197,16 +215,82 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _import_tensorflow() -> None:
+    """Imports TensorFlow, passing on only the C++ start-up lines at or above
+    `TF_CPP_MIN_LOG_LEVEL` (0 info, 1 warning, 2 error, 3 fatal).
+
+    TensorFlow 2.21 writes its start-up lines (oneDNN, CUDA drivers, CPU
+    instructions) through absl before its own logging reads the variable, so
+    the variable alone does not hold them back; and it writes them twice:
+    `import tensorflow` also loads the profiler's extension
+    (`_pywrap_profiler_plugin.so`), which links its own copy of that start-up
+    code. Only the command owns the process's stderr, so it reads what is
+    written there during the import and passes on the rest.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+    except ValueError:
+        level = 0
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to read
+        import tensorflow  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile() as written:
+        os.dup2(written.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            written.seek(0)
+            sys.stderr.write(_below_level_dropped(written.read().decode(errors="replace"), level))
+
+
+def _below_level_dropped(text: str, level: int) -> str:
+    """`text` without TensorFlow's C++ log lines below `level` (and absl's
+    banner about them, a warning); every other line is kept."""
+    kept, dropping = [], False
+    for line in text.splitlines(keepends=True):
+        record = _TF_LOG_LINE.match(line)
+        if record or line.startswith("WARNING: All log messages before absl::InitializeLog()"):
+            dropping = "IWEF".index(record.group(1)) < level if record else level >= 1
+        elif not (dropping and line.startswith("To enable the following instructions")):
+            dropping = False  # cpu_feature_guard's second line goes with its first
+        if not dropping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C leaves, and the command that carries on."""
+    if args.command == "tune":
+        again = ["kerashp", "tune", args.config, *(["--directory", args.directory] if args.directory else []), "--resume"]
+        return f"interrupted; finished trials are saved. Continue with:\n  {shlex.join(again)}"
+    if args.command == "demo":
+        return f"interrupted; finished trials are in {os.path.join(args.directory, 'demo')} (`kerashp demo` starts over)."
+    return "interrupted."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # 3, not 2: at 2 every CPU-only machine gets TensorFlow's "failed call to cuInit" error line.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        return args.func(args)
+        with command_line_messages():
+            if args.command in ("demo", "tune"):
+                _import_tensorflow()
+            return args.func(args)
     except KerashpError as err:
         print(f"kerashp: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\nkerashp: interrupted; finished trials are saved (continue with resume=True).", file=sys.stderr)
+        print(f"\nkerashp: {_interrupted(args)}", file=sys.stderr)
         return 130
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kerashp._checks import did_you_mean
 from kerashp.exceptions import ArgumentError, InvalidModelError
 
 __all__ = [
@@ -184,17 +185,15 @@ def check_builder(build_fn: Callable, keys: Iterable[str], conditional: Mapping[
 
 
 def _check_declared(name: str, declared: frozenset[str], keys: list[str]) -> None:
-    import difflib
-
     known = declared | FIT_KEYS | COMPILE_KEYS
     unknown = [k for k in keys if k not in known]
     if unknown:
         key = unknown[0]
-        close = [_ALIASES[key]] if key in _ALIASES else difflib.get_close_matches(key, sorted(known), n=1)
+        hint = did_you_mean(key, sorted(known), aliases=_ALIASES)
         raise ArgumentError(
             f"Hyperparameter {key!r} would reach nothing: {name}() reads {sorted(declared)}, and "
             f"batch_size/epochs (fit) and {'/'.join(sorted(COMPILE_KEYS))} (compile). "
-            + (f"Did you mean {close[0]!r}? " if close else "")
+            + (f"{hint} " if hint else "")
             + f"Rename or remove {key!r} in the space, or write your own builder that uses it."
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kerashp._checks import did_you_mean
 from kerashp.exceptions import DataError
 
 __all__ = ["BUNDLED", "load"]
@@ -58,10 +59,8 @@ def _check_known(name: str, known: list[str], data_dir: str | None) -> None:
     base = name.split(":")[0].split("/")[0]
     if base in known or (data_dir and os.path.isdir(os.path.join(os.path.expanduser(data_dir), base))):
         return
-    import difflib
-
-    close = difflib.get_close_matches(base, [*BUNDLED, *known], n=3, cutoff=0.6)
-    hint = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
+    hint = did_you_mean(base, [*BUNDLED, *known], n=3)
+    hint += " " if hint else ""
     raise DataError(
         f"Unknown dataset {name!r}. {hint}Offline datasets that always work: {', '.join(BUNDLED)}; any "
         "tensorflow-datasets name with (features, label) pairs works too (tensorflow_datasets.list_builders() "

@@ -1,4 +1,9 @@
-"""The search's progress display: one line per finished trial, and a bar."""
+"""The search's progress display: one line per finished trial, and a bar.
+
+The bar is `tqdm.auto`'s: a widget in Jupyter and Colab, a text bar on a
+terminal. Where output is neither (a log file, a pipe, CI), there is no bar:
+only the plain lines, one per trial, with no carriage returns.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,15 @@ def _fmt(value: Any) -> str:
 
 class Progress:
     """Prints `trial <id>  <status>  score=...  best=...  <params>  <seconds>s`
-    per trial, under a tqdm bar over trials. `verbose=0` prints nothing.
+    per trial, under a bar over trials. `verbose=0` prints nothing.
 
     Args:
-        total: Trials expected, or `None` when the algorithm decides.
+        total: Trials expected (`BaseAlgorithm.expected_trials`), or `None`
+            when the time budget decides.
         objective: The `Objective` (for `best`).
         verbose: 0 silent, 1 lines and bar. Defaults to `1`.
+        done: The records of a resumed run's finished trials: the bar starts
+            at their count and `best` at their best. Defaults to `None`.
     """
 
     def __init__(self, total: int | None, objective: Any, verbose: int = 1, done: list | None = None):
@@ -33,12 +41,12 @@ class Progress:
         initial = len(done or [])
         self.bar = None
         if verbose:
-            from tqdm import tqdm
+            from tqdm.auto import tqdm
 
-            # disable=None: a bar on a terminal, plain lines in logs and notebooks.
-            self.bar = tqdm(
-                total=total, initial=initial, unit="trial", desc="search", file=sys.stdout, leave=False, disable=None
-            )
+            # disable=None: no bar where stdout is not a terminal (logs); the
+            # notebook bar, a widget, ignores it and always shows.
+            self.bar = tqdm(total=total, initial=initial, unit="trial", desc="search", file=sys.stdout,
+                            leave=False, disable=None)
 
     def _track(self, score: float | None) -> None:
         if score is not None and self.objective.better(score, self.best):
@@ -72,6 +80,11 @@ class Progress:
         if self.bar is not None:
             self.bar.write(text, file=sys.stdout)
 
-    def close(self) -> None:
+    def close(self, finished: bool = False) -> None:
+        """Removes the bar. `finished`: the search ended as planned, with fewer
+        trials than expected (a small space, a time budget), so the notebook
+        bar closes as done rather than as stopped by an error."""
         if self.bar is not None:
+            if finished and self.bar.total and self.bar.n < self.bar.total:
+                self.bar.total = self.bar.n
             self.bar.close()

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kerashp._checks import setting
 from kerashp.exceptions import ArgumentError, DamagedFileError, RunFolderError
 from kerashp.tuning.trial import TrialRecord
 
@@ -220,13 +221,13 @@ class RunStore:
             if path.exists() and not path.is_dir():
                 raise RunFolderError(
                     f"{path} is a file, not a folder: the run needs a folder there. "
-                    f"Move the file away, or pass another {what}=."
+                    f"Move the file away, or pass another {setting(what)}."
                 )
         existing = next(p for p in (self.path, *self.path.parents) if p.exists())
         if not os.access(existing, os.W_OK | os.X_OK):
             raise RunFolderError(
-                f"Cannot write in {existing}: it is read-only for this user. Pass directory= a folder you can "
-                "write in (the run keeps its records and weights there)."
+                f"Cannot write in {existing}: it is read-only for this user. Pass {setting('directory')} a folder you "
+                "can write in (the run keeps its records and weights there)."
             )
 
     # settings ---------------------------------------------------------------
@@ -242,7 +243,7 @@ class RunStore:
         path = self.path / "run.json"
         if not path.exists():
             raise RunFolderError(f"No kerashp run in {self.path}: run.json is missing.")
-        settings = read_json(path, hint="Run the same search again with resume=True: it writes the file again.")
+        settings = read_json(path, hint=f"Run the same search again with {setting('resume', True)}: it writes the file again.")
         version = settings.get("schema", 0)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise RunFolderError(
@@ -273,7 +274,7 @@ class RunStore:
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 damaged.append(DamagedFileError(path, f"not a trial record: {type(err).__name__}: {err}"))
         for err in damaged:
-            report_damage(err, "Its trial is left out: resume=True runs it again; the other trials are intact.")
+            report_damage(err, f"Its trial is left out: {setting('resume', True)} runs it again; the other trials are intact.")
         return sorted(found, key=lambda r: r.number), damaged
 
     # weights ----------------------------------------------------------------
@@ -309,6 +310,6 @@ class RunStore:
             record = self.trials_dir / f"{trial_id}.json"
             raise DamagedFileError(
                 path, f"not the weights of this trial's model: {error_summary(str(err), 200)}",
-                f"Delete it and the trial's record {record}, then run the search again with resume=True: "
+                f"Delete it and the trial's record {record}, then run the search again with {setting('resume', True)}: "
                 "the trial is trained again.",
             ) from None

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kerashp._checks import check_int
+from kerashp._checks import check_int, setting
 from kerashp.exceptions import (
     ArgumentError,
     DamagedFileError,
@@ -241,6 +241,11 @@ def tune(
 
     store = RunStore(directory, name if name is not None else f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
     store.check_folder()
+    if store.exists() and not resume and not overwrite:
+        raise RunFolderError(
+            f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass {setting('resume', True)} to "
+            f"continue it, {setting('overwrite', True)} to start it over, or another {setting('name')}."
+        )
     board = open_logs(tensorboard, callbacks, resume=resume and store.exists(), overwrite=overwrite)
     settings = {
         "algorithm": algo.name,
@@ -261,11 +266,6 @@ def tune(
     if store.exists():
         if overwrite:
             store.remove()
-        elif not resume:
-            raise RunFolderError(
-                f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass resume=True to continue it, "
-                "overwrite=True to start it over, or another name=."
-            )
         else:
             _check_same_run(store, settings)
 
@@ -285,9 +285,10 @@ def tune(
     store.write_settings(settings)
     trials = algo.max_trials(max_trials, budget)
     done = store.records()
-    progress = Progress(algo.expected_trials(space, trials), goal, verbose, done=done)
+    progress = Progress(algo.expected_trials(space, trials, epochs=epochs, options=options), goal, verbose, done=done)
     if done:
-        progress.message(f"resuming {store.path}: {len(done)} trials finished before")
+        best = f", best {goal.name}={progress.best:.4g}" if progress.best is not None else ""
+        progress.message(f"resuming {store.path}: {len(done)} trials finished before{best}")
     board.start(space, goal)
     strategy = get_strategy(strategy)
     replicas = getattr(strategy, "num_replicas_in_sync", 1)
@@ -318,6 +319,7 @@ def tune(
     )
     import keras_tuner as kt
 
+    finished = False
     try:
         if count or chief:
             job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
@@ -328,7 +330,9 @@ def tune(
                 raise BudgetSpent()
         else:
             tuner.search()
+        finished = True
     except BudgetSpent:
+        finished = True
         progress.message(f"time budget of {budget:g}s spent: no new trial started")
     except kt.errors.FatalError as err:
         cause = err.__cause__
@@ -341,7 +345,7 @@ def tune(
             f"Last error: {error_summary(str(err))}"
         ) from None
     finally:
-        progress.close()
+        progress.close(finished)
     result = TuneResult(store.path, build_fn=build_fn)
     if prepared.folds is not None and any(r.completed for r in result.records):
         best = result.best_trial
@@ -366,6 +370,7 @@ def _check_same_run(store: RunStore, settings: dict) -> None:
     for key in ("algorithm", "objective", "space", "cv"):
         if previous.get(key) != settings[key]:
             raise RunFolderError(
-                f"resume=True, but the run {store.name!r} was made with a different {key}: "
-                f"{previous.get(key)!r} then, {settings[key]!r} now. Use another name=, or overwrite=True."
+                f"{setting('resume', True)}, but the run {store.name!r} was made with a different {key}: "
+                f"{previous.get(key)!r} then, {settings[key]!r} now. Use another {setting('name')}, or "
+                f"{setting('overwrite', True)}."
             )

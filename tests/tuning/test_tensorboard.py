@@ -130,3 +130,65 @@ def test_a_tensorboard_path_that_is_a_file_is_refused_before_training(digits_sma
         khp.tune(khp.builders.mlp, tiny_space, data=digits_small, algorithm="random", max_trials=1,
                  directory=tmp_path, name="run", tensorboard=file)
     assert not (tmp_path / "run" / "trials").exists()
+
+
+def test_a_folder_holding_another_searchs_logs_is_refused_unless_the_run_resumes_or_overwrites(
+        digits_small, tiny_space, tmp_path):
+    logs = tmp_path / "logs"
+    (logs / "trial_3" / "train").mkdir(parents=True)
+    (logs / "trial_3" / "train" / "events.out.tfevents.1.host.1.v2").write_bytes(b"")
+    (logs / "notes.txt").write_text("not a search's")
+    run = {"data": digits_small, "algorithm": "random", "max_trials": 1, "seed": 0, "verbose": 0,
+           "directory": tmp_path, "name": "other", "tensorboard": logs}
+    space = {**tiny_space, "epochs": 1}
+    with pytest.raises(khp.ArgumentError, match=(
+            rf"tensorboard='{logs}' already holds the logs of a search \(trial_3\). Pass another folder "
+            rf"\(e.g. '{logs / 'run2'}'\), resume=True to continue that run, or overwrite=True to replace its logs.")):
+        khp.tune(khp.builders.mlp, space, **run)
+    assert not (tmp_path / "other").exists() and (logs / "trial_3").is_dir()  # refused before anything
+
+    khp.tune(khp.builders.mlp, space, overwrite=True, **run)
+    names = sorted(p.name for p in logs.iterdir())
+    assert names[1:] == ["notes.txt", "trial_0"] and names[0].startswith("events.out.tfevents.")  # the experiment
+
+
+def _steps(folder: Path, tag: str) -> list[int]:
+    import tensorflow as tf
+    from tensorboard.compat.proto import event_pb2
+
+    events = [event_pb2.Event.FromString(raw.numpy()) for path in sorted(folder.glob("events.out.tfevents.*"))
+              for raw in tf.data.TFRecordDataset(str(path))]
+    return sorted(event.step for event in events for value in event.summary.value if value.tag == tag)
+
+
+def test_an_interrupted_trials_logs_are_replaced_when_the_run_resumes(digits_small, tiny_space, tmp_path):
+    """Ctrl-C in the second epoch of trial 1, after its first epoch was
+    logged: the resumed run trains trial 1 again, in a folder of its own."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    fits = []
+
+    def callbacks(hp):
+        fits.append(hp)
+        return [Interrupt()] if len(fits) == 2 else []
+
+    logs = tmp_path / "logs"
+    space = {**{k: v for k, v in tiny_space.items() if k != "momentum"}, "optimizer": "adam", "epochs": 2}
+    run = {"data": digits_small, "algorithm": "random", "max_trials": 2, "seed": 0, "verbose": 0,
+           "directory": tmp_path, "name": "run", "tensorboard": logs, "callbacks": callbacks}
+    with pytest.raises(KeyboardInterrupt):
+        khp.tune(khp.builders.mlp, space, **run)
+    left = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
+    assert left and _steps(logs / "trial_1" / "train", "epoch_loss") == [0]  # what the interrupted attempt wrote
+
+    result = khp.tune(khp.builders.mlp, space, resume=True, **run)
+    assert [r.number for r in result.records] == [0, 1] and len(fits) == 3
+    again = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
+    assert not left & again  # the interrupted attempt's files are gone
+    assert _steps(logs / "trial_1" / "train", "epoch_loss") == [0, 1]  # each epoch once
+    assert _session(logs / "trial_1")[0] == result.records[1].params

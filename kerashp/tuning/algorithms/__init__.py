@@ -11,8 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import difflib
-
+from kerashp._checks import did_you_mean
 from kerashp.exceptions import ArgumentError
 from kerashp.tuning.algorithms._base import BaseAlgorithm
 from kerashp.tuning.algorithms.bayesian import BayesianOptimization
@@ -50,9 +49,8 @@ def get(name: str) -> BaseAlgorithm:
     """
     if isinstance(name, str) and name in _REGISTRY:
         return _REGISTRY[name]
-    close = difflib.get_close_matches(str(name), list(_REGISTRY), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ArgumentError(f"Argument `algorithm` must be one of {names()}. Received: algorithm={name!r}.{hint}")
+    hint = did_you_mean(name, _REGISTRY)
+    raise ArgumentError(f"Argument `algorithm` must be one of {names()}. Received: algorithm={name!r}. {hint}".rstrip())
 
 
 for _algorithm in (RandomSearch(), GridSearch(), BayesianOptimization(), Hyperband(), TPE(), BOHB()):

@@ -140,9 +140,11 @@ class BaseAlgorithm:
             return max_trials
         return None if budget is not None else self.default_max_trials
 
-    def expected_trials(self, space: Space, max_trials: int | None) -> int | None:
-        """Trials the search will run (from `max_trials()`), or `None` when
-        the algorithm or the time budget decides as it goes."""
+    def expected_trials(self, space: Space, max_trials: int | None, *, epochs: int,
+                        options: Mapping[str, Any]) -> int | None:
+        """Trials the search will run (`max_trials` from `max_trials()`,
+        `epochs` from `epochs()`, this algorithm's `options`), or `None` when
+        the time budget decides as it goes: the progress bar's total."""
         return max_trials
 
     # trials ---------------------------------------------------------------------

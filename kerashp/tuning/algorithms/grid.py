@@ -19,7 +19,7 @@ class GridSearch(BaseAlgorithm):
     def _why_not_initial(self) -> str:
         return "it runs every combination of the space in a fixed order."
 
-    def expected_trials(self, space, max_trials) -> int:
+    def expected_trials(self, space, max_trials, *, epochs, options) -> int:
         size = space.grid_size()
         return min(size, max_trials) if max_trials else size
 

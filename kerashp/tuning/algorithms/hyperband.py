@@ -4,12 +4,38 @@ epochs, and a promoted trial trains on from its parent's weights
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kerashp._checks import check_int
 from kerashp.tuning.algorithms._base import BaseAlgorithm
 
-__all__ = ["Hyperband"]
+__all__ = ["Hyperband", "hyperband_trials"]
+
+
+def hyperband_trials(max_epochs: int, factor: int, iterations: int = 1) -> int:
+    """Trials keras-tuner's `HyperbandOracle(max_epochs, factor,
+    hyperband_iterations=iterations)` runs when every trial completes and the
+    space never runs out of new values.
+
+    Each iteration runs the brackets `b = B-1 ... 0` (`B`: how many times
+    `max_epochs` divides by `factor` before it drops below 1 epoch); bracket
+    `b` starts `ceil(s * factor**b)` trials (`s = ceil(1 + log_factor(max_epochs)) / (b + 1)`)
+    and round `r` promotes `ceil(s * factor**(b - r))` of them. The
+    arithmetic is the oracle's own (`_get_num_brackets`, `_get_size`).
+
+    Example:
+        >>> hyperband_trials(27, 3)
+        70
+    """
+    brackets, epochs = 0, max_epochs
+    while epochs >= 1:
+        epochs /= factor
+        brackets += 1
+    end_size = math.ceil(1 + math.log(max_epochs, factor))
+    per_iteration = sum(math.ceil(end_size / (b + 1) * factor ** (b - r))
+                        for b in range(brackets) for r in range(b + 1))
+    return iterations * per_iteration
 
 
 class Hyperband(BaseAlgorithm):
@@ -22,6 +48,10 @@ class Hyperband(BaseAlgorithm):
 
     def check_options(self, options) -> None:
         check_int("factor", options["factor"], low=2)
+
+    def expected_trials(self, space, max_trials, *, epochs, options) -> int:
+        scheduled = hyperband_trials(epochs, options["factor"])
+        return min(scheduled, max_trials) if max_trials else scheduled
 
     def budget(self, values, epochs) -> tuple[int, int]:
         return int(values.get("tuner/epochs", epochs)), int(values.get("tuner/initial_epoch", 0))

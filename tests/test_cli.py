@@ -1,0 +1,148 @@
+"""`kerashp tune`'s flags and messages: `--resume` / `--overwrite`, errors
+that name flags and YAML keys, close-name suggestions, the `tensorboard:` key,
+and no TensorFlow C++ start-up lines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kerashp as khp
+from kerashp import cli
+
+TINY = """
+builder: mlp
+data: iris
+algorithm: random
+max_trials: 1
+seed: 0
+name: tiny
+space:
+  units: 4
+  epochs: 1
+"""
+
+
+def _config(tmp_path: Path, text: str = TINY, name: str = "search.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+@pytest.mark.slow
+def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_the_yaml(tmp_path, capsys):
+    runs = str(tmp_path / "runs")
+    config = _config(tmp_path, TINY + "tensorboard: " + str(tmp_path / "logs") + "\n")
+    assert cli.main(["tune", config, "--directory", runs]) == 0
+    assert (tmp_path / "logs" / "trial_0").is_dir()  # the `tensorboard:` key reached tune
+    first = khp.load_result(tmp_path / "runs" / "tiny").records[0]
+    capsys.readouterr()
+
+    assert cli.main(["tune", config, "--directory", runs]) == 2
+    err = capsys.readouterr().err
+    assert ("A run named 'tiny' exists in" in err and "Pass --resume (or `resume: true` in the YAML) to continue it, "
+            "--overwrite (or `overwrite: true` in the YAML) to start it over, or another `name:` in the YAML." in err)
+    assert "resume=True" not in err and "overwrite=True" not in err
+
+    assert cli.main(["tune", config, "--directory", runs, "--resume"]) == 0  # its one trial is done: nothing runs
+    assert "resuming" in capsys.readouterr().out
+    assert khp.load_result(tmp_path / "runs" / "tiny").records[0].seconds == first.seconds
+
+    resuming = _config(tmp_path, TINY.replace("units: 4", "units: 8") + "resume: true\n", "changed.yaml")
+    assert cli.main(["tune", resuming, "--directory", runs]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kerashp: error: --resume (or `resume: true` in the YAML), but the run 'tiny' was made with "
+                          "a different space") and "Use another `name:` in the YAML, or --overwrite" in err
+    assert cli.main(["tune", resuming, "--directory", runs, "--overwrite"]) == 0  # the flag beats `resume: true`
+    assert khp.load_result(tmp_path / "runs" / "tiny").records[0].params["units"] == 8
+
+
+def test_resume_and_overwrite_exclude_each_other(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["tune", _config(tmp_path), "--resume", "--overwrite"])
+    assert done.value.code == 2
+    assert "argument --overwrite: not allowed with argument --resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("max_trail: 5", "Unknown key 'max_trail' in '{path}'. Did you mean 'max_trials'?"),
+    ("tensorbord: logs", "Unknown key 'tensorbord' in '{path}'. Did you mean 'tensorboard'?"),
+    ("colour: blue", "Unknown key 'colour' in '{path}'. `kerashp tune --help` lists the keys."),
+])
+def test_a_mistyped_yaml_key_gets_the_closest_key_not_the_list(line, message, tmp_path, capsys):
+    path = _config(tmp_path, TINY + line + "\n")
+    assert cli.main(["tune", path]) == 2
+    assert capsys.readouterr().err.strip() == "kerashp: error: " + message.format(path=path)
+
+
+def test_the_help_of_tune_lists_the_yaml_keys(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["tune", "--help"])
+    out = capsys.readouterr().out
+    assert "--resume" in out and "--overwrite" in out and "max_trials" in out and "tensorboard" in out
+
+
+def test_a_mistyped_algorithm_in_the_yaml_gets_the_closest_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["tune", _config(tmp_path, TINY.replace("random", "tpee"))]) == 2
+    err = capsys.readouterr().err
+    assert "Received: algorithm='tpee'. Did you mean 'tpe'?" in err
+    assert not list(tmp_path.glob("kerashp_runs/*"))
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["tune", "my search.yaml", "--directory", "runs"],
+     "kerashp: interrupted; finished trials are saved. Continue with:\n  kerashp tune 'my search.yaml' "
+     "--directory runs --resume"),
+    (["demo"], "kerashp: interrupted; finished trials are in kerashp_runs/demo (`kerashp demo` starts over)."),
+])
+def test_ctrl_c_says_how_to_carry_on_in_the_commands_words(argv, expected, monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, f"_cmd_{argv[0]}", interrupted)
+    monkeypatch.setattr(cli, "_import_tensorflow", lambda: None)
+    assert cli.main(argv) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == expected and "resume=True" not in err
+
+
+# What `import tensorflow` 2.21 writes on this CPU machine, twice over.
+STARTUP = """\
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+I0000 00:00:1796411899.705686   19458 port.cc:153] oneDNN custom operations are on. You may see slightly different \
+numerical results due to floating-point round-off errors from different computation orders.
+I0000 00:00:1796411899.706063   19458 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+I0000 00:00:1796411899.752739   19458 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available \
+CPU instructions in performance-critical operations.
+To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.
+/site-packages/somewhere.py:3: UserWarning: a warning of Python's
+  warnings.warn("a warning of Python's")
+E0000 00:00:1796411899.9   19458 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)
+"""
+
+
+def test_the_start_up_lines_below_the_log_level_are_dropped_and_nothing_else():
+    lines = STARTUP.splitlines(keepends=True)
+    assert cli._below_level_dropped(STARTUP, 0) == STARTUP
+    assert cli._below_level_dropped(STARTUP, 2) == "".join(lines[5:])
+    assert cli._below_level_dropped(STARTUP, 3) == "".join(lines[5:7])
+
+
+@pytest.mark.slow
+def test_kerashp_tune_prints_no_tensorflow_start_up_lines(tmp_path):
+    """Run as a user runs it: no TF_CPP_MIN_LOG_LEVEL or TF_ENABLE_ONEDNN_OPTS
+    (the test suite sets both), and TensorFlow imported by the command."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    out = subprocess.run([sys.executable, "-m", "kerashp.cli", "tune", _config(tmp_path)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "trial 0  ok" in out.stdout
+    printed = (out.stdout + out.stderr).lower()
+    for noise in ("onednn", "cuda", "this tensorflow binary", "absl::initializelog", "cpu instructions"):
+        assert noise not in printed, out.stderr
