@@ -1,4 +1,4 @@
-"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
+"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `worker CONFIG.yaml --chief HOST:PORT`, `results DIR`, `plot DIR [KIND]`.
 
 `kerashp --help` answers without importing TensorFlow. Errors name flags and
 YAML keys (`--resume`, `resume: true`), not Python arguments
@@ -26,8 +26,9 @@ __all__ = ["demo_space", "load_config", "main"]
 _CONFIG_KEYS = (
     "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
     "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
-    "initial", "warm_start", "pruner", "min_epochs", "eta", "tensorboard",
+    "initial", "warm_start", "pruner", "min_epochs", "eta", "tensorboard", "workers", "listen",
 )
+_CHIEF_PORT = 8470
 # A line TensorFlow's C++ logging writes: severity, date, time (seconds since
 # 1970 before absl's logging starts), thread, file:line.
 _TF_LOG_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] ")
@@ -149,11 +150,36 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         kwargs["directory"] = args.directory
     if args.resume or args.overwrite:  # the flags override the YAML's keys
         kwargs.update(resume=args.resume, overwrite=args.overwrite)
+    if args.workers is not None:
+        kwargs["workers"] = args.workers if args.workers == "auto" else _count(args.workers)
+    if args.chief:
+        kwargs["listen"] = f"{args.host}:{args.port}"
     result = khp.tune(kwargs.pop("build_fn"), kwargs.pop("space"), **kwargs)
     print()
     print(result.summary())
     print(f"\nresults written to {result.path}")
     _save_plots(result)
+    return 0
+
+
+def _count(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # tune names the flag's value in its error
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    import kerashp as khp
+
+    kwargs = load_config(args.config)
+    if args.directory:
+        kwargs["directory"] = args.directory
+    if not kwargs.get("name"):
+        raise ArgumentError(f"`kerashp worker` finds the chief's run by its name, but {args.config!r} has no `name:`. "
+                            "Add the run's name to the YAML the chief runs, and give both the same file.")
+    khp.worker(kwargs["build_fn"], chief=args.chief, directory=kwargs.get("directory", "kerashp_runs"),
+               name=kwargs["name"])
     return 0
 
 
@@ -200,6 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
     again = tune.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue the run of that name (YAML: resume: true)")
     again.add_argument("--overwrite", action="store_true", help="start that run over (YAML: overwrite: true)")
+    tune.add_argument("--workers", help="worker processes on this machine, or auto (YAML: workers: 2)")
+    tune.add_argument("--chief", action="store_true", help="also take workers started on other machines with "
+                      "`kerashp worker CONFIG --chief HOST:PORT` (YAML: listen: HOST:PORT)")
+    tune.add_argument("--host", default="127.0.0.1", help="with --chief: the address to listen on (default "
+                      "127.0.0.1; 0.0.0.0 for every interface, which needs KERASHP_TOKEN)")
+    tune.add_argument("--port", type=int, default=_CHIEF_PORT, help=f"with --chief: the port (default {_CHIEF_PORT})")
+
+    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --chief`) on a shared "
+                            "run folder")
+    worker.add_argument("config", help="the chief's YAML file (its builder, directory and name)")
+    worker.add_argument("--chief", help="the chief's HOST:PORT (default: where the chief says it listens, in the "
+                        "run folder)")
+    worker.add_argument("--directory", help="override the config's directory (the shared folder as seen here)")
+    worker.set_defaults(func=_cmd_worker)
     tune.set_defaults(func=_cmd_tune)
     results = sub.add_parser("results", help="show the trials of a finished or interrupted run")
     results.add_argument("directory", help="the run's folder, e.g. kerashp_runs/demo")
@@ -283,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         with command_line_messages():
-            if args.command in ("demo", "tune"):
+            if args.command in ("demo", "tune", "worker"):
                 _import_tensorflow()
             return args.func(args)
     except KerashpError as err:

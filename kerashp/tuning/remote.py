@@ -68,7 +68,7 @@ def read_token() -> str | None:
 def worker(
     build_fn: Any,
     *,
-    chief: str,
+    chief: str | None = None,
     directory: str | os.PathLike = "kerashp_runs",
     name: str,
     callbacks: Any = None,
@@ -86,7 +86,8 @@ def worker(
 
     Args:
         build_fn: The chief's builder (the same function).
-        chief: The chief's `"HOST:PORT"`.
+        chief: The chief's `"HOST:PORT"`. Defaults to `None`: the address
+            the chief wrote to the run folder (its host name and port).
         directory: The runs' parent folder, as the chief's `directory`.
         name: The run's name, as the chief's `name`.
         callbacks: As `tune`'s `callbacks`. Defaults to `None`.
@@ -114,7 +115,11 @@ def worker(
         time.sleep(1.0)
         waited += 1.0
     settings = store.read_settings()
-    deadline = read_json(folder / "chief.json").get("deadline")
+    written = read_json(folder / "chief.json")
+    deadline, chief = written.get("deadline"), chief or written.get("address")
+    if chief is None:
+        raise ArgumentError(f"The chief of {store.path} takes no workers from other machines (it was started "
+                            "without listen=). Start it with listen='HOST:PORT' (or `kerashp tune CONFIG --chief`).")
     algo = algorithms.get(settings["algorithm"])
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
     job = {

@@ -221,20 +221,22 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     from kerashp.tuning.distributed import OracleService, serve
 
     folder = tuner.store.path / "workers"
-    write_prepared(tuner.data, folder / "data")
-    write_json(folder / "chief.json", {"deadline": None if deadline is None else time.time() + deadline - time.monotonic()})
     tuner.save()
     service = OracleService(tuner.oracle, deadline)
     host, port, token = listen or ("127.0.0.1", 0, secrets.token_urlsafe(32))
     server, port = serve(service, token, host=host, port=port, threads=max(8, count + 4))
+    reach = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    # chief.json before the data: a worker elsewhere waits for the data, then reads where the chief is
+    write_json(folder / "chief.json", {"address": None if listen is None else f"{reach}:{port}",
+                                       "deadline": None if deadline is None else time.time() + deadline - time.monotonic()})
+    write_prepared(tuner.data, folder / "data")
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
     pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline}, count, service,
                  f"{local}:{port}", token)
     records = _Records(tuner.store, observers)
     if listen is not None:
-        reach = socket.gethostname() if host in ("0.0.0.0", "::") else host
         message(f"chief of {tuner.store.path} listening on {host}:{port}: start workers with "
-                f"`kerashp worker CONFIG --chief {reach}:{port}` on machines that share the run folder")
+                f"`kerashp worker CONFIG` (or `--chief {reach}:{port}`) on machines that share the run folder")
     mine = {w.worker_id for w in pool.workers}
     try:
         for index, worker in enumerate(pool.workers):
