@@ -257,6 +257,13 @@ class RunStore:
         """Writes one trial's record (atomically, replacing an earlier one)."""
         write_json(self.trials_dir / f"{record.trial_id}.json", record.to_dict())
 
+    def record_paths(self) -> list[Path]:
+        """The trial records' files, in name order; the temporary files of a
+        write under way (`.<name>.<random>.tmp.json`) are not records."""
+        if not self.trials_dir.is_dir():
+            return []
+        return sorted(p for p in self.trials_dir.glob("*.json") if not p.name.startswith("."))
+
     def records(self) -> list[TrialRecord]:
         """Every intact trial record, in trial order; a damaged one is left out
         and reported (`warnings.warn`, naming its file)."""
@@ -266,7 +273,7 @@ class RunStore:
         """The intact trial records, in trial order, and the errors of those
         that are damaged (cut short, emptied, not a record), each reported."""
         found, damaged = [], []
-        for path in sorted(self.trials_dir.glob("*.json")) if self.trials_dir.is_dir() else []:
+        for path in self.record_paths():
             try:
                 found.append(TrialRecord.from_dict(read_json(path)))
             except DamagedFileError as err:

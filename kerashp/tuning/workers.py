@@ -182,8 +182,7 @@ class _Records:
         self.seen = self._names()
 
     def _names(self) -> set[str]:
-        folder = self.store.trials_dir
-        return {p.name for p in folder.glob("*.json")} if folder.is_dir() else set()
+        return {p.name for p in self.store.record_paths()}
 
     def poll(self) -> None:
         from kerashp.tuning.storage import read_json

@@ -178,3 +178,20 @@ def test_auto_is_one_worker_per_gpu_else_per_core(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
     assert workers.worker_count("auto") == 3
     assert workers.worker_count(None) == 0 and workers.worker_count(4) == 4
+
+
+def test_the_chief_hands_each_record_to_its_observers_once_and_never_a_write_under_way(tmp_path):
+    from kerashp.tuning.storage import RunStore
+    from kerashp.tuning.trial import TrialRecord, TrialStatus
+    from kerashp.tuning.workers import _Records
+
+    store = RunStore(tmp_path, "run")
+    seen = []
+    records = _Records(store, seen.append)
+    record = TrialRecord(number=0, trial_id="0", status=TrialStatus.COMPLETED, params={"units": 8}, score=0.5)
+    store.write_record(record)
+    (store.trials_dir / ".1.json.x7f3.tmp.json").write_text((store.trials_dir / "0.json").read_text())  # mid-write
+    records.poll()
+    records.poll()
+    assert [r.number for r in seen] == [0]
+    assert [r.number for r in store.records()] == [0]
