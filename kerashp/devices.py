@@ -13,7 +13,10 @@ from typing import Any
 
 from kerashp.exceptions import ArgumentError
 
-__all__ = ["get_strategy"]
+__all__ = ["PRECISIONS", "dtype_policy", "get_strategy", "resolve_precision"]
+
+#: Keras's dtype policies `mixed_precision=` may name, besides `"auto"`.
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 def get_strategy(strategy: Any = "auto") -> Any:
@@ -60,3 +63,57 @@ class _BackendPlacement:
 
     def scope(self) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
+
+
+def resolve_precision(precision: str | None, strategy: Any) -> str:
+    """The Keras dtype policy trials build under.
+
+    `"auto"`: `mixed_bfloat16` on a TPU and on GPUs of compute capability 8.0
+    or more (Ampere and later: bfloat16 needs no loss scaling),
+    `mixed_float16` on 7.x GPUs (Volta, Turing: float16 tensor cores; Keras
+    scales the loss), `float32` on older GPUs, on CPUs and under other Keras
+    backends. Layers compute in the policy's type and keep float32
+    variables; the built-in builders' outputs stay float32.
+
+    Example:
+        >>> resolve_precision("auto", get_strategy())  # on a CPU
+        'float32'
+    """
+    if precision is None:
+        return "float32"
+    if precision in PRECISIONS:
+        return precision
+    if precision != "auto":
+        raise ArgumentError(
+            f"Argument `mixed_precision` must be 'auto' or one of {list(PRECISIONS)}. Received: "
+            f"mixed_precision={precision!r}. Pass 'auto' to let kerashp pick by device, or 'float32' for none."
+        )
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return "float32"
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.TPUStrategy):
+        return "mixed_bfloat16"
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "float32"
+    capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability") or (0, 0)
+    return "mixed_bfloat16" if capability >= (8, 0) else "mixed_float16" if capability >= (7, 0) else "float32"
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str | None):
+    """Keras's global dtype policy set to `name` inside the block, as it was after."""
+    if name is None:
+        yield
+        return
+    import keras
+
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)

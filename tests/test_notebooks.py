@@ -70,6 +70,9 @@ def check_accelerator(text: str, runs: Path) -> None:
     assert f"accelerator: {accelerator}" in text and f"on {accelerator}" in text
     policy = "float32 (compute float32, variables float32)"  # Keras's default
     assert f"Keras global policy: {policy}" in text
+    picked = text.split("kerashp picks: ")[1].split()[0]
+    assert picked == {"TPU": "mixed_bfloat16", "CPU": "float32"}.get(accelerator, picked)
+    assert f"trials built under: {picked}" in text
     assert float(re.search(r"best val_accuracy: (\S+) on", text).group(1)) > 0.5
     assert (runs / "accelerator" / "run.json").exists()
 

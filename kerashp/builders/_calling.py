@@ -228,10 +228,13 @@ def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
     return model
 
 
-def build_model(build_fn: Callable, params: Mapping[str, Any], spec: Any = None) -> Any:
+def build_model(build_fn: Callable, params: Mapping[str, Any], spec: Any = None, precision: str | None = None) -> Any:
     """`build_fn`'s model of `params` (`call_builder`), compiled from the
-    reserved keys if it came back uncompiled (`ensure_compiled`): what every
+    reserved keys if it came back uncompiled (`ensure_compiled`), under the
+    Keras dtype policy `precision` (`None`: the global one): what every
     caller of a builder does."""
     from kerashp.builders.compile import ensure_compiled
+    from kerashp.devices import dtype_policy
 
-    return ensure_compiled(call_builder(build_fn, params), params, spec)
+    with dtype_policy(precision):
+        return ensure_compiled(call_builder(build_fn, params), params, spec)

@@ -32,13 +32,14 @@ def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
     at the right scale (targets in the hundreds or offset by 1e3 train like
     targets near 0).
     """
+    # float32 under a mixed-precision policy too: a softmax or a scale in float16 loses digits
     if spec.task == "classification":
-        return keras.layers.Dense(spec.num_classes, activation="softmax")(x)
-    x = keras.layers.Dense(spec.output_dim)(x)
+        return keras.layers.Dense(spec.num_classes, activation="softmax", dtype="float32")(x)
+    x = keras.layers.Dense(spec.output_dim, dtype="float32")(x)
     if spec.target_mean is None:
         return x  # a spec without target statistics (written before they existed)
     return keras.layers.Normalization(
-        mean=spec.target_mean, variance=spec.target_variance, invert=True, name="target_scale"
+        mean=spec.target_mean, variance=spec.target_variance, invert=True, name="target_scale", dtype="float32"
     )(x)
 
 

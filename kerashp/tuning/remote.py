@@ -128,7 +128,7 @@ def worker(
         "objective": Objective(**settings["objective"]), "epochs": settings["max_epochs"],
         "batch_size": settings["batch_size"], "seed": settings["seed"], "directory": str(store.directory),
         "name": store.name, "data": str(folder / "data"), "address": chief, "token": read_token(),
-        "worker_id": worker_id, "threads": None, "trials_per_process": None,
+        "worker_id": worker_id, "threads": None, "trials_per_process": None, "precision": settings.get("precision"),
         "tensorboard": TrialLogs(Path(settings["tensorboard"])) if settings.get("tensorboard") else TrialLogs(None),
         "seconds_left": None if deadline is None else deadline - time.time(),
     }

@@ -125,7 +125,7 @@ class TuneResult:
         build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
-            return build_model(build_fn, record.params, spec)
+            return build_model(build_fn, record.params, spec, self.settings.get("precision"))
 
     # after the search -----------------------------------------------------------
     def refit(self, data: Any = None, *, sample_weight: Any = None, epochs: int | None = None,

@@ -88,6 +88,7 @@ def tune(
     min_epochs: int | None = None,
     eta: int | None = None,
     strategy: Any = "auto",
+    mixed_precision: str | None = "auto",
     task: str | None = None,
     test_data: Any = None,
     class_weight: dict | str | None = None,
@@ -161,6 +162,12 @@ def tune(
         min_epochs: Epochs before ASHA's first rung. Defaults to `None`: 1.
         eta: ASHA's reduction factor. Defaults to `None`: 3.
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
+        mixed_precision: The Keras dtype policy trials build under:
+            `"float32"`, `"mixed_float16"`, `"mixed_bfloat16"`, or `"auto"`
+            (`kerashp.devices.resolve_precision`: bfloat16 on TPUs and
+            Ampere+ GPUs, float16 on Volta/Turing, float32 on CPUs). The
+            run records it (`settings["precision"]`) and rebuilds its models
+            with it. Defaults to `"auto"`.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
         class_weight: Weigh each class's samples in training as scikit-learn
@@ -219,10 +226,13 @@ def tune(
     for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
         check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
     check_int("batch_size", batch_size)
+    from kerashp.devices import PRECISIONS, resolve_precision
     from kerashp.tuning.remote import parse_listen
     from kerashp.tuning.workers import run_workers, worker_count
 
     count = worker_count(workers)
+    if mixed_precision not in (None, "auto", *PRECISIONS):
+        resolve_precision(mixed_precision, None)  # raises, naming the choices
     chief = None if listen is None else parse_listen(listen)
     if count and strategy != "auto":
         raise ArgumentError(
@@ -269,7 +279,7 @@ def tune(
         else:
             _check_same_run(store, settings)
 
-    from kerashp.devices import get_strategy
+    from kerashp.devices import get_strategy, resolve_precision
     from kerashp.tuning.final import prepare_test, test_metrics
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
@@ -281,7 +291,9 @@ def tune(
 
         check_writable(prepared)
     test = prepare_test(test_data, prepared.spec) if test_data is not None else None
-    settings.update({"data": prepared.name, "spec": prepared.spec.to_dict()})
+    strategy = get_strategy(strategy)
+    precision = resolve_precision(mixed_precision, strategy)
+    settings.update({"data": prepared.name, "spec": prepared.spec.to_dict(), "precision": precision})
     store.write_settings(settings)
     trials = algo.max_trials(max_trials, budget)
     done = store.records()
@@ -290,7 +302,6 @@ def tune(
         best = f", best {goal.name}={progress.best:.4g}" if progress.best is not None else ""
         progress.message(f"resuming {store.path}: {len(done)} trials finished before{best}")
     board.start(space, goal)
-    strategy = get_strategy(strategy)
     replicas = getattr(strategy, "num_replicas_in_sync", 1)
     if replicas > 1:
         progress.message(f"{type(strategy).__name__} over {replicas} replicas: batch_size is the global batch, "
@@ -315,6 +326,7 @@ def tune(
         seed=seed,
         deadline=deadline,
         strategy=strategy,
+        precision=precision,
         pruner=getattr(oracle, "pruner", None),
     )
     import keras_tuner as kt
@@ -324,7 +336,8 @@ def tune(
         if count or chief:
             job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
                    "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-                   "directory": str(store.directory), "name": store.name, "tensorboard": board}
+                   "directory": str(store.directory), "name": store.name, "tensorboard": board,
+                   "precision": precision}
             if run_workers(tuner, count=count, job=job, observers=watchers, deadline=deadline, listen=chief,
                            message=progress.message) == "budget":
                 raise BudgetSpent()

@@ -153,7 +153,9 @@ class SearchTuner(BaseTuner):
         pruner: ASHA | None = None,
         tensorboard: TrialLogs | None = None,
         worker_id: str | None = None,
+        precision: str | None = None,
     ):
+        self.precision = precision  # the Keras dtype policy models are built under
         self.worker_id = worker_id  # a worker process's tuner: the chief keeps the search's state
         self.algorithm = algorithm
         self.space = space
@@ -300,7 +302,7 @@ class SearchTuner(BaseTuner):
         keras.backend.clear_session(free_memory=self.free_memory)
         with self.strategy.scope(), use_spec(spec):
             try:
-                return build_model(self.build_fn, params, spec)
+                return build_model(self.build_fn, params, spec, self.precision)
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
 

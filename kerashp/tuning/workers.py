@@ -280,7 +280,7 @@ def run_job(job: dict) -> int:
         objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
         tensorboard=job["tensorboard"], epochs=job["epochs"], batch_size=job["batch_size"], seed=job["seed"],
         deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
-        pruner=algo.pruner(job["options"], goal.direction), worker_id=job["worker_id"],
+        pruner=algo.pruner(job["options"], goal.direction), worker_id=job["worker_id"], precision=job["precision"],
     )
     tuner.trials_left = job["trials_per_process"]
     try:
