@@ -89,6 +89,7 @@ class _Worker:
     done: bool = False
     lost: bool = False  # died too often: given up
     log: IO | None = field(default=None, repr=False)
+    offset: int = 0  # where the running process's output starts in the log
 
 
 class _Pool:
@@ -106,13 +107,16 @@ class _Pool:
 
         deadline = self.job.get("deadline")
         job = {**self.job, "address": self.address, "token": self.token, "worker_id": worker.worker_id,
-               "threads": self.threads, "trials_per_process": TRIALS_PER_PROCESS, "seconds_left": None if deadline is None else deadline - time.monotonic()}
+               "threads": self.threads, "trials_per_process": TRIALS_PER_PROCESS,
+               "seconds_left": None if deadline is None else deadline - time.monotonic()}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.devices[index] is not None:
             env["CUDA_VISIBLE_DEVICES"] = self.devices[index]
         if worker.log is None:
             worker.log = open(self.folder / f"{worker.worker_id}.log", "ab")  # noqa: SIM115 (closed in stop)
+        worker.log.flush()
+        worker.offset = worker.log.tell()  # a log kept from an earlier process or run is not read again
         worker.process = subprocess.Popen(
             [sys.executable, "-m", "kerashp.tuning.workers"], stdin=subprocess.PIPE, stdout=worker.log,
             stderr=subprocess.STDOUT, env=env, start_new_session=True,  # Ctrl-C reaches the chief only
@@ -150,14 +154,19 @@ class _Pool:
         return not all(w.done for w in self.workers)
 
     def _fatal(self, worker: _Worker) -> Exception | None:
-        path = self.folder / f"{worker.worker_id}.log"
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.startswith(_FATAL)]
+        with open(self.folder / f"{worker.worker_id}.log", "rb") as f:
+            f.seek(worker.offset)
+            lines = [line for line in f.read().decode(errors="replace").splitlines() if line.startswith(_FATAL)]
         if not lines:
             return None
         sent = json.loads(lines[-1][len(_FATAL):])
         kind = getattr(exceptions, sent["type"], None)
-        error = kind(sent["message"]) if isinstance(kind, type) and issubclass(kind, KerashpError) else None
-        return error or KerashpError(f"A worker stopped the search: {sent['type']}: {sent['message']}")
+        try:
+            if isinstance(kind, type) and issubclass(kind, KerashpError):
+                return kind(sent["message"])
+        except TypeError:  # an error class that takes more than a message
+            pass
+        return KerashpError(f"A worker stopped the search: {sent['type']}: {sent['message']}")
 
     def stop(self) -> None:
         for worker in self.workers:
