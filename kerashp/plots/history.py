@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from kerashp.exceptions import ArgumentError, KerashpError
+from kerashp.plots._axes import finish
 
 __all__ = ["HistoryData", "draw", "history_data"]
 
@@ -50,7 +51,6 @@ def history_data(result: Any, metric: str | None = None, *, top: int = 5) -> His
 def draw(result: Any, *, metric: str | None = None, top: int = 5) -> Any:
     """The learning curves of `result` (see the module docstring)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     data = history_data(result, metric, top=top)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -69,10 +69,7 @@ def draw(result: Any, *, metric: str | None = None, top: int = 5) -> Any:
         ax.plot(epochs, values, color=f"C{rank}", lw=2.2 if rank == 0 else 1.5, zorder=4 - rank / 10,
                 marker="o" if len(epochs) == 1 else None,
                 label=f"trial {number}" + (" (best)" if number == data.best_trial else ""))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(data.metric)
-    ax.set_title(f"{result.path.name}: learning curves, top {len(data.top)} of {len(data.curves)} trials")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    return fig
+    return finish(
+        fig, ax, xlabel="epoch", ylabel=data.metric,
+        title=f"{result.path.name}: learning curves, top {len(data.top)} of {len(data.curves)} trials",
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from kerashp.exceptions import KerashpError
+from kerashp.plots._axes import finish
 
 __all__ = ["ScoresData", "draw", "scores_data"]
 
@@ -42,7 +43,6 @@ def scores_data(result: Any) -> ScoresData:
 def draw(result: Any) -> Any:
     """The optimisation history of `result` (see the module docstring)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     data = scores_data(result)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -51,10 +51,7 @@ def draw(result: Any) -> Any:
         ax.plot(numbers, values, "x", ms=4, mew=0.8, color="0.65", zorder=1, label=f"stopped early ({len(data.pruned)})")
     ax.plot(data.trials, data.scores, "o", ms=4, color="C0", zorder=2, label="completed trial")
     ax.plot(data.trials, data.running_best, drawstyle="steps-post", color="C3", lw=1.8, zorder=3, label="best so far")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("trial number")
-    ax.set_ylabel(data.metric)
-    ax.set_title(f"{result.path.name}: optimisation history ({result.objective.direction} {data.metric})")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    return fig
+    return finish(
+        fig, ax, xlabel="trial number", ylabel=data.metric,
+        title=f"{result.path.name}: optimisation history ({result.objective.direction} {data.metric})",
+    )
