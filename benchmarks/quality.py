@@ -9,9 +9,10 @@ seeded test split (25 %, stratified for classification); on the rest:
   validation split; the configuration is chosen on validation data only. Two
   models of it are scored on the test split once each: the best trial's
   (`result.best_model`, trained on 80 % of the non-test data) and, as the
-  baselines are, the refit on all of the non-test data (`result.refit()`, for
-  the best trial's best epoch count). The refit is the pipeline the target
-  is judged on, declared before the runs;
+  baselines are, the refit on all of the non-test data (`result.refit()`: as
+  many gradient steps as the best trial took to its best epoch, so 0.8 of its
+  best epoch count over the 25 % more samples). The refit is the pipeline the
+  target is judged on, declared before the runs;
 - LogisticRegression / Ridge, SVC / SVR (RBF) and HistGradientBoosting, each
   chosen by `GridSearchCV` (5 folds) over a small standard grid, inputs
   standardized (and SVR's targets), refit on all of the non-test data.

@@ -31,7 +31,7 @@ def result(tmp_path_factory):
     space = {"units": khp.Int(4, 32), "learning_rate": khp.Float(1e-3, 1e-1, log=True),
              "activation": ["relu", "tanh"], "epochs": 4, "batch_size": 16}
     run = khp.tune(khp.builders.mlp, space, data="iris", algorithm="random", pruner="asha", eta=2, max_trials=9,
-                   directory=tmp_path_factory.mktemp("runs"), name="plots", seed=0, verbose=0)
+                   directory=tmp_path_factory.mktemp("runs"), name="plots", seed=2, verbose=0)
     statuses = [r.status for r in run.records]
     assert statuses.count(TrialStatus.COMPLETED) >= 3 and TrialStatus.PRUNED in statuses, statuses
     return run

@@ -25,6 +25,16 @@ def inputs(spec: DataSpec) -> tuple[keras.KerasTensor, keras.KerasTensor]:
 def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
     """Output layer of the task: softmax over classes, or linear targets.
 
+    Its weights start at zero (`kernel_initializer="zeros"`): a new model
+    predicts equal probabilities for every class, or the training targets'
+    mean, the know-nothing baseline, rather than a random function of its
+    inputs that training must first undo. The layers below still start
+    random, so they learn from the first step on; with no hidden layer
+    (`layers=0`) the model is a logistic or linear regression started at
+    zero, as scikit-learn's solvers start. On small data this shrinks the
+    early epochs' models toward the baseline, which the search's best-epoch
+    choice turns into regularization (`benchmarks/RESULTS.md`, model quality).
+
     For regression with the training targets' statistics in `spec`, the Dense
     layer produces standardized targets and an inverted `Normalization` layer
     maps them back (`y = mean + sqrt(variance) * z`), so the model predicts,
@@ -34,8 +44,8 @@ def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
     """
     # float32 under a mixed-precision policy too: a softmax or a scale in float16 loses digits
     if spec.task == "classification":
-        return keras.layers.Dense(spec.num_classes, activation="softmax", dtype="float32")(x)
-    x = keras.layers.Dense(spec.output_dim, dtype="float32")(x)
+        return keras.layers.Dense(spec.num_classes, activation="softmax", kernel_initializer="zeros", dtype="float32")(x)
+    x = keras.layers.Dense(spec.output_dim, kernel_initializer="zeros", dtype="float32")(x)
     if spec.target_mean is None:
         return x  # a spec without target statistics (written before they existed)
     return keras.layers.Normalization(

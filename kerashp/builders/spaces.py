@@ -63,8 +63,10 @@ def default_space(builder: Callable, data: Any) -> dict[str, Any]:
     [64, 128, 256]; the last when `n` is unknown, as for `tf.data`) and a
     fixed `epochs`: about 1000 gradient steps at the middle batch size,
     within [20, 100] (20 when `n` is unknown) — the most a trial trains; BOHB
-    and Hyperband stop most trials far sooner, and a search keeps each
-    trial's best epoch, so a long budget on small data is not overfitting.
+    and Hyperband stop most trials far sooner (BOHB's first rung is sized to
+    the search: 20 trials of 100 epochs are first compared at 11 epochs), and
+    a search keeps each trial's best epoch, so a long budget on small data is
+    not overfitting.
 
     - `kerashp.builders.mlp`: `layers` 0-3 (0 is a linear model, chosen on
       linear data), `units` 16-512 (log).

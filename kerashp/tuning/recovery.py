@@ -189,9 +189,10 @@ def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) 
     name = oracle.objective.name
     for trial_id in order:
         trial = oracle.trials[trial_id]
+        last = int(trial.hyperparameters.values.get("epochs", oracle.epochs))
         if trial.metrics.exists(name):
             for observation in trial.metrics.get_history(name):
-                pruner.keep(trial_id, int(observation.step), float(observation.value[0]))
+                pruner.keep(trial_id, int(observation.step), float(observation.value[0]), last)
     pruned = {r.trial_id: r.state.get("rung") for r in records.values() if r.status is TrialStatus.PRUNED}
     return {**pruner.get_state(), "pruned": pruned}
 

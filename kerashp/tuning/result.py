@@ -131,8 +131,8 @@ class TuneResult:
     def refit(self, data: Any = None, *, sample_weight: Any = None, epochs: int | None = None,
               callbacks: list | None = None, verbose: int = 0) -> Any:
         """Trains the best configuration afresh on the training and validation
-        data together, for the epochs at which it scored best; returns the
-        model (the run's `best_model` is left as it is).
+        data together, for the gradient steps at which it scored best; returns
+        the model (the run's `best_model` is left as it is).
 
         The model normalizes inputs with the search's training statistics.
 
@@ -140,8 +140,12 @@ class TuneResult:
             data: The search's `data=` again. Defaults to `None`: the dataset
                 the run names (`"digits"`); arrays must be passed again.
             sample_weight: The search's `sample_weight=` again. Defaults to `None`.
-            epochs: Epochs to train. Defaults to `None`: the best trial's
-                best epoch (a promoted Hyperband trial's parent epochs included).
+            epochs: Epochs to train. Defaults to `None`: as many gradient
+                steps as the best trial took to its best epoch (a promoted
+                Hyperband trial's parent epochs included), so its best epoch
+                count times (samples it trained on) / (samples refit on):
+                0.8 of it after the default 20 % validation split
+                (`kerashp.tuning.final.refit_epochs`).
             callbacks: Keras callbacks for this `fit`. Defaults to `None`.
             verbose: `fit`'s verbosity. Defaults to `0`.
 
@@ -149,14 +153,14 @@ class TuneResult:
             >>> model = result.refit()
             >>> result.export("best.keras", model=model)
         """
-        from kerashp.tuning.final import refit_model, run_class_weight, search_data
+        from kerashp.tuning.final import refit_model, run_class_weight, search_data, trained_samples
 
         everything = search_data(self.settings, data, sample_weight)
         best = self.best_trial
         return refit_model(lambda: self._build(best), best, everything, seed=self.settings.get("seed"),
                            batch_size=self.settings.get("batch_size", 32),
                            class_weight=run_class_weight(self.settings, everything), epochs=epochs,
-                           callbacks=callbacks, verbose=verbose)
+                           trained_on=trained_samples(self.settings), callbacks=callbacks, verbose=verbose)
 
     def evaluate(self, test_data: Any, *, model: Any = None) -> dict[str, float]:
         """The metrics of `model` (default: `best_model`) on held-out

@@ -156,10 +156,15 @@ def tune(
         batch_size: Batch size when the space has none. Defaults to `32`.
         factor: Hyperband's reduction factor. Defaults to `None`: 3.
         pruner: `"asha"` stops bad trials early (random, Bayesian and TPE
-            proposals): rungs at `min_epochs * eta**k` epochs, and a trial
-            goes on past a rung only in the top `1/eta` there. Defaults to
-            `None`: every trial trains its full epochs (`"bohb"` always prunes).
-        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: 1.
+            proposals): rungs at `min_epochs * eta**k` epochs, up to `1/eta`
+            of a trial's epochs, and a trial goes on past a rung only in the
+            top `1/eta` there. Defaults to `None`: every trial trains its full
+            epochs (`"bohb"` always prunes).
+        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: sized
+            to the search, `epochs // eta**k` (at least 1) for the largest `k`
+            with `eta**k <= max_trials` (the Hyperband bracket that starts
+            `max_trials` trials; 1 for bohb's default 30 trials of 27 epochs,
+            and with only a `time_budget`).
         eta: ASHA's reduction factor. Defaults to `None`: 3.
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         mixed_precision: The Keras dtype policy trials build under:
@@ -363,7 +368,8 @@ def tune(
     if prepared.folds is not None and any(r.completed for r in result.records):
         best = result.best_trial
         if not store.weights_path(best.trial_id).exists():
-            progress.message(f"refitting trial {best.trial_id} on all the data for {best.best_epoch} epochs")
+            progress.message(f"refitting trial {best.trial_id} on all the data for the gradient steps of its "
+                                 f"{best.best_epoch} best epochs on a fold")
             tuner.refit(best)
     if test is not None and any(r.completed for r in result.records):
         scores = test_metrics(result.best_model, test)

@@ -322,7 +322,8 @@ class SearchTuner(BaseTuner):
 
     def refit(self, record: TrialRecord) -> None:
         """Trains `record`'s configuration on all of a cross-validated search's
-        data for its best epoch count, and saves it as the trial's weights.
+        data for the gradient steps of its best epoch count on a fold
+        (`kerashp.tuning.final.refit_epochs`), and saves it as the trial's weights.
 
         Callbacks that monitor validation metrics are left out (there is no
         held-out part left to compute them on), and so is TensorBoard.
@@ -332,9 +333,11 @@ class SearchTuner(BaseTuner):
         callbacks = [cb for cb in self._callbacks(record.params)
                      if not str(getattr(cb, "monitor", "")).startswith("val_")
                      and not isinstance(cb, keras.callbacks.TensorBoard)]
+        folds = [split.spec.num_samples for split in self.data.splits]
         model = refit_model(lambda: self.build(record.params, self.data.spec), record,
                             (*self.data.full, self.data.sample_weight), seed=self.seed, batch_size=self.batch_size,
-                            class_weight=self.data.class_weight, callbacks=callbacks)
+                            class_weight=self.data.class_weight, trained_on=round(sum(folds) / len(folds)),
+                            callbacks=callbacks)
         self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:

@@ -29,7 +29,7 @@ def test_a_diverged_trial_is_failed_whatever_the_objective(digits, tmp_path):
     assert by_rate[1e-2].status.value == "COMPLETED"
     diverged = by_rate[1e6]
     assert diverged.status.value == "FAILED" and diverged.score is None
-    assert "The trial diverged: loss was nan at epoch 1" in diverged.error
+    assert "The trial diverged: loss was nan at epoch" in diverged.error  # 1 or 2: the zero output layer starts it
     assert not (tmp_path / "r" / "trials" / f"{diverged.trial_id}.weights.h5").exists()
     assert result.best_trial is by_rate[1e-2]
 

@@ -97,7 +97,11 @@ def test_an_interrupted_run_resumes_as_if_never_interrupted(algorithm, how, tmp_
     first_fits = first_log.read_text().splitlines()
     second_fits = second_log.read_text().splitlines()
     assert second_fits[0] == first_fits[2]  # the interrupted trial ran once more, first
-    assert not set(second_fits) & set(first_fits[:2])  # finished ones were not run again
+    finished = {name.removesuffix(".json") for name in done}
+    # Hyperband trains a finished trial's model on as a new trial with the same values: not a rerun
+    promotions = {repr(sorted((k, r.params[k]) for k in ("batch_size", "units"))) for r in resumed.records
+                  if r.promoted_from in finished}
+    assert not (set(second_fits) & set(first_fits[:2])) - promotions  # finished ones were not run again
     assert {name: (records / name).read_text() for name in done} == saved  # nor rewritten
     statuses = [json.loads(p.read_text())["status"] for p in records.glob("*.json")]
     assert len(statuses) == 4 and "FAILED" not in statuses

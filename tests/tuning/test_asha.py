@@ -13,7 +13,7 @@ import pytest
 
 import kerashp as khp
 from kerashp.tuning import TrialStatus
-from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.algorithms.asha import ASHA, first_rung, rung_of
 
 # Six trials, each reporting val_accuracy at epochs 1..9, one after another.
 SCRIPT = {
@@ -48,6 +48,29 @@ def test_rungs_sit_at_min_epochs_times_powers_of_eta():
     assert [e for e in range(1, 30) if rung_of(e, 1, 3) is not None] == [1, 3, 9, 27]
     assert [e for e in range(1, 30) if rung_of(e, 2, 2) is not None] == [2, 4, 8, 16]
     assert rung_of(9, 1, 3) == 2 and rung_of(4, 1, 3) is None
+
+
+def test_without_min_epochs_the_first_rung_is_sized_to_the_trials_and_epochs():
+    # the Hyperband bracket that starts max_trials trials: eta**k <= max_trials rungs apart
+    assert first_rung(27, 30, 3) == 1  # the default BOHB search: rungs at 1, 3, 9 as before
+    assert first_rung(100, 20, 3) == 11  # 20 trials of 100 epochs: rungs at 11 and 33, not 1, 3, 9, 27, 81
+    assert first_rung(59, 20, 3) == 6 and first_rung(9, 8, 3) == 3 and first_rung(5, 100, 3) == 1
+    assert first_rung(100, None, 3) == 1  # a time budget: the number of trials is open
+
+
+@pytest.mark.parametrize(("options", "first"), [({}, 11), ({"min_epochs": 1}, 1), ({"min_epochs": 4}, 4)])
+def test_bohb_and_asha_size_their_first_rung_unless_min_epochs_is_given(make_oracle, options, first):
+    assert make_oracle("bohb", ORACLE_SPACE, max_trials=20, epochs=100, **options).pruner.min_epochs == first
+    random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, pruner="asha", name="random", **options)
+    assert random.pruner.min_epochs == first
+
+
+def test_no_rung_sits_within_a_factor_eta_of_a_trials_last_epoch():
+    rungs = ASHA(min_epochs=11, eta=3, direction="min")
+    assert rungs.keep("0", 33, 0.5, last=100) and not rungs.keep("1", 33, 0.9, last=100)  # 33 * 3 <= 100: a rung
+    assert rungs.keep("0", 99, 0.5, last=100) and rungs.keep("1", 99, 0.9, last=100)  # 99: too near the end
+    assert set(rungs.rungs) == {1}  # nothing recorded at 99
+    assert rungs.keep("2", 99, 0.5) and not rungs.keep("3", 99, 0.9)  # of trials of any length, 99 is a rung
 
 
 def test_asha_stops_exactly_the_trials_it_should_on_a_scripted_objective():
@@ -94,7 +117,8 @@ def test_the_oracle_answers_stopped_in_update_trial(make_oracle):
     assert _play_oracle(oracle) == EXPECTED_STOP
     assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # trial id -> rung
     state = oracle.get_state()["kerashp_asha"]
-    assert state["pruned"] == oracle.pruned and set(state["rungs"]) == {"0", "1", "2"}
+    # epoch 9 is the trials' last: no rung there (nor within a factor eta of it), nothing recorded
+    assert state["pruned"] == oracle.pruned and set(state["rungs"]) == {"0", "1"}
 
 
 def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
@@ -188,7 +212,7 @@ def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_pa
     space = {"units": [2, 4, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True), "epochs": 9,
              "batch_size": 32}
     seen = []
-    result = khp.tune(build, space, data=data, algorithm="random", pruner="asha", max_trials=8, seed=0,
+    result = khp.tune(build, space, data=data, algorithm="random", pruner="asha", min_epochs=1, max_trials=8, seed=0,
                       verbose=0, directory=tmp_path, name="asha", objective="val_accuracy",
                       on_trial_end=seen.append)
     records = result.records

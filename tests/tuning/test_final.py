@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import kerashp as khp
+from kerashp.tuning.final import refit_epochs, trained_samples
 
 SPACE = {"units": [8, 16], "layers": 1, "learning_rate": 0.01, "batch_size": 50, "epochs": 3}
 
@@ -41,8 +42,8 @@ def test_refit_trains_the_best_configuration_on_training_and_validation_data(sea
     (x, y), _ = digits_split
     best = searched.best_trial
     model = searched.refit(data=(x, y))
-    # every one of the 400 samples, in batches of 50, for the best trial's best epoch count
-    assert int(model.optimizer.iterations) == best.best_epoch * 400 // 50
+    # every one of the 400 samples, in batches of 50, for the steps of the best trial's best epoch count
+    assert int(model.optimizer.iterations) == refit_epochs(best.best_epoch, 320, 400, 50) * 400 // 50
     assert model is not searched.best_model
     assert searched.evaluate((x, y), model=model)["accuracy"] > 0.5
     assert model.layers[-1].units == 10 and best.params["units"] == model.layers[-2].units
@@ -50,6 +51,26 @@ def test_refit_trains_the_best_configuration_on_training_and_validation_data(sea
         searched.refit()  # the run does not keep arrays
     with pytest.raises(khp.exceptions.DataError, match=r"classes \[0, 1\], the search had \[0, 1, 2"):
         searched.refit(data=(x[y < 2], y[y < 2]))
+
+
+def test_refit_takes_as_many_gradient_steps_as_the_best_trial_took_to_its_best_epoch(digits_split, tmp_path):
+    (x, y), _ = digits_split
+    space = {**SPACE, "units": 8, "learning_rate": 1e-3, "epochs": 8}
+    result = khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="grid", seed=0, verbose=0, objective="loss",
+                      directory=tmp_path, name="steps")
+    best = result.best_trial
+    assert best.best_epoch == 8 and result.settings["spec"]["num_samples"] == 320  # the 80 % part
+    # the trial: 8 epochs of 7 batches of 50 over 320 samples, 56 steps; the refit: 7 epochs of 8 over all 400
+    assert int(result.refit(data=(x, y)).optimizer.iterations) == 56  # keeping the epochs: 64
+
+
+def test_refit_epochs_keep_the_steps_and_the_epochs_when_a_size_is_unknown():
+    assert refit_epochs(50, 800, 1000, 100) == 40
+    assert refit_epochs(3, 320, 400, 50) == 3 and refit_epochs(1, 80, 100, 10) == 1  # at least one epoch
+    assert refit_epochs(50, None, 1000, 100) == 50 and refit_epochs(50, 800, None, 100) == 50  # tf.data
+    assert trained_samples({"spec": {"num_samples": 800}}) == 800
+    assert trained_samples({"spec": {"num_samples": 1000}, "cv": 5}) == 800  # a fold's training part
+    assert trained_samples({"spec": {"num_samples": None}}) is None
 
 
 def test_refit_reloads_a_named_dataset(tmp_path):

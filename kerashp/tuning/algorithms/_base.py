@@ -14,12 +14,13 @@ from typing import Any
 from kerashp._checks import check_int, check_one_of
 from kerashp.exceptions import ArgumentError
 from kerashp.space import Space
-from kerashp.tuning.algorithms.asha import ASHA
+from kerashp.tuning.algorithms.asha import ASHA, first_rung
 
-__all__ = ["PRUNING", "BaseAlgorithm"]
+__all__ = ["PRUNING", "BaseAlgorithm", "make_asha"]
 
-#: The options of an algorithm that can stop trials early with ASHA.
-PRUNING = {"pruner": None, "min_epochs": 1, "eta": 3}
+#: The options of an algorithm that can stop trials early with ASHA
+#: (`min_epochs=None`: ASHA's first rung sized to the search, `asha.first_rung`).
+PRUNING = {"pruner": None, "min_epochs": None, "eta": 3}
 
 
 class BaseAlgorithm:
@@ -109,14 +110,17 @@ class BaseAlgorithm:
                             f"Received: {key}={options[key]!r}. Pass pruner='asha' too, or drop it."
                         )
         if "min_epochs" in options:
-            check_int("min_epochs", options["min_epochs"])
+            check_int("min_epochs", options["min_epochs"], allow_none=True)
             check_int("eta", options["eta"], low=2)
 
-    def pruner(self, options: Mapping[str, Any], direction: str) -> ASHA | None:
-        """The ASHA pruner the options ask for, or `None`."""
+    def pruner(self, options: Mapping[str, Any], direction: str, *, epochs: int | None = None,
+               max_trials: int | None = None) -> ASHA | None:
+        """The ASHA pruner the options ask for, or `None`; for trials of
+        `epochs` epochs in a search of `max_trials`, which size its first
+        rung when `min_epochs` is `None`."""
         if options.get("pruner") != "asha":
             return None
-        return ASHA(min_epochs=options["min_epochs"], eta=options["eta"], direction=direction)
+        return make_asha(options, direction, epochs=epochs, max_trials=max_trials)
 
     def _why_not_initial(self) -> str:
         return ""
@@ -194,6 +198,14 @@ class BaseAlgorithm:
             prior: `(values, score)` of an earlier run's completed trials.
         """
         raise NotImplementedError
+
+
+def make_asha(options: Mapping[str, Any], direction: str, *, epochs: int | None, max_trials: int | None) -> ASHA:
+    """ASHA from the options `min_epochs` (`None`: `first_rung(epochs, max_trials, eta)`) and `eta`."""
+    min_epochs = options.get("min_epochs")
+    if min_epochs is None:
+        min_epochs = first_rung(epochs, max_trials, options["eta"]) if epochs else 1
+    return ASHA(min_epochs=min_epochs, eta=options["eta"], direction=direction)
 
 
 def _owners(option: str) -> str:

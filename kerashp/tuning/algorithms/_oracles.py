@@ -152,7 +152,7 @@ class PrunerMixin:
         value = metrics.get(self.objective.name)
         if self.pruner is not None and value is not None and trial.status == "RUNNING":
             last = int(trial.hyperparameters.values.get("epochs", self.epochs))  # epochs may be searched
-            if not self.pruner.keep(trial_id, int(step), float(value)) and int(step) < last:
+            if not self.pruner.keep(trial_id, int(step), float(value), last):
                 trial.status = "STOPPED"
                 self.pruned[trial_id] = rung_of(int(step), self.pruner.min_epochs, self.pruner.eta)
         self.on_report(trial_id, metrics, step)

@@ -32,5 +32,5 @@ class RandomSearch(BaseAlgorithm):
 
         oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
-        oracle.set_pruner(self.pruner(options, objective.direction), epochs)
+        oracle.set_pruner(self.pruner(options, objective.direction, epochs=epochs, max_trials=max_trials), epochs)
         return quiet(oracle)

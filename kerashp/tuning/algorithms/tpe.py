@@ -3,9 +3,9 @@ Tree-structured Parzen Estimator behind a keras-tuner oracle.
 
 `"tpe"` trains every trial its full epochs unless `pruner="asha"` is given;
 `"bohb"` is TPE with ASHA always on — Hyperband's budget allocation (many
-trials cut after 1, 3, 9 ... epochs, the best trained on) with TPE choosing
-each new trial, and no rebuilds: a trial that goes on trains on in the same
-`fit`. Trials stopped early reach the sampler as PRUNED with the last value
+trials cut at the first rungs, sized to the search: 1, 3 and 9 epochs of 27
+for the default 30 trials; the best trained on) with TPE choosing each new
+trial, and no rebuilds: a trial that goes on trains on in the same `fit`. Trials stopped early reach the sampler as PRUNED with the last value
 they reported, as with Optuna's own pruners; they count for TPE's split of
 good and bad trials by how far they got.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerashp.tuning.algorithms._base import PRUNING, BaseAlgorithm
+from kerashp.tuning.algorithms._base import PRUNING, BaseAlgorithm, make_asha
 from kerashp.tuning.algorithms.asha import ASHA
 
 __all__ = ["BOHB", "TPE"]
@@ -35,16 +35,16 @@ class TPE(BaseAlgorithm):
         oracle = TPEOracle(space, sampler_seed=seed, prior=prior, max_trials=max_trials,
                            **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
-        oracle.set_pruner(self.pruner(options, objective.direction), epochs)
+        oracle.set_pruner(self.pruner(options, objective.direction, epochs=epochs, max_trials=max_trials), epochs)
         return quiet(oracle)
 
 
 class BOHB(TPE):
     name = "bohb"
-    summary = "TPE proposals with ASHA stopping bad trials at 1, 3, 9 ... epochs (model-based Hyperband)"
+    summary = "TPE proposals with ASHA stopping bad trials at rungs sized to the search (model-based Hyperband)"
     default_epochs = 27
     default_max_trials = 30  # most are stopped after 1 or 3 epochs
-    options = {"min_epochs": 1, "eta": 3}
+    options = {"min_epochs": None, "eta": 3}  # None: the first rung sized to the search (asha.first_rung)
 
-    def pruner(self, options, direction) -> ASHA:
-        return ASHA(min_epochs=options["min_epochs"], eta=options["eta"], direction=direction)
+    def pruner(self, options, direction, *, epochs=None, max_trials=None) -> ASHA:
+        return make_asha(options, direction, epochs=epochs, max_trials=max_trials)
