@@ -43,7 +43,7 @@ from kerashp.tuning.storage import RunStore, error_summary, write_json
 from kerashp.tuning.tensorboard import TrialLogs
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
-__all__ = ["BudgetSpent", "QuotaDone", "SearchTuner"]
+__all__ = ["BudgetSpent", "SearchTuner"]
 
 # keras-tuner prints every failed trial's traceback when DEBUG is on (its
 # default); kerashp records the error in the trial's record and prints one line.
@@ -52,11 +52,6 @@ kt_config.DEBUG = False
 
 class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
-
-
-class QuotaDone(Exception):
-    """Raised before a new trial would start in a process that has run its
-    `trials_left` (a worker, replaced then to bound memory)."""
 
 
 class _BestWeights(keras.callbacks.Callback):
@@ -131,7 +126,7 @@ class SearchTuner(BaseTuner):
     """
 
     free_memory = False
-    trials_left: int | None = None  # trials this process runs before `QuotaDone`; None: no limit
+    keeps_state = True  # this process saves and reloads the search's state (a worker's chief does)
 
     def __init__(
         self,
@@ -152,11 +147,9 @@ class SearchTuner(BaseTuner):
         strategy: Any,
         pruner: ASHA | None = None,
         tensorboard: TrialLogs | None = None,
-        worker_id: str | None = None,
         precision: str | None = None,
     ):
         self.precision = precision  # the Keras dtype policy models are built under
-        self.worker_id = worker_id  # a worker process's tuner: the chief keeps the search's state
         self.algorithm = algorithm
         self.space = space
         self.build_fn = build_fn
@@ -175,30 +168,22 @@ class SearchTuner(BaseTuner):
         self._pending: dict[str, TrialRecord] = {}
         self._kept = KeptModels(objective)
         marker = store.path / "tuner0.json"
-        if worker_id is None and store.has_state() and not marker.exists():
+        if self.keeps_state and store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..." print
             super().__init__(oracle, directory=str(store.directory), project_name=store.name)
-        if worker_id is not None:
-            self.tuner_id = worker_id
 
     # keras-tuner hooks ------------------------------------------------------
     def reload(self) -> None:
         """The run's search state, rebuilt where a file of it is damaged (`reload_oracle`)."""
-        if self.worker_id is not None:
-            return
         reload_oracle(self.oracle, self.store, values_of=lambda record: self.algorithm.values(self.space, record),
                       declare=self._populate_initial_space)
 
     def save(self) -> None:
-        if self.worker_id is not None:
-            return
         self.oracle.save()
         write_json(Path(self._get_tuner_fname()), self.get_state())
 
     def _populate_initial_space(self) -> None:
-        if self.worker_id is not None:
-            return
         hp = self.oracle.get_space()
         declare(self.space, hp)
         self.oracle.update_space(hp)
@@ -206,8 +191,6 @@ class SearchTuner(BaseTuner):
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise BudgetSpent()
-        if self.trials_left == 0:
-            raise QuotaDone()
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         self._started = time.monotonic()
@@ -252,8 +235,6 @@ class SearchTuner(BaseTuner):
         super().on_trial_end(trial)
         if failed and self.oracle.get_trial(trial.trial_id).status != "FAILED":
             return  # sent back for a retry: not finished
-        if self.trials_left is not None:
-            self.trials_left -= 1
         self.observers(record)
 
     def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:

@@ -43,6 +43,7 @@ from typing import IO, Any
 from kerashp import exceptions
 from kerashp.exceptions import ArgumentError, KerashpError
 from kerashp.tuning.storage import write_json
+from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
 __all__ = ["run_job", "run_workers", "worker_count"]
 
@@ -264,6 +265,42 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     return service.stopped
 
 
+class QuotaDone(Exception):
+    """Raised before a new trial would start in a worker that has run its
+    `trials_left` (it is replaced then, to bound memory)."""
+
+
+class WorkerTuner(SearchTuner):
+    """A worker's tuner: it runs trials from the chief's oracle and writes
+    their records; the search's state (oracle, tuner file, space) is the
+    chief's to keep."""
+
+    keeps_state = False
+
+    def __init__(self, oracle: Any, *, worker_id: str, trials_left: int, **kwargs: Any):
+        super().__init__(oracle, **kwargs)
+        self.tuner_id = worker_id  # keras-tuner hands a restarted tuner id its ongoing trial back
+        self.trials_left = trials_left
+        self.observers.add(self._count)
+
+    def reload(self) -> None:
+        pass
+
+    def save(self) -> None:
+        pass
+
+    def _populate_initial_space(self) -> None:
+        pass
+
+    def pre_create_trial(self) -> None:
+        super().pre_create_trial()
+        if self.trials_left == 0:
+            raise QuotaDone()
+
+    def _count(self, record: Any) -> None:
+        self.trials_left -= 1
+
+
 def run_job(job: dict) -> int:
     """A worker: runs trials from the chief until it answers STOPPED."""
     if job["threads"] is not None:
@@ -278,20 +315,19 @@ def run_job(job: dict) -> int:
     from kerashp.tuning.distributed import RemoteOracle
     from kerashp.tuning.observers import Observers
     from kerashp.tuning.storage import RunStore
-    from kerashp.tuning.tuner import BudgetSpent, QuotaDone, SearchTuner
 
     goal, algo = job["objective"], job["algorithm"]
     store = RunStore(job["directory"], job["name"])
     oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction), job["worker_id"])
     left = job["seconds_left"]
-    tuner = SearchTuner(
+    tuner = WorkerTuner(
         oracle, algorithm=algo, space=job["space"], build_fn=job["build_fn"], data=read_prepared(Path(job["data"])),
         objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
         tensorboard=job["tensorboard"], epochs=job["epochs"], batch_size=job["batch_size"], seed=job["seed"],
         deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
-        pruner=algo.pruner(job["options"], goal.direction), worker_id=job["worker_id"], precision=job["precision"],
+        pruner=algo.pruner(job["options"], goal.direction), precision=job["precision"],
+        worker_id=job["worker_id"], trials_left=job["trials_per_process"],
     )
-    tuner.trials_left = job["trials_per_process"]
     try:
         tuner.search()
     except BudgetSpent:
