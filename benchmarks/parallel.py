@@ -15,6 +15,7 @@ process for a fixed wall-clock budget, start-up of the workers included:
 
     python benchmarks/parallel.py                       # 90 s each, seeds 0-2
     python benchmarks/parallel.py --budget 40 --seeds 0  # quick
+    python benchmarks/parallel.py --modes throughput --epochs 20  # longer trials: start-up weighs less
 
 prints every run and a Markdown table (median [seeds]) for benchmarks/RESULTS.md.
 """
@@ -36,14 +37,14 @@ CONTENDERS = {"one process": None, "workers=1": 1, "workers=2": 2}
 TARGET = 0.975
 
 
-def child(mode: str, workers: int | None, seed: int, budget: float) -> dict:
+def child(mode: str, workers: int | None, seed: int, budget: float, epochs: int) -> dict:
     import race
 
     import kerashp as khp
 
     x_train, y_train, x_val, y_val, x_test, y_test = race.load()
     ended: list[tuple[float, float, int]] = []  # (seconds, best val accuracy of the trial, epochs)
-    options = {"algorithm": "random", "max_epochs": 5} if mode == "throughput" else {"algorithm": "bohb"}
+    options = {"algorithm": "random", "max_epochs": epochs} if mode == "throughput" else {"algorithm": "bohb"}
     with tempfile.TemporaryDirectory() as folder:
         started = time.monotonic()
         result = khp.tune(
@@ -65,39 +66,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=90.0)
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--modes", nargs="+", choices=("throughput", "race"), default=["throughput", "race"])
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of a throughput trial")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        mode, workers, seed, budget = args.child
+        mode, workers, seed, budget, epochs = args.child
         print("RESULT " + json.dumps(child(mode, None if workers == "none" else int(workers), int(seed),
-                                           float(budget))))
+                                           float(budget), int(epochs))))
         return
     runs: dict[tuple[str, str], list[dict]] = {}
     for seed in args.seeds:
-        for mode in ("throughput", "race"):
+        for mode in args.modes:
             for label, workers in CONTENDERS.items():
                 out = subprocess.run([sys.executable, __file__, "--child", mode, str(workers).lower(), str(seed),
-                                      str(args.budget)], capture_output=True, text=True, check=True).stdout
+                                      str(args.budget), str(args.epochs)], capture_output=True, text=True, check=True).stdout
                 run = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
                 runs.setdefault((mode, label), []).append(run)
                 print(f"seed {seed} {mode:10s} {label:12s} " + json.dumps(run), flush=True)
 
     def cell(mode: str, label: str, key: str, per_minute: bool = False, fmt: str = "{:.1f}") -> str:
+        if (mode, label) not in runs:
+            return "-"
         values = [r[key] * 60 / args.budget if per_minute else r[key] for r in runs[(mode, label)]]
         return fmt.format(statistics.median(values)) + " [" + ", ".join(fmt.format(v) for v in values) + "]"
 
     print(f"\nbudget {args.budget:g} s, seeds {args.seeds}; median [each seed]\n")
-    print("| run | trials/min (random, 5 epochs) | epochs/min | bohb: s to val acc 0.975 | bohb: best val acc | "
-          "bohb: test acc |")
+    print(f"| run | trials/min (random, {args.epochs} epochs) | epochs/min | bohb: s to val acc 0.975 | "
+          "bohb: best val acc | bohb: test acc |")
     print("|---|---|---|---|---|---|")
     for label in CONTENDERS:
         print(f"| {label} | {cell('throughput', label, 'trials', True)} | {cell('throughput', label, 'epochs', True)} "
               f"| {cell('race', label, 'to_target', fmt='{:.0f}')} | {cell('race', label, 'best', fmt='{:.4f}')} "
               f"| {cell('race', label, 'test', fmt='{:.4f}')} |")
-    base = statistics.median(r["trials"] for r in runs[("throughput", "workers=1")])
-    two = statistics.median(r["trials"] for r in runs[("throughput", "workers=2")])
-    print(f"\nworkers=2 / workers=1 trials per minute: {two / base:.2f}x")
-
+    if "throughput" in args.modes:
+        trials = {label: statistics.median(r["trials"] for r in runs[("throughput", label)]) for label in CONTENDERS}
+        print(f"\nworkers=2 trials per minute: {trials['workers=2'] / trials['workers=1']:.2f}x workers=1, "
+              f"{trials['workers=2'] / trials['one process']:.2f}x one process")
 
 if __name__ == "__main__":
     main()

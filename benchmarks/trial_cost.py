@@ -8,6 +8,7 @@ tracing cost a new model pays; a trial that ASHA lets go on pays it once.
 
     python benchmarks/trial_cost.py --trials 10
     python benchmarks/trial_cost.py --trials 10 --steps-per-execution 8   # Keras runs 8 batches a call
+    python benchmarks/trial_cost.py --trials 10 --jit-compile true        # XLA (Keras's "auto": not on a CPU)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument("--jit-compile", choices=("auto", "true", "false"), default="auto")
     args = parser.parse_args()
 
     import keras
@@ -60,6 +62,8 @@ def main() -> None:
         t = time.perf_counter()
         model = khp.builders.mlp(params, spec=prepared.spec)
         model.steps_per_execution = args.steps_per_execution  # read when the train step is first traced
+        if args.jit_compile != "auto":
+            model.jit_compile = args.jit_compile == "true"
         steps["build+compile"].append(time.perf_counter() - t)
         clock = Clock()
         model.fit(*prepared.train, validation_data=prepared.val, epochs=args.epochs, batch_size=32, verbose=0,

@@ -26,7 +26,7 @@ __all__ = [
 
 _COMMAND_LINE = contextvars.ContextVar("kerashp_command_line", default=False)
 _SWITCHES = {"resume": "--resume", "overwrite": "--overwrite"}  # `kerashp tune`'s flags for `key: true`
-_OPTIONS = {"directory": "--directory"}  # and for `key: <a value>`
+_OPTIONS = {"directory": "--directory", "workers": "--workers"}  # and for `key: <a value>`
 
 
 def _is_int(value: Any) -> bool:
@@ -124,6 +124,9 @@ def setting(key: str, value: Any = None) -> str:
         >>> with command_line_messages():
         ...     setting("resume", True)
         '--resume (or `resume: true` in the YAML)'
+        >>> with command_line_messages():
+        ...     setting("workers", "two")
+        '--workers two (or `workers: two` in the YAML)'
     """
     if not _COMMAND_LINE.get():
         return f"{key}=" if value is None else f"{key}={value!r}"
@@ -131,5 +134,5 @@ def setting(key: str, value: Any = None) -> str:
         yaml, flag = f"`{key}:` in the YAML", _OPTIONS.get(key)
     else:
         yaml = f"`{key}: {str(value).lower() if isinstance(value, bool) else value}` in the YAML"
-        flag = _SWITCHES.get(key) if value is True else None
+        flag = _SWITCHES.get(key) if value is True else None if key not in _OPTIONS else f"{_OPTIONS[key]} {value}"
     return f"{flag} (or {yaml})" if flag else yaml

@@ -146,3 +146,27 @@ def test_kerashp_tune_prints_no_tensorflow_start_up_lines(tmp_path):
     printed = (out.stdout + out.stderr).lower()
     for noise in ("onednn", "cuda", "this tensorflow binary", "absl::initializelog", "cpu instructions"):
         assert noise not in printed, out.stderr
+
+
+def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypatch, capsys):
+    class Called(Exception):
+        pass
+
+    seen = {}
+
+    def tune(build_fn, space, **kwargs):
+        seen.clear()
+        seen.update(kwargs)
+        raise Called
+
+    config = _config(tmp_path, TINY + "workers: 3\n")
+    assert cli.main(["tune", config, "--workers", "two"]) == 2  # the real tune refuses it before anything runs
+    assert "Received: --workers two (or `workers: two` in the YAML)." in capsys.readouterr().err
+    monkeypatch.setattr(khp, "tune", tune)
+    for argv, workers in (([], 3), (["--workers", "2"], 2), (["--workers", "auto"], "auto")):
+        with pytest.raises(Called):
+            cli.main(["tune", config, *argv])
+        assert seen["workers"] == workers and "listen" not in seen
+    with pytest.raises(Called):
+        cli.main(["tune", config, "--chief", "--host", "0.0.0.0", "--port", "8471"])
+    assert seen["listen"] == "0.0.0.0:8471"

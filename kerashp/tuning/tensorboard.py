@@ -119,7 +119,7 @@ class TrialLogs:
     def __init__(self, root: Path | None, *, template: Any = None, clear: bool = False):
         self.root, self.template, self._clear = root, template, clear
         self._ready: set[Path] = set()
-        self._folders: dict[tuple[Path, int], list[Path]] = {}
+        self._trials: set[tuple[Path, int]] = set()  # (root, trial number) of each placed TensorBoard
         self._space: Space | None = None
         self._objective: Objective | None = None
 
@@ -151,20 +151,21 @@ class TrialLogs:
             trial = root / f"trial_{number}"
             if fold in (None, 0):  # a new attempt: what an interrupted one left goes
                 shutil.rmtree(trial, ignore_errors=True)
-                self._folders[(root, number)] = []
-            folder = trial if fold is None else trial / f"fold_{fold}"
-            self._folders.setdefault((root, number), []).append(folder)
-            board.log_dir = str(folder)
+            self._trials.add((root, number))
+            board.log_dir = str(trial if fold is None else trial / f"fold_{fold}")
         return callbacks
 
     def trial_end(self, record: TrialRecord) -> None:
-        """Writes the finished trial's session(s): its values and status."""
-        roots = {root for root, number in self._folders if number == record.number}
+        """Writes the finished trial's session(s): its values and status, in
+        each fold's folder the trial has (it may have run in a worker
+        process), else in the trial's folder."""
+        roots = {root for root, number in self._trials if number == record.number}
         if self.root is not None:
             roots.add(self.root)
         for root in roots:
-            folders = self._folders.pop((root, record.number), None) or [root / f"trial_{record.number}"]
-            for folder in dict.fromkeys(folders):
+            self._trials.discard((root, record.number))
+            trial = root / f"trial_{record.number}"
+            for folder in sorted(trial.glob("fold_*")) or [trial]:
                 _write_session(folder, record)
 
     def _prepare(self, root: Path) -> None:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kerashp import exceptions
+from kerashp._checks import setting
 from kerashp.exceptions import ArgumentError, KerashpError
 from kerashp.tuning.storage import write_json
 from kerashp.tuning.tuner import BudgetSpent, SearchTuner
@@ -70,8 +71,8 @@ def worker_count(workers: int | str | None) -> int:
         return gpus if gpus else max(1, min(os.cpu_count() or 1, 8))
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ArgumentError(
-            f"Argument `workers` must be a number of worker processes (an integer >= 1) or 'auto'. Received: "
-            f"workers={workers!r}. Pass workers=2 for two trials at once, or 'auto' (one per GPU or CPU core)."
+            f"`workers` must be a number of worker processes (an integer >= 1) or 'auto'. Received: "
+            f"{setting('workers', workers)}. Pass 2 for two trials at once, or 'auto' (one per GPU or CPU core)."
         )
     return workers
 
@@ -94,6 +95,8 @@ class _Worker:
 
 
 class _Pool:
+    command = [sys.executable, "-m", "kerashp.tuning.workers"]  # a worker process; it reads its job on stdin
+
     def __init__(self, tuner: Any, job: dict, count: int, service: Any, address: str, token: str):
         self.tuner, self.job, self.service = tuner, job, service
         self.address, self.token = address, token
@@ -119,7 +122,7 @@ class _Pool:
         worker.log.flush()
         worker.offset = worker.log.tell()  # a log kept from an earlier process or run is not read again
         worker.process = subprocess.Popen(
-            [sys.executable, "-m", "kerashp.tuning.workers"], stdin=subprocess.PIPE, stdout=worker.log,
+            self.command, stdin=subprocess.PIPE, stdout=worker.log,
             stderr=subprocess.STDOUT, env=env, start_new_session=True,  # Ctrl-C reaches the chief only
         )
         worker.process.stdin.write(cloudpickle.dumps({k: v for k, v in job.items() if k != "deadline"}))

@@ -57,6 +57,31 @@ def test_a_silent_workers_trial_goes_to_the_next_worker(make_oracle):
     assert again.trial_id == lost.trial_id  # run again by the next worker that asks
 
 
+def test_a_worker_told_to_wait_by_hyperband_pauses_before_it_asks_again(make_oracle, monkeypatch):
+    import keras_tuner as kt
+    from keras_tuner.src import protos
+
+    from kerashp.tuning import distributed
+
+    monkeypatch.setattr(distributed, "IDLE_PAUSE", 0.4)
+    service = distributed.OracleService(make_oracle("hyperband", SPACE, epochs=3))
+    ask = protos.get_service().CreateTrialRequest
+    idle = protos.get_proto().TrialStatus.IDLE
+    # other workers hold every trial of the first rung, so the next one must wait for them
+    answers = [service.CreateTrial(ask(tuner_id=f"busy-{i}"), None).trial.status for i in range(20)]
+    assert idle in answers
+    server, port = distributed.serve(service, "t")
+    oracle = distributed.RemoteOracle(f"127.0.0.1:{port}", "t", kt.Objective("val_loss", "min"), "waiting")
+    try:
+        started = time.monotonic()
+        trial = oracle.create_trial("waiting")
+        assert trial.status == kt.engine.trial.TrialStatus.IDLE
+        assert time.monotonic() - started >= 0.4  # keras-tuner's search loop asks again at once: the pause is ours
+    finally:
+        oracle.close()
+        server.stop(0)
+
+
 def test_a_worker_gives_up_on_a_chief_that_is_gone(monkeypatch):
     import keras_tuner as kt
 

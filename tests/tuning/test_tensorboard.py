@@ -192,3 +192,22 @@ def test_an_interrupted_trials_logs_are_replaced_when_the_run_resumes(digits_sma
     assert not left & again  # the interrupted attempt's files are gone
     assert _steps(logs / "trial_1" / "train", "epoch_loss") == [0, 1]  # each epoch once
     assert _session(logs / "trial_1")[0] == result.records[1].params
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [None, 2])
+def test_with_folds_each_fold_has_its_curves_and_its_session_in_one_process_or_in_workers(
+        workers, digits_small, tmp_path):
+    from tensorboard.plugins.hparams import api_pb2
+
+    logs = tmp_path / "logs"
+    space = {"units": khp.Int(8, 16), "learning_rate": khp.Float(1e-3, 1e-2, log=True), "epochs": 1}
+    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="random", max_trials=2, cv=2, seed=0,
+                      workers=workers, verbose=0, directory=tmp_path, name="run", tensorboard=logs)
+    assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["trial_0", "trial_1"]
+    for record in result.records:
+        trial = logs / f"trial_{record.number}"
+        assert sorted(p.name for p in trial.iterdir()) == ["fold_0", "fold_1"]  # no session beside the folds
+        for fold in ("fold_0", "fold_1"):
+            assert _session(trial / fold) == (record.params, api_pb2.STATUS_SUCCESS)
+            assert "epoch_loss" in {v.tag for v in _values(trial / fold / "validation")}

@@ -88,6 +88,8 @@ def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(dig
     assert sorted(table["trial"]) == list(range(8)) and len({r.trial_id for r in result.records}) == 8
     assert (table["status"] == "PRUNED").any()  # ASHA's answers reached the workers mid-fit
     assert (table["status"] != "FAILED").all()
+    reopened = khp.load_result(tmp_path / "bohb")
+    assert sorted(r.number for r in reopened.records) == list(range(8)) and reopened.best_params == result.best_params
     logs = "".join(p.read_text() for p in (tmp_path / "bohb" / "workers").glob("*.log"))
     assert logs.count(" started (pid ") >= 3  # 8 trials, 3 per process: a worker was replaced
 
