@@ -280,11 +280,12 @@ class WorkerTuner(SearchTuner):
 
     keeps_state = False
 
-    def __init__(self, oracle: Any, *, worker_id: str, trials_left: int, **kwargs: Any):
+    def __init__(self, oracle: Any, *, worker_id: str, trials_left: int | None, **kwargs: Any):
         super().__init__(oracle, **kwargs)
         self.tuner_id = worker_id  # keras-tuner hands a restarted tuner id its ongoing trial back
-        self.trials_left = trials_left
-        self.observers.add(self._count)
+        self.trials_left = trials_left  # None: no quota (a worker started with `kerashp worker`)
+        if trials_left is not None:
+            self.observers.add(self._count)
 
     def reload(self) -> None:
         pass
