@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -16,6 +18,7 @@ from kerashp.exceptions import ArgumentError
 
 SPACE = {"units": khp.Int(8, 32, log=True), "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64,
          "epochs": 2}
+WATCHDOG_SECONDS = 240
 
 
 def _free_port() -> int:
@@ -109,10 +112,18 @@ def test_a_chief_serves_workers_started_with_the_command(digits_small, tmp_path,
     workers = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                for _ in range(2)]
     monkeypatch.setenv("KERASHP_TOKEN", "t0ken")
+    watchdog = threading.Timer(WATCHDOG_SECONDS, _thread.interrupt_main)  # a chief that listens waits for workers
+    watchdog.start()
     try:
         result = khp.tune(khp.builders.mlp, SPACE, data=(x, y), algorithm="random", max_trials=4, seed=0,
                           listen=f"127.0.0.1:{port}", directory=tmp_path / "runs", name="shared", verbose=0)
+    except KeyboardInterrupt:
+        for worker in workers:
+            worker.kill()
+        pytest.fail(f"the chief still waited for its workers after {WATCHDOG_SECONDS} s: "
+                    + " | ".join(w.communicate()[0][-2000:] for w in workers))
     finally:
+        watchdog.cancel()
         outputs = [w.communicate(timeout=120)[0] for w in workers]
     assert sorted(r.number for r in result.records) == [0, 1, 2, 3]
     assert all(r.completed for r in result.records)
