@@ -134,5 +134,8 @@ def setting(key: str, value: Any = None) -> str:
         yaml, flag = f"`{key}:` in the YAML", _OPTIONS.get(key)
     else:
         yaml = f"`{key}: {str(value).lower() if isinstance(value, bool) else value}` in the YAML"
-        flag = _SWITCHES.get(key) if value is True else None if key not in _OPTIONS else f"{_OPTIONS[key]} {value}"
+        if value is True:
+            flag = _SWITCHES.get(key)
+        else:
+            flag = f"{_OPTIONS[key]} {value}" if key in _OPTIONS else None
     return f"{flag} (or {yaml})" if flag else yaml

@@ -339,7 +339,7 @@ def tune(
     finished = False
     try:
         if count or chief:
-            job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo, "options": options,
+            job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo,
                    "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
                    "directory": str(store.directory), "name": store.name, "tensorboard": board,
                    "precision": precision}
