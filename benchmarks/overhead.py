@@ -10,6 +10,11 @@ fit, and the contenders take turns over `--repeats` rounds.
 
     python benchmarks/overhead.py --repeats 3
     python benchmarks/overhead.py --repeats 3 --bohb   # 20 bohb trials (TPE + ASHA, <= 27 epochs)
+    python benchmarks/overhead.py --repeats 5 --epochs 1 --trials 40   # what a 1-epoch trial costs
+
+`optuna` is Optuna's loop as its users write it (a study, an objective that
+builds and fits the model, a pruning callback reporting every epoch), fed
+kerashp's configurations with `enqueue_trial`, so it trains the same ones.
 
 prints a Markdown table for benchmarks/RESULTS.md.
 """
@@ -30,7 +35,7 @@ TRIALS = 20
 EPOCHS = 10
 BOHB_EPOCHS = 27
 SEED = 0
-CONTENDERS = ("plain", "keras_tuner", "kerashp")
+CONTENDERS = ("plain", "keras_tuner", "optuna", "kerashp")
 BOHB = ("plain", "kerashp_bohb")  # --bohb: TPE + ASHA; the plain loop trains each trial for the epochs it got
 
 
@@ -87,6 +92,47 @@ def run_keras_tuner(workdir, prepared):
     return [dict(t.hyperparameters.values) for t in trials], tuner.oracle.get_best_trials(1)[0].score
 
 
+def run_optuna(prepared, configs):
+    import keras
+    import optuna
+
+    import kerashp as khp
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    class Report(keras.callbacks.Callback):
+        def __init__(self, trial):
+            super().__init__()
+            self.trial = trial
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.trial.report(float(logs["val_accuracy"]), epoch)
+            if self.trial.should_prune():
+                self.model.stop_training = True
+
+    def objective(trial):
+        params = {
+            "layers": trial.suggest_int("layers", 1, 2),
+            "units": trial.suggest_int("units", 16, 256, log=True),
+            "activation": trial.suggest_categorical("activation", ["relu", "tanh"]),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.3),
+            "learning_rate": trial.suggest_float("learning_rate", 1e-3, 1e-2, log=True),
+            "batch_size": trial.suggest_categorical("batch_size", [32, 64]),
+        }
+        keras.utils.set_random_seed(SEED + trial.number)
+        model = khp.builders.mlp(params, spec=prepared.spec)
+        history = model.fit(*prepared.train, validation_data=prepared.val, epochs=EPOCHS,
+                            batch_size=params["batch_size"], verbose=0, callbacks=[Report(trial)])
+        return max(history.history["val_accuracy"])
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=SEED),
+                                pruner=optuna.pruners.NopPruner())
+    for config in configs:
+        study.enqueue_trial({k: v for k, v in config.items() if k != "_epochs"})
+    study.optimize(objective, n_trials=len(configs))
+    return configs, study.best_value
+
+
 def run_plain(workdir, prepared, configs):
     import keras
 
@@ -121,6 +167,9 @@ def child(contender, configs_path, out_path):
             configs, best = run_kerashp(workdir, prepared, "bohb")
         elif contender == "keras_tuner":
             configs, best = run_keras_tuner(workdir, prepared)
+        elif contender == "optuna":
+            with open(configs_path) as f:
+                configs, best = run_optuna(prepared, json.load(f))
         else:
             with open(configs_path) as f:
                 configs, best = run_plain(workdir, prepared, json.load(f))
@@ -131,13 +180,17 @@ def child(contender, configs_path, out_path):
 
 
 def main():
+    global EPOCHS, TRIALS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bohb", action="store_true", help="kerashp bohb (TPE + ASHA) against the plain loop")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs of each random-search trial")
+    parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
     args = parser.parse_args()
+    EPOCHS, TRIALS = args.epochs, args.trials
     if args.child:
         child(args.child, args.configs, args.out)
         return
@@ -146,12 +199,12 @@ def main():
     configs_path = os.path.join(tmp, "configs.json")
     contenders = BOHB if args.bohb else CONTENDERS
     runs = {c: [] for c in contenders}
-    order = contenders[1:] + contenders[:1]  # kerashp first: it draws the plain loop's configs
+    order = sorted(contenders, key=lambda c: not c.startswith("kerashp"))  # kerashp draws the others' configs
     for repeat in range(args.repeats):
         for contender in order:
             out = os.path.join(tmp, f"{contender}-{repeat}.json")
-            subprocess.run([sys.executable, __file__, "--child", contender, "--configs", configs_path, "--out", out],
-                           check=True)
+            subprocess.run([sys.executable, __file__, "--child", contender, "--configs", configs_path, "--out", out,
+                            "--epochs", str(args.epochs), "--trials", str(args.trials)], check=True)
             with open(out) as f:
                 run = json.load(f)
             if contender.startswith("kerashp") and repeat == 0:
@@ -164,7 +217,7 @@ def main():
     if not args.bohb:
         same = runs["keras_tuner"][0]["configs"] == [
             {k: v for k, v in c.items() if k != "_epochs"} for c in runs["kerashp"][0]["configs"]]
-        print(f"\nkeras-tuner drew the same 20 configurations as kerashp: {same}")
+        print(f"\nkeras-tuner drew the same {args.trials} configurations as kerashp: {same}")
     else:
         epochs = [c["_epochs"] for c in runs["kerashp_bohb"][0]["configs"]]
         print(f"\nbohb's {len(epochs)} trials trained {sum(epochs)} epochs in all: {epochs}")

@@ -22,6 +22,15 @@ memory, as a user of Optuna would have to).
     python benchmarks/race.py --quick         # 40 s each, seed 0: for iterating
     python benchmarks/race.py --contenders kerashp_bohb,optuna --seeds 0 1 --budget 60
     python benchmarks/race.py --keep race_runs  # keeps kerashp's run folders (benchmarks/selection.py reads them)
+    python benchmarks/race.py --family --budget 120 --seeds 0 1 2 3 4   # every task of TASKS, three contenders
+
+The family (`--family`, or `--tasks a,b`) runs the same race on tasks it was
+not tuned for: another split and a wider space of digits, a 20k-sample
+synthetic tabular task, a regression (R², Friedman #1, 10k samples), and
+digits with every model compiled by XLA (`jit_compile=True`: what a new
+model costs on a GPU or TPU). It also reports, for kerashp, the share of the
+search's time its trials spent before their first epoch ended beyond an
+epoch's time (building, tracing, compiling: `TrialRecord.cost`).
 
 prints a Markdown table for benchmarks/RESULTS.md and writes every run's
 numbers to --out (JSON).
@@ -38,48 +47,88 @@ import sys
 import tempfile
 import time
 
-TARGETS = (0.975, 0.985)
 CONTENDERS = {
     "kerashp_bohb": "kerashp `bohb` (TPE + ASHA, 27 epochs at most)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
-    "kerashp_hyperband": "kerashp `hyperband` (the default before this change)",
+    "kerashp_hyperband": "kerashp `hyperband`",
     "kt_hyperband": "keras-tuner `Hyperband` used directly (27 epochs, iterations until the budget)",
     "kt_bayesian": "keras-tuner `BayesianOptimization` used directly, 10 epochs a trial",
     "optuna": "Optuna TPE + `HyperbandPruner`, pruning callback, 27 epochs at most",
 }
+FAMILY = ("kerashp_bohb", "optuna", "kt_hyperband")
 MAX_EPOCHS = 27
 FIXED_EPOCHS = 10
 
-EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, val_accuracy) per epoch
+#: Each task: data (`split`: random_state and validation/test sizes), the
+#: widest layer searched, XLA on or off, the metric every contender
+#: maximizes and its two targets.
+TASKS = {
+    "digits": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": False,
+               "metric": "accuracy", "targets": (0.975, 0.985)},
+    "digits_wide": {"data": "digits", "split": (1, 450, 300), "units": 512, "jit": False,
+                    "metric": "accuracy", "targets": (0.975, 0.985)},
+    "tabular": {"data": "tabular", "split": (0, 2000, 2000), "units": 256, "jit": False,
+                "metric": "accuracy", "targets": (0.93, 0.95)},
+    "regression": {"data": "friedman1", "split": (0, 1000, 1000), "units": 256, "jit": False,
+                   "metric": "r2_score", "targets": (0.95, 0.97)},
+    "digits_xla": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": True,
+                   "metric": "accuracy", "targets": (0.975, 0.985)},
+}
+TASK = TASKS["digits"]
+
+EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, the objective) per epoch
+COMPILE: dict = {}  # kerashp's compile share (compile_share)
 T0 = 0.0
 
 
 # ---------------------------------------------------------------- shared parts
 def load():
     import numpy as np
-    from sklearn.datasets import load_digits
+    from sklearn.datasets import load_digits, make_classification, make_friedman1
     from sklearn.model_selection import train_test_split
 
-    x, y = load_digits(return_X_y=True)
-    x = (x / 16.0).astype("float32")
-    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=360, random_state=0, stratify=y)
-    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=360, random_state=0, stratify=y_rest)
+    if TASK["data"] == "digits":
+        x, y = load_digits(return_X_y=True)
+        x = x / 16.0
+    elif TASK["data"] == "tabular":
+        x, y = make_classification(n_samples=20_000, n_features=20, n_informative=12, n_redundant=4, n_classes=3,
+                                   n_clusters_per_class=2, flip_y=0.02, class_sep=1.0, random_state=0)
+    else:
+        x, y = make_friedman1(n_samples=10_000, n_features=10, noise=0.5, random_state=0)
+        y = (y - y.mean()) / y.std()
+    x = x.astype("float32")
+    state, n_val, n_test = TASK["split"]
+    stratify = None if TASK["metric"] == "r2_score" else y
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=n_test, random_state=state, stratify=stratify)
+    stratify = None if stratify is None else y_rest
+    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=n_val, random_state=state,
+                                                      stratify=stratify)
     return tuple(np.asarray(a) for a in (x_train, y_train, x_val, y_val, x_test, y_test))
 
 
 def build(p: dict):
-    """The one builder every contender uses."""
+    """The one builder every contender uses (the task sets its inputs, outputs and XLA)."""
     import keras
 
-    model = keras.Sequential([keras.Input((64,))])
+    inputs = {"digits": 64, "tabular": 20, "friedman1": 10}[TASK["data"]]
+    model = keras.Sequential([keras.Input((inputs,))])
     for _ in range(int(p["layers"])):
         model.add(keras.layers.Dense(int(p["units"]), activation=p["activation"]))
         if p["dropout"] > 0:
             model.add(keras.layers.Dropout(float(p["dropout"])))
-    model.add(keras.layers.Dense(10, activation="softmax"))
-    model.compile(optimizer=keras.optimizers.Adam(float(p["learning_rate"])),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    optimizer = keras.optimizers.Adam(float(p["learning_rate"]))
+    if TASK["metric"] == "r2_score":
+        model.add(keras.layers.Dense(1))
+        model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.R2Score()], jit_compile=TASK["jit"])
+    else:
+        model.add(keras.layers.Dense({"digits": 10, "tabular": 3}[TASK["data"]], activation="softmax"))
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=TASK["jit"])
     return model
+
+
+def metric_name() -> str:
+    return f"val_{TASK['metric']}"
 
 
 def kerashp_space():
@@ -87,7 +136,7 @@ def kerashp_space():
 
     return {
         "layers": [1, 2, 3],
-        "units": khp.Int(16, 256, log=True),
+        "units": khp.Int(16, TASK["units"], log=True),
         "activation": ["relu", "tanh", "elu"],
         "dropout": khp.Float(0.0, 0.5),
         "learning_rate": khp.Float(1e-4, 1e-1, log=True),
@@ -98,7 +147,7 @@ def kerashp_space():
 def kt_params(hp) -> dict:
     return {
         "layers": hp.Choice("layers", [1, 2, 3]),
-        "units": hp.Int("units", 16, 256, sampling="log"),
+        "units": hp.Int("units", 16, TASK["units"], sampling="log"),
         "activation": hp.Choice("activation", ["relu", "tanh", "elu"]),
         "dropout": hp.Float("dropout", 0.0, 0.5),
         "learning_rate": hp.Float("learning_rate", 1e-4, 1e-1, sampling="log"),
@@ -109,7 +158,7 @@ def kt_params(hp) -> dict:
 def optuna_params(trial) -> dict:
     return {
         "layers": trial.suggest_categorical("layers", [1, 2, 3]),
-        "units": trial.suggest_int("units", 16, 256, log=True),
+        "units": trial.suggest_int("units", 16, TASK["units"], log=True),
         "activation": trial.suggest_categorical("activation", ["relu", "tanh", "elu"]),
         "dropout": trial.suggest_float("dropout", 0.0, 0.5),
         "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
@@ -123,7 +172,7 @@ def callbacks(deadline: float, on_deadline=None) -> list:
 
     class Log(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            EVENTS.append((time.monotonic() - T0, float(logs["val_accuracy"])))
+            EVENTS.append((time.monotonic() - T0, float(logs[metric_name()])))
 
     class Deadline(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
@@ -143,9 +192,25 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     space = kerashp_space()
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
     result = khp.tune(build, space, data=(x_train, y_train, x_val, y_val), algorithm=algorithm,
-                      objective="val_accuracy", time_budget=budget, seed=seed, verbose=0,
+                      objective=(metric_name(), "max"), time_budget=budget, seed=seed, verbose=0,
                       directory=workdir, name=algorithm, callbacks=callbacks(None), **extra)
+    COMPILE.update(compile_share(result.records))
     return float(result.best_model.evaluate(x_test, y_test, verbose=0)[1])
+
+
+def compile_share(records) -> dict:
+    """The share of the trials' time spent before each first epoch ended beyond
+    an epoch's time (a trial of one epoch counts the median later epoch of
+    the search), and how many trials reused a compiled model."""
+    import statistics
+
+    epochs = [r.cost["epoch"] for r in records if r.cost.get("epoch")]
+    typical = statistics.median(epochs) if epochs else 0.0
+    spent = sum(max(r.cost["build"] + r.cost["first_epoch"] - (r.cost.get("epoch") or typical), 0.0)
+                for r in records if r.cost.get("first_epoch") is not None)
+    total = sum(r.seconds or 0.0 for r in records)
+    return {"compile_share": spent / total if total else None,
+            "reused": sum(bool(r.cost.get("reused")) for r in records), "trials": len(records)}
 
 
 def run_keras_tuner(kind, data, budget, seed, workdir) -> float:
@@ -160,7 +225,7 @@ def run_keras_tuner(kind, data, budget, seed, workdir) -> float:
         def fit(self, hp, model, *args, **kwargs):
             return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
 
-    common = {"objective": "val_accuracy", "seed": seed, "directory": workdir, "project_name": kind, "overwrite": True}
+    common = {"objective": kt.Objective(metric_name(), "max"), "seed": seed, "directory": workdir, "project_name": kind, "overwrite": True}
     if kind == "hyperband":
         tuner = kt.Hyperband(HyperModel(), max_epochs=MAX_EPOCHS, factor=3, hyperband_iterations=1000, **common)
         fit = {}
@@ -194,7 +259,7 @@ def run_optuna(data, budget, seed) -> float:
             self.trial, self.pruned, self.best, self.weights = trial, False, -1.0, None
 
         def on_epoch_end(self, epoch, logs=None):
-            value = float(logs["val_accuracy"])
+            value = float(logs[metric_name()])
             if value > self.best:
                 self.best, self.weights = value, self.model.get_weights()
             self.trial.report(value, epoch)
@@ -223,8 +288,9 @@ def run_optuna(data, budget, seed) -> float:
     return float(model.evaluate(x_test, y_test, verbose=0)[1])
 
 
-def child(contender: str, seed: int, budget: float, out: str, keep: str) -> None:
-    global T0
+def child(task: str, contender: str, seed: int, budget: float, out: str, keep: str) -> None:
+    global T0, TASK
+    TASK = TASKS[task]
     import keras
 
     data = load()
@@ -244,37 +310,43 @@ def child(contender: str, seed: int, budget: float, out: str, keep: str) -> None
             test = run_optuna(data, budget, seed)
         searched = time.monotonic() - T0
     with open(out, "w") as f:
-        json.dump({"contender": contender, "seed": seed, "budget": budget, "events": EVENTS,
-                   "test_accuracy": test, "search_seconds": searched}, f)
+        json.dump({"task": task, "contender": contender, "seed": seed, "budget": budget, "events": EVENTS,
+                   "test_accuracy": test, "search_seconds": searched, **COMPILE}, f)
 
 
 # ------------------------------------------------------------------- summary
 def summarize(run: dict, checkpoints: tuple[float, ...]) -> dict:
+    targets = TASKS[run.get("task", "digits")]["targets"]
     events = [(t, v) for t, v in run["events"] if t <= run["budget"] + 1e-9]
     out = {"epochs": len(events), "test": run["test_accuracy"]}
-    for target in TARGETS:
-        out[f"to_{target}"] = next((t for t, v in events if v >= target), run["budget"])
+    for i, target in enumerate(targets):
+        out[f"to_{i}"] = next((t for t, v in events if v >= target), run["budget"])
     for c in checkpoints:
         out[f"best_{c:g}"] = max((v for t, v in events if t <= c), default=0.0)
+    if run.get("compile_share") is not None:
+        out["compile"], out["reused"] = run["compile_share"], run["reused"] / max(run["trials"], 1)
     return out
 
 
-def table(runs: list[dict], checkpoints: tuple[float, ...]) -> str:
-    head = ["contender", *[f"time to {t} (s): runs / median" for t in TARGETS],
-            f"best val acc at {' / '.join(f'{c:g}' for c in checkpoints)} s (median)",
-            "test acc of chosen model (median)", "epochs trained (median)"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+def table(runs: list[dict], checkpoints: tuple[float, ...], task: str) -> str:
+    metric, targets = TASKS[task]["metric"], TASKS[task]["targets"]
+    head = ["contender", *[f"time to {t} (s): runs / median" for t in targets],
+            f"best val {metric} at {' / '.join(f'{c:g}' for c in checkpoints)} s (median)",
+            f"test {metric} of chosen model (median)", "epochs trained: runs / median",
+            "compile share / trials reusing a model (median)"]
+    lines = [f"Task `{task}`:", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in CONTENDERS:
-        mine = [summarize(r, checkpoints) for r in runs if r["contender"] == name]
+        mine = [summarize(r, checkpoints) for r in runs if r["contender"] == name and r.get("task", "digits") == task]
         if not mine:
             continue
         med = {k: statistics.median(m[k] for m in mine) for k in mine[0]}
         cells = [CONTENDERS[name]]
-        for t in TARGETS:
-            cells.append(", ".join(f"{m[f'to_{t}']:.0f}" for m in mine) + f" / **{med[f'to_{t}']:.0f}**")
+        for i in range(len(targets)):
+            cells.append(", ".join(f"{m[f'to_{i}']:.0f}" for m in mine) + f" / **{med[f'to_{i}']:.0f}**")
         cells.append(" / ".join(f"{med[f'best_{c:g}']:.4f}" for c in checkpoints))
         cells.append(f"{med['test']:.4f}")
-        cells.append(f"{med['epochs']:.0f}")
+        cells.append(", ".join(str(m["epochs"]) for m in mine) + f" / **{med['epochs']:.0f}**")
+        cells.append(f"{med['compile']:.0%} / {med['reused']:.0%}" if "compile" in med else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -284,46 +356,54 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="40 s each, seed 0")
     parser.add_argument("--budget", type=float, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--contenders", default=None, help=f"default: all, or {','.join(FAMILY)} with --family")
+    parser.add_argument("--tasks", default="digits", help=f"comma-separated, of {', '.join(TASKS)}")
+    parser.add_argument("--family", action="store_true", help="every task, kerashp's default against the peers")
     parser.add_argument("--out", default="race.json")
     parser.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of every contender (jax: the GPU check)")
     parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (seed<k>/<algorithm>)")
-    parser.add_argument("--child", nargs=5, metavar=("CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=6, metavar=("TASK", "CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        contender, seed, budget, out, keep = args.child
-        child(contender, int(seed), float(budget), out, keep)
+        task, contender, seed, budget, out, keep = args.child
+        child(task, contender, int(seed), float(budget), out, keep)
         return
     budget = args.budget or (40.0 if args.quick else 120.0)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
-    contenders = [c for c in args.contenders.split(",") if c]
-    unknown = set(contenders) - set(CONTENDERS)
+    tasks = list(TASKS) if args.family else [t for t in args.tasks.split(",") if t]
+    contenders = (args.contenders or ",".join(FAMILY if args.family else CONTENDERS)).split(",")
+    unknown = (set(contenders) - set(CONTENDERS)) | (set(tasks) - set(TASKS))
     if unknown:
-        parser.error(f"unknown contenders {sorted(unknown)}; choose from {', '.join(CONTENDERS)}")
+        parser.error(f"unknown {sorted(unknown)}; contenders: {', '.join(CONTENDERS)}; tasks: {', '.join(TASKS)}")
     checkpoints = tuple(c for c in (30.0, 60.0) if c < budget) + (budget,)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": args.backend, "TF_ENABLE_ONEDNN_OPTS": "0"}
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:  # contenders take turns within each round
-            for contender in contenders:
-                out = os.path.join(tmp, f"{contender}-{seed}.json")
-                started = time.monotonic()
-                proc = subprocess.run([sys.executable, __file__, "--child", contender, str(seed), str(budget), out,
-                                       os.path.abspath(args.keep) if args.keep else ""],
-                                      env=env, capture_output=True, text=True)
-                if proc.returncode != 0:
-                    print(f"{contender} seed {seed} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
-                    continue
-                with open(out) as f:
-                    runs.append(json.load(f))
-                s = summarize(runs[-1], checkpoints)
-                print(f"{contender:18s} seed {seed}: to 0.975 {s['to_0.975']:6.1f}s  to 0.985 {s['to_0.985']:6.1f}s  "
-                      f"best {s[f'best_{budget:g}']:.4f}  test {s['test']:.4f}  epochs {s['epochs']}  "
-                      f"({time.monotonic() - started:.0f}s with start-up)", flush=True)
+            for task in tasks:
+                for contender in contenders:
+                    out = os.path.join(tmp, f"{task}-{contender}-{seed}.json")
+                    started = time.monotonic()
+                    proc = subprocess.run([sys.executable, __file__, "--child", task, contender, str(seed),
+                                           str(budget), out, os.path.abspath(args.keep) if args.keep else ""],
+                                          env=env, capture_output=True, text=True)
+                    if proc.returncode != 0:
+                        print(f"{task} {contender} seed {seed} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
+                        continue
+                    with open(out) as f:
+                        runs.append(json.load(f))
+                    s = summarize(runs[-1], checkpoints)
+                    share = f"  compile {s['compile']:.0%} reused {s['reused']:.0%}" if "compile" in s else ""
+                    print(f"{task:11s} {contender:17s} seed {seed}: to {TASKS[task]['targets'][0]} {s['to_0']:6.1f}s  "
+                          f"to {TASKS[task]['targets'][1]} {s['to_1']:6.1f}s  best {s[f'best_{budget:g}']:.4f}  "
+                          f"test {s['test']:.4f}  epochs {s['epochs']}{share}  "
+                          f"({time.monotonic() - started:.0f}s with start-up)", flush=True)
     with open(args.out, "w") as f:
         json.dump(runs, f)
-    print()
-    print(table(runs, checkpoints))
+    for task in tasks:
+        print()
+        print(table(runs, checkpoints, task))
 
 
 if __name__ == "__main__":

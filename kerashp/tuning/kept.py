@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 
 from kerashp.tuning.objective import Objective
+from kerashp.tuning.reuse import model_bytes
 
 __all__ = ["KeptModels"]
 
@@ -33,9 +33,7 @@ class KeptModels:
 
     def keep(self, trial_id: str, fold: int | None, model: keras.Model, score: float, group: Any) -> None:
         self._kept = {key: item for key, item in self._kept.items() if item[2] == group}
-        variables = [*model.weights, *getattr(getattr(model, "optimizer", None), "variables", [])]
-        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
-        self._kept[(trial_id, fold)] = (model, score, group, size)
+        self._kept[(trial_id, fold)] = (model, score, group, model_bytes(model))
         total = sum(item[3] for item in self._kept.values())
         worst_first = sorted(self._kept, key=lambda k: self._kept[k][1], reverse=self.objective.direction == "min")
         for key in worst_first:

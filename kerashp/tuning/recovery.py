@@ -12,7 +12,7 @@ A copy cut short, a full disk or a hand edit can still damage one; then
 - `oracle.json` (damaged or not) is rebuilt from the trials: their order,
   values and scores, and each algorithm's own part from the records:
   Hyperband's brackets from each trial's bracket, round and parent, ASHA's
-  rungs from the scores trials reported, TPE's study from their outcomes.
+  values from the scores trials reported (and its costs from the records'), TPE's study from their outcomes.
 
 Each damaged file is reported once, by path (`RuntimeWarning`).
 """
@@ -183,9 +183,14 @@ def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
 
 
 def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) -> dict:
-    """ASHA's rungs from the objective each trial reported per epoch, and which trials it stopped."""
-    pruner = type(oracle.pruner)(min_epochs=oracle.pruner.min_epochs, eta=oracle.pruner.eta,
-                                 direction=oracle.pruner.direction)
+    """ASHA's values from the objective each trial reported per epoch, its
+    costs from the records of the trials that reported theirs, and which
+    trials it stopped."""
+    old = oracle.pruner
+    pruner = type(old)(min_epochs=old.min_epochs, eta=old.eta, direction=old.direction, floor=old.floor, cap=old.cap)
+    for record in sorted(records.values(), key=lambda r: r.number):
+        if record.cost.get("reported"):
+            pruner.measured(*record.cost["reported"])
     name = oracle.objective.name
     for trial_id in order:
         trial = oracle.trials[trial_id]
@@ -193,7 +198,8 @@ def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) 
         if trial.metrics.exists(name):
             for observation in trial.metrics.get_history(name):
                 pruner.keep(trial_id, int(observation.step), float(observation.value[0]), last)
-    pruned = {r.trial_id: r.state.get("rung") for r in records.values() if r.status is TrialStatus.PRUNED}
+    pruned = {r.trial_id: r.state.get("pruned_at", r.total_epochs) for r in records.values()
+              if r.status is TrialStatus.PRUNED}
     return {**pruner.get_state(), "pruned": pruned}
 
 

@@ -124,7 +124,7 @@ def worker(
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
     job = {
         "build_fn": build_fn, "callbacks": callbacks, "space": Space.from_config(settings["space"]),
-        "algorithm": algo, "rungs": written.get("rungs"),
+        "algorithm": algo, "prunes": bool(written.get("prunes", written.get("rungs"))),
         "objective": Objective(**settings["objective"]), "epochs": settings["max_epochs"],
         "batch_size": settings["batch_size"], "seed": settings["seed"], "directory": str(store.directory),
         "name": store.name, "data": str(folder / "data"), "address": chief, "token": read_token(),

@@ -4,7 +4,7 @@ A record is written once, when its trial ends (`kerashp.tuning.storage`), and
 is what every observer of a search receives: the run folder, the progress
 display, a user's `on_trial_end`. It carries what an algorithm needs to
 rebuild its state from the records alone (`state`: Hyperband's bracket, round
-and parent; the rung a pruned trial reached).
+and parent; the epoch a pruned trial was stopped at).
 """
 
 from __future__ import annotations
@@ -56,7 +56,14 @@ class TrialRecord:
         score_std: Their standard deviation, else `None`.
         timed_out: The time budget ran out during the trial.
         state: What the algorithm needs to rebuild its state (Hyperband:
-            `bracket`, `round`, `parent`).
+            `bracket`, `round`, `parent`; `pruned_at`, the epoch a pruner
+            stopped the trial at).
+        cost: Seconds of its (first fold's) model: `build` (to the first
+            epoch's start), `first_epoch` (it traces and compiles a new
+            model's steps), `epoch` (median of the later ones), and whether
+            the model's compiled steps were `reused` from an earlier trial
+            (`kerashp.tuning.reuse`); `reported`: the `[model seconds,
+            epoch seconds]` sent to ASHA's first-rung rule, if any.
 
     Example:
         >>> record = result.records[0]
@@ -80,6 +87,7 @@ class TrialRecord:
     score_std: float | None = None
     timed_out: bool = False
     state: dict[str, Any] = field(default_factory=dict)
+    cost: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.status = TrialStatus(self.status)
@@ -87,6 +95,11 @@ class TrialRecord:
     @property
     def completed(self) -> bool:
         return self.status is TrialStatus.COMPLETED and self.score is not None
+
+    @property
+    def pruned(self) -> bool:
+        """Stopped early by the algorithm (kerashp 0.1 records kept its rung)."""
+        return "pruned_at" in self.state or "rung" in self.state
 
     @property
     def promoted_from(self) -> str | None:

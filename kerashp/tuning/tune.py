@@ -113,8 +113,7 @@ def tune(
             `(x, y, x_val, y_val)`, a `tf.data.Dataset` or `(train_ds, val_ds)`.
         algorithm: A registered algorithm: `"bohb"`, `"tpe"`, `"random"`,
             `"grid"`, `"bayesian"` or `"hyperband"` (`kerashp.tuning.algorithms`).
-            Defaults to `"bohb"`: TPE proposals with ASHA stopping bad trials
-            early, the fastest to a good model in `benchmarks/race.py`.
+            Defaults to `"bohb"`: TPE proposals with ASHA stopping bad trials early.
         objective: A metric from `History` such as `"val_accuracy"`, direction
             inferred, or `(name, "min"|"max")`. Defaults to `"val_loss"`.
         max_trials: Trials to run. Defaults to `None`: with a `time_budget`,
@@ -160,11 +159,12 @@ def tune(
             of a trial's epochs, and a trial goes on past a rung only in the
             top `1/eta` there. Defaults to `None`: every trial trains its full
             epochs (`"bohb"` always prunes).
-        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: sized
-            to the search, `epochs // eta**k` (at least 1) for the largest `k`
-            with `eta**k <= max_trials` (the Hyperband bracket that starts
-            `max_trials` trials; 1 for bohb's default 30 trials of 27 epochs,
-            and with only a `time_budget`).
+        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: the
+            larger of what a new model costs against an epoch, measured in
+            the search (`kerashp.tuning.algorithms.asha.cost_rung`, at most
+            `epochs // eta`), and the rung sized to the search,
+            `epochs // eta**k` (at least 1) for the largest `k` with
+            `eta**k <= max_trials`.
         eta: ASHA's reduction factor. Defaults to `None`: 3.
         strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
         mixed_precision: The Keras dtype policy trials build under:
@@ -332,7 +332,7 @@ def tune(
         deadline=deadline,
         strategy=strategy,
         precision=precision,
-        pruner=getattr(oracle, "pruner", None),
+        prunes=getattr(oracle, "pruner", None) is not None,
     )
     import keras_tuner as kt
 

@@ -34,11 +34,12 @@ from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelErro
 from kerashp.space import Space
 from kerashp.tuning.algorithms import BaseAlgorithm
 from kerashp.tuning.algorithms._keras_tuner import declare
-from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.algorithms.asha import COST_KEYS, model_costs
 from kerashp.tuning.kept import KeptModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.observers import Observers
 from kerashp.tuning.recovery import reload_oracle
+from kerashp.tuning.reuse import CompiledModels
 from kerashp.tuning.storage import RunStore, error_summary, write_json
 from kerashp.tuning.tensorboard import TrialLogs
 from kerashp.tuning.trial import TrialRecord, TrialStatus
@@ -86,13 +87,50 @@ class _BestWeights(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class _Report(keras.callbacks.Callback):
-    """Reports the objective to the oracle after every epoch; stops the fit when
-    the oracle's pruner answers that the trial is STOPPED."""
+class _Clock(keras.callbacks.Callback):
+    """What a fit's model cost: seconds from the start of its build to the
+    start of its first epoch (`build`), its first epoch (which traces and
+    compiles a new model's steps) and the median of its later epochs."""
 
-    def __init__(self, tuner: SearchTuner, trial_id: str):
+    def __init__(self, started: float, reused: bool):
         super().__init__()
-        self.tuner, self.trial_id = tuner, trial_id
+        self.started, self.reused = started, reused
+        self.build: float | None = None
+        self.epochs: list[float] = []
+        self.reported: list[float] | None = None  # the costs sent to the oracle's pruner
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._begun = time.perf_counter()
+        if self.build is None:
+            self.build = self._begun - self.started
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.epochs.append(time.perf_counter() - self._begun)
+
+    def costs(self) -> list[float] | None:
+        """`[model seconds, epoch seconds]` once two epochs have ended (`asha.model_costs`)."""
+        return model_costs(self.summary()) if len(self.epochs) >= 2 else None
+
+    def summary(self) -> dict[str, Any]:
+        later = self.epochs[1:]
+        return {"build": _round(self.build), "first_epoch": _round(self.epochs[0] if self.epochs else None),
+                "epoch": _round(float(np.median(later)) if later else None), "reused": self.reused,
+                "reported": self.reported}
+
+
+def _round(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 4)
+
+
+class _Report(keras.callbacks.Callback):
+    """Reports the objective to the oracle after every epoch, and with the
+    second epoch what the model cost (`asha.COST_KEYS`) unless the process
+    had not trained a model before (that one pays the runtime's start-up);
+    stops the fit when the oracle's pruner answers that the trial is STOPPED."""
+
+    def __init__(self, tuner: SearchTuner, trial_id: str, clock: _Clock | None):
+        super().__init__()
+        self.tuner, self.trial_id, self.clock = tuner, trial_id, clock
         self.stopped_at: int | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -100,7 +138,12 @@ class _Report(keras.callbacks.Callback):
         value = (logs or {}).get(name)
         if value is None or not math.isfinite(value):
             return
-        trial = self.tuner.oracle.update_trial(self.trial_id, {name: float(value)}, step=epoch + 1)
+        metrics = {name: float(value)}
+        costs = self.clock.costs() if epoch == 1 and self.clock is not None else None
+        if costs is not None:
+            metrics.update(zip(COST_KEYS, costs, strict=True))
+            self.clock.reported = costs
+        trial = self.tuner.oracle.update_trial(self.trial_id, metrics, step=epoch + 1)
         if trial.status == "STOPPED":
             self.stopped_at = epoch + 1
             self.model.stop_training = True
@@ -145,7 +188,7 @@ class SearchTuner(BaseTuner):
         seed: int | None,
         deadline: float | None,
         strategy: Any,
-        pruner: ASHA | None = None,
+        prunes: bool = False,
         tensorboard: TrialLogs | None = None,
         precision: str | None = None,
     ):
@@ -163,10 +206,12 @@ class SearchTuner(BaseTuner):
         self.seed = seed
         self.deadline = deadline
         self.strategy = strategy
-        self.pruner = pruner
+        self.prunes = prunes  # the oracle may stop a trial: report every epoch to it
         self.tensorboard = tensorboard  # each trial's TensorBoard callbacks in the trial's own folder
         self._pending: dict[str, TrialRecord] = {}
         self._kept = KeptModels(objective)
+        self.compiled = CompiledModels()
+        self._warm = False  # this process has trained a model
         marker = store.path / "tuner0.json"
         if self.keeps_state and store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
@@ -213,12 +258,12 @@ class SearchTuner(BaseTuner):
                 if fits[-1].timed_out and index + 1 < len(self.data.splits):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
         if fits[0].pruned_at is not None:
-            record.state["rung"] = rung_of(fits[0].pruned_at, self.pruner.min_epochs, self.pruner.eta)
+            record.state["pruned_at"] = fits[0].pruned_at
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
     def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
         metrics = self.run_trial(trial)
-        if self.pruner is None:  # with a pruner, every epoch was reported already
+        if not self.prunes:  # with a pruner, every epoch was reported already
             self.oracle.update_trial(trial.trial_id, metrics)
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
@@ -227,7 +272,7 @@ class SearchTuner(BaseTuner):
             params=self.space.complete(trial.hyperparameters.values),
         )
         failed = trial.status != kt.engine.trial.TrialStatus.COMPLETED
-        pruned = not failed and "rung" in record.state
+        pruned = not failed and record.pruned
         record.status = TrialStatus.FAILED if failed else TrialStatus.PRUNED if pruned else TrialStatus.COMPLETED
         record.seconds = round(time.monotonic() - self._started, 3)
         if failed:
@@ -246,19 +291,25 @@ class SearchTuner(BaseTuner):
     # one fit ------------------------------------------------------------------
     def _fit(self, split: Split, params: dict, record: TrialRecord, fold: int | None, epochs: int,
              initial_epoch: int, group: Any = None) -> _Fit:
+        started = time.perf_counter()
         model = self._kept.take(record.promoted_from, fold) if record.promoted_from is not None else None
+        reused = model is not None
         if model is None:
-            model = self.build(params, split.spec)
+            model, reused = self.compiled.adopt(self.build(params, split.spec))
             if record.promoted_from is not None:
                 self.store.load_weights(model, record.promoted_from, fold)
+        clock = _Clock(started, reused)
         best = _BestWeights(self.objective)
         budget = self._time_budget()
-        report = _Report(self, record.trial_id) if self.pruner is not None else None
+        report = _Report(self, record.trial_id, clock if self._warm else None) if self.prunes else None
         extra = [cb for cb in (budget, report) if cb is not None]
-        callbacks = [*self._callbacks(params), best, *extra]
+        callbacks = [*self._callbacks(params), clock, best, *extra]
         if self.tensorboard is not None:
             callbacks = self.tensorboard.place(callbacks, record.number, fold)
         history = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
+        self._warm = True
+        if fold in (None, 0):
+            record.cost = clock.summary()
         if self.objective.name not in history:
             error = ArgumentError(
                 f"The objective {self.objective.name!r} is not among the metrics this model logs: "
@@ -274,6 +325,8 @@ class SearchTuner(BaseTuner):
         index = best.index
         if group is not None:
             self._kept.keep(record.trial_id, fold, model, float(scores[index]), group)
+        else:
+            self.compiled.release(model)
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
         timed_out = bool(budget is not None and budget.timed_out)
         return _Fit(history, index, float(scores[index]), timed_out, pruned_at)

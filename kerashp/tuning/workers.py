@@ -239,13 +239,12 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     server, port = serve(service, token, host=host, port=port, threads=max(8, count + 4))
     reach = socket.gethostname() if host in ("0.0.0.0", "::") else host
     # chief.json before the data: a worker elsewhere waits for the data, then reads where the chief is
-    pruner = getattr(tuner.oracle, "pruner", None)  # its rungs, so that a worker records a stopped trial's rung
-    rungs = None if pruner is None else {"min_epochs": pruner.min_epochs, "eta": pruner.eta}
-    write_json(folder / "chief.json", {"address": None if listen is None else f"{reach}:{port}", "rungs": rungs,
+    prunes = tuner.prunes  # a worker then reports every epoch, and its costs, to the chief's pruner
+    write_json(folder / "chief.json", {"address": None if listen is None else f"{reach}:{port}", "prunes": prunes,
                                        "deadline": None if deadline is None else time.time() + deadline - time.monotonic()})
     write_prepared(tuner.data, folder / "data")
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
-    pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline, "rungs": rungs}, count, service,
+    pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline, "prunes": prunes}, count, service,
                  f"{local}:{port}", token)
     records = _Records(tuner.store, observers)
     if listen is not None:
@@ -318,7 +317,6 @@ def run_job(job: dict) -> int:
 
     from kerashp.datasets._files import read_prepared
     from kerashp.devices import get_strategy
-    from kerashp.tuning.algorithms.asha import ASHA
     from kerashp.tuning.distributed import RemoteOracle
     from kerashp.tuning.observers import Observers
     from kerashp.tuning.storage import RunStore
@@ -332,7 +330,7 @@ def run_job(job: dict) -> int:
         objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
         tensorboard=job["tensorboard"], epochs=job["epochs"], batch_size=job["batch_size"], seed=job["seed"],
         deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
-        pruner=None if job["rungs"] is None else ASHA(**job["rungs"], direction=goal.direction), precision=job["precision"],
+        prunes=job["prunes"], precision=job["precision"],
         worker_id=job["worker_id"], trials_left=job["trials_per_process"],
     )
     try:

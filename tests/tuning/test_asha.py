@@ -7,13 +7,17 @@ which every decision is checked against the records' own histories.
 
 from __future__ import annotations
 
+import json
 import socket
+import statistics
+import time
 
+import keras
 import pytest
 
 import kerashp as khp
 from kerashp.tuning import TrialStatus
-from kerashp.tuning.algorithms.asha import ASHA, first_rung, rung_of
+from kerashp.tuning.algorithms.asha import ASHA, COST_KEYS, cost_rung, first_rung, rung_of
 
 # Six trials, each reporting val_accuracy at epochs 1..9, one after another.
 SCRIPT = {
@@ -60,16 +64,46 @@ def test_without_min_epochs_the_first_rung_is_sized_to_the_trials_and_epochs():
 
 @pytest.mark.parametrize(("options", "first"), [({}, 11), ({"min_epochs": 1}, 1), ({"min_epochs": 4}, 4)])
 def test_bohb_and_asha_size_their_first_rung_unless_min_epochs_is_given(make_oracle, options, first):
-    assert make_oracle("bohb", ORACLE_SPACE, max_trials=20, epochs=100, **options).pruner.min_epochs == first
+    bohb = make_oracle("bohb", ORACLE_SPACE, max_trials=20, epochs=100, **options)
     random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, pruner="asha", name="random", **options)
-    assert random.pruner.min_epochs == first
+    for oracle in (bohb, random):
+        oracle.pruner.measured(0.1, 1.0)  # a cheap model: the rung sized to the search decides
+        assert oracle.pruner.first == first
+
+
+def test_the_first_rung_follows_what_a_model_costs_against_an_epoch():
+    assert [cost_rung(r) for r in (0.0, 0.5, 1.0, 1.01, 3.8, 16.0)] == [1, 1, 1, 2, 4, 16]
+    cheap, dear, xla = (ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9) for _ in range(3))
+    assert cheap.first is None and cheap.keep("0", 1, 0.1) and cheap.keep("1", 1, 0.0)  # no cost yet: none stopped
+    cheap.measured(0.05, 0.2)  # a model costs a quarter of an epoch: trials are judged after one epoch
+    dear.measured(0.46, 0.12)  # TensorFlow tracing a small MLP on a CPU: 0.46 s, epochs of 0.12 s
+    xla.measured(1.6, 0.1)  # XLA compiling it: capped so that one rung stays (27 epochs // 3)
+    assert (cheap.first, dear.first, xla.first) == (1, 4, 9)
+    assert not cheap.keep("2", 1, 0.05)  # judged against the values reported before the rung was decided
+    for model in (3.0, 3.0, 0.1):  # the median of the first SAMPLES reports; later ones are not taken
+        dear.measured(model, 0.12)
+    assert dear.costs == [[0.46, 0.12], [3.0, 0.12], [3.0, 0.12]] and dear.first == 9
+    fixed = ASHA(min_epochs=2, eta=3, direction="max")
+    fixed.measured(1.6, 0.1)
+    assert fixed.first == 2  # an explicit min_epochs wins
+
+
+def test_the_oracle_takes_a_trials_costs_out_of_its_metrics_and_keeps_them(make_oracle):
+    oracle = make_oracle("bohb", ORACLE_SPACE, max_trials=30, epochs=27)
+    trial = oracle.create_trial("tuner0")
+    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5}, step=1)
+    assert oracle.pruner.first is None
+    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.6, COST_KEYS[0]: 0.46, COST_KEYS[1]: 0.12}, step=2)
+    assert oracle.pruner.first == 4 and set(oracle.trials[trial.trial_id].metrics.metrics) == {"val_accuracy"}
+    again = make_oracle("bohb", ORACLE_SPACE, max_trials=30, epochs=27, name="again").pruner
+    again.set_state(oracle.get_state()["kerashp_asha"])  # what oracle.json keeps: a resumed search keeps its rungs
+    assert again.first == 4 and again.costs == oracle.pruner.costs
 
 
 def test_no_rung_sits_within_a_factor_eta_of_a_trials_last_epoch():
     rungs = ASHA(min_epochs=11, eta=3, direction="min")
     assert rungs.keep("0", 33, 0.5, last=100) and not rungs.keep("1", 33, 0.9, last=100)  # 33 * 3 <= 100: a rung
     assert rungs.keep("0", 99, 0.5, last=100) and rungs.keep("1", 99, 0.9, last=100)  # 99: too near the end
-    assert set(rungs.rungs) == {1}  # nothing recorded at 99
     assert rungs.keep("2", 99, 0.5) and not rungs.keep("3", 99, 0.9)  # of trials of any length, 99 is a rung
 
 
@@ -113,16 +147,15 @@ def _play_oracle(oracle) -> dict[str, int | None]:
 
 
 def test_the_oracle_answers_stopped_in_update_trial(make_oracle):
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
     assert _play_oracle(oracle) == EXPECTED_STOP
-    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # trial id -> rung
+    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 1, 2: 3, 3: 1, 4: 1}  # trial id -> epoch
     state = oracle.get_state()["kerashp_asha"]
-    # epoch 9 is the trials' last: no rung there (nor within a factor eta of it), nothing recorded
-    assert state["pruned"] == oracle.pruned and set(state["rungs"]) == {"0", "1"}
+    assert state["pruned"] == oracle.pruned and state["first"] == 1
 
 
 def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
     trial = oracle.create_trial("tuner0")
     writes = []
     save = oracle._save_trial
@@ -169,7 +202,7 @@ def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(make_ora
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
     from keras_tuner.src.distribute.oracle_client import OracleClient
 
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha")
+    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
     port = _free_port()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
@@ -183,7 +216,7 @@ def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(make_ora
         assert _play_oracle(client) == EXPECTED_STOP
     finally:
         server.stop(None)
-    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 0, 2: 1, 3: 0, 4: 0}  # the chief decided
+    assert {int(k): v for k, v in oracle.pruned.items()} == {1: 1, 2: 3, 3: 1, 4: 1}  # the chief decided
 
 
 # ------------------------------------------------------------- a real search
@@ -222,7 +255,7 @@ def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_pa
     assert got == expected
     assert sum(s is not None for s in got.values()) >= 3  # the rule did stop trials here
     pruned = [r for r in records if r.status is TrialStatus.PRUNED]
-    assert all(r.state["rung"] == rung_of(r.total_epochs, 1, 3) for r in pruned)
+    assert all(r.state["pruned_at"] == r.total_epochs for r in pruned)
     assert result.best_trial.status is TrialStatus.COMPLETED and result.best_trial.total_epochs == 9
     assert f"{8 - len(pruned)} completed, {len(pruned)} stopped early, 0 failed" in result.summary()
 
@@ -244,3 +277,47 @@ def test_pruner_options_are_checked_before_training(tmp_path):
         with pytest.raises(khp.ArgumentError, match=match):
             khp.tune(khp.builders.mlp, run_space, data=data, verbose=0, directory=tmp_path, name="x", **kwargs)
     assert not (tmp_path / "x").exists()
+
+
+class _SlowToTrace(keras.layers.Layer):
+    """A stand-in for a model that is slow to compile: its Python `call` runs
+    once per trace (the train and test steps), and sleeps there."""
+
+    def call(self, inputs):
+        time.sleep(0.3)
+        return inputs
+
+
+class _SlowBatches(keras.callbacks.Callback):
+    """A stand-in for expensive epochs: every batch takes 60 ms more."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.06)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("slow", "first"), [("trace", 3), ("batches", 1)])
+def test_a_search_sizes_its_first_rung_to_what_its_models_cost(tmp_path, slow, first):
+    x, y = khp.datasets.load("iris")
+
+    def build(hp):
+        model = keras.Sequential([keras.Input((4,)), *([_SlowToTrace()] if slow == "trace" else []),
+                                  keras.layers.Dense(hp["units"], activation="relu"),
+                                  keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(hp["learning_rate"]), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    space = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True), "batch_size": 32}
+    result = khp.tune(build, space, data=(x, y), algorithm="bohb", max_trials=9, max_epochs=9, seed=0, verbose=0,
+                      directory=tmp_path, name=slow, callbacks=[_SlowBatches()] if slow == "batches" else None)
+    asha = json.loads((tmp_path / slow / "oracle.json").read_text())["kerashp_asha"]
+    ratio = statistics.median(model / epoch for model, epoch in asha["costs"])  # a reused model costs less
+    assert ratio > 3 if slow == "trace" else ratio < 1
+    assert asha["first"] == first  # 9 trials of 9 epochs: 1 sized to the search, at most 9 // 3
+    pruned = [r for r in result.records if r.status is TrialStatus.PRUNED]
+    assert pruned and {r.state["pruned_at"] for r in pruned} <= {first, first * 3}
+    reopened = khp.tune(build, space, data=(x, y), algorithm="bohb", max_trials=10, max_epochs=9, seed=0, verbose=0,
+                        directory=tmp_path, name=slow, resume=True)
+    assert json.loads((tmp_path / slow / "oracle.json").read_text())["kerashp_asha"]["costs"] == asha["costs"]
+    assert len(reopened.records) == 10

@@ -16,6 +16,7 @@ import pytest
 
 import kerashp as khp
 from kerashp.tuning import TrialStatus
+from kerashp.tuning.algorithms.asha import COST_KEYS
 
 SPACE = {
     "layers": [1, 2],
@@ -117,10 +118,13 @@ def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tpe_oracle, tmp_pat
 def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tpe_oracle):
     oracle = tpe_oracle(algorithm="bohb")
     curves = [[0.5, 0.6, 0.7], [0.2, 0.3, 0.4], [0.1, 0.2, 0.2], [0.6, 0.7, 0.8]]
-    for curve in curves:
+    for number, curve in enumerate(curves):
         trial = oracle.create_trial("tuner0")
         for epoch, value in enumerate(curve, start=1):
-            if oracle.update_trial(trial.trial_id, {"val_accuracy": value}, step=epoch).status == "STOPPED":
+            metrics = {"val_accuracy": value}
+            if (number, epoch) == (0, 2):  # a cheap model: the first rung at one epoch
+                metrics.update(zip(COST_KEYS, (0.01, 0.1), strict=True))
+            if oracle.update_trial(trial.trial_id, metrics, step=epoch).status == "STOPPED":
                 break
         trial.status = "COMPLETED"  # as keras-tuner's tuner sets it after the fit
         oracle.end_trial(trial)

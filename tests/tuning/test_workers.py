@@ -88,7 +88,7 @@ def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(dig
     assert sorted(table["trial"]) == list(range(8)) and len({r.trial_id for r in result.records}) == 8
     assert (table["status"] == "PRUNED").any()  # ASHA's answers reached the workers mid-fit
     # the chief's rungs, sized to the search (9 epochs, 8 trials: one rung, at 3), are the workers' too
-    assert {(r.epochs, r.state["rung"]) for r in result.records if r.status.value == "PRUNED"} == {(3, 0)}
+    assert {(r.epochs, r.state["pruned_at"]) for r in result.records if r.status.value == "PRUNED"} == {(3, 3)}
     assert (table["status"] != "FAILED").all()
     reopened = khp.load_result(tmp_path / "bohb")
     assert sorted(r.number for r in reopened.records) == list(range(8)) and reopened.best_params == result.best_params

@@ -19,7 +19,7 @@ from kerashp.tuning.algorithms.asha import ASHA, first_rung
 __all__ = ["PRUNING", "BaseAlgorithm", "make_asha"]
 
 #: The options of an algorithm that can stop trials early with ASHA
-#: (`min_epochs=None`: ASHA's first rung sized to the search, `asha.first_rung`).
+#: (`min_epochs=None`: ASHA's first rung measured and sized to the search, `kerashp.tuning.algorithms.asha`).
 PRUNING = {"pruner": None, "min_epochs": None, "eta": 3}
 
 
@@ -201,11 +201,14 @@ class BaseAlgorithm:
 
 
 def make_asha(options: Mapping[str, Any], direction: str, *, epochs: int | None, max_trials: int | None) -> ASHA:
-    """ASHA from the options `min_epochs` (`None`: `first_rung(epochs, max_trials, eta)`) and `eta`."""
-    min_epochs = options.get("min_epochs")
-    if min_epochs is None:
-        min_epochs = first_rung(epochs, max_trials, options["eta"]) if epochs else 1
-    return ASHA(min_epochs=min_epochs, eta=options["eta"], direction=direction)
+    """ASHA from the options `min_epochs` and `eta`. Without `min_epochs`, the
+    first rung is measured (`asha.cost_rung`), at least the rung sized to the
+    search (`first_rung(epochs, max_trials, eta)`) and at most `epochs // eta`."""
+    eta = options["eta"]
+    if options.get("min_epochs") is not None or not epochs:
+        return ASHA(min_epochs=options.get("min_epochs") or 1, eta=eta, direction=direction)
+    return ASHA(min_epochs=None, eta=eta, direction=direction, floor=first_rung(epochs, max_trials, eta),
+                cap=epochs // eta)
 
 
 def _owners(option: str) -> str:

@@ -19,7 +19,7 @@ import keras_tuner as kt
 from keras_tuner.src.engine import oracle as oracle_module
 
 from kerashp._seeding import keras_tuner_seed
-from kerashp.tuning.algorithms.asha import ASHA, rung_of
+from kerashp.tuning.algorithms.asha import ASHA, COST_KEYS
 from kerashp.tuning.storage import write_text
 
 __all__ = [
@@ -125,8 +125,10 @@ class PrunerMixin:
 
     A trial the pruner stops gets status `"STOPPED"` in the answer to
     `update_trial` (over gRPC too) and is remembered in `pruned` (trial id ->
-    rung). Per-epoch reports do not rewrite the trial's file, as keras-tuner's
-    base `update_trial` does at every call; `end_trial` writes it.
+    the epoch it was stopped at). A trial's cost report (`asha.COST_KEYS`,
+    sent with its second epoch) goes to the pruner and not into the trial's
+    metrics. Per-epoch reports do not rewrite the trial's file, as
+    keras-tuner's base `update_trial` does at every call; `end_trial` writes it.
     """
 
     pruner: ASHA | None = None
@@ -143,6 +145,9 @@ class PrunerMixin:
     def update_trial(self, trial_id: str, metrics: dict, step: int = 0) -> Any:
         trial = self.trials[trial_id]
         metrics = dict(metrics)  # over gRPC, a protobuf map
+        costs = [metrics.pop(key) for key in COST_KEYS if key in metrics]
+        if self.pruner is not None and len(costs) == len(COST_KEYS):
+            self.pruner.measured(*costs)
         self._check_objective_found(metrics)
         for name, value in metrics.items():
             if not trial.metrics.exists(name):
@@ -154,7 +159,7 @@ class PrunerMixin:
             last = int(trial.hyperparameters.values.get("epochs", self.epochs))  # epochs may be searched
             if not self.pruner.keep(trial_id, int(step), float(value), last):
                 trial.status = "STOPPED"
-                self.pruned[trial_id] = rung_of(int(step), self.pruner.min_epochs, self.pruner.eta)
+                self.pruned[trial_id] = int(step)
         self.on_report(trial_id, metrics, step)
         return trial
 

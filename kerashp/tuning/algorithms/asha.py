@@ -1,26 +1,37 @@
 """Asynchronous successive halving (ASHA): trials stopped early, never rebuilt.
 
-Rungs sit at `min_epochs * eta**k` epochs, each at most `1 / eta` of the
-trial's epochs (a rung nearer the end would cut a trial that has all but
-finished for next to no saving). When a trial reaches a rung it reports its
+Rungs sit at `first * eta**k` epochs, each at most `1 / eta` of the trial's
+epochs (a rung nearer the end would cut a trial that has all but finished
+for next to no saving). When a trial reaches a rung it reports its
 objective there; it trains on only if that value is among the best
-`max(1, n // eta)` of the `n` values reported at that rung so far (itself
+`max(1, n // eta)` of the `n` values reported at that epoch so far (itself
 included), and is stopped otherwise.
 
-Without a `min_epochs`, the first rung is sized to the search
-(`first_rung`): a search of `max_trials` trials gets the rungs of the
-Hyperband bracket that starts that many, so that the promotion rule leaves
-about one trial to train its full epochs. The default BOHB search (30 trials
-of 27 epochs) keeps its rungs at 1, 3 and 9 epochs; 20 trials of 100 epochs
-get rungs at 11 and 33 instead of 1, 3, 9, 27 and 81, where a model is
-judged after a handful of gradient steps on small data. The rule runs in the oracle
-(`update_trial`), so it decides the same way for trials in this process, in
-worker processes or on other machines: keras-tuner's `OracleClient` rebuilds
-the trial's status from the chief's answer, and a stopped trial reads
-`"STOPPED"`.
+The first rung `first` is `min_epochs` when given. Without it, it is
+decided by two rules, the larger winning:
 
-A continuing trial simply trains on in the same `fit`. The oracle side is
-`kerashp.tuning.algorithms._oracles.PrunerMixin`.
+- **sized to the search** (`first_rung`): a search of `max_trials` trials
+  gets the first rung of the Hyperband bracket that starts that many, so the
+  promotion rule leaves about one trial to train its full epochs;
+- **sized to what a model costs** (`cost_rung`): a stopped trial should be
+  mostly training. A trial stopped at epoch `r` costs `c + r * e`, where `c`
+  is what a new model costs before its first epoch ends beyond an epoch's
+  time (building, tracing, compiling: 0.4 s for a small MLP under TensorFlow
+  on a CPU, seconds under XLA) and `e` an epoch. Below `r = c / e` an extra
+  epoch adds less than half to the trial's cost and sharpens the ranking;
+  at `r = c / e` half the cost is training. So the first rung is `ceil(c /
+  e)`, capped so that one rung stays (`epochs // eta`).
+
+The costs are measured in the search itself: a trial's tuner reports them
+with its second epoch (`COST_KEYS`), not for the first model a process
+trains (that one also pays the runtime's start-up). The first `SAMPLES`
+reports decide (the median of their ratios); until the first arrives nothing
+is stopped. They are part of the pruner's state, so a resumed search keeps
+its rungs. Values are kept per epoch, so a rung decided late judges the
+trials that passed it before.
+
+The rule runs in the oracle (`update_trial`), so it decides the same way
+for trials in this process, in worker processes or on other machines.
 
 Example:
     >>> rungs = ASHA(min_epochs=1, eta=3, direction="max")
@@ -31,27 +42,35 @@ Example:
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 from kerashp._checks import check_int
 
-__all__ = ["ASHA", "first_rung", "rung_of"]
+__all__ = ["ASHA", "COST_KEYS", "cost_rung", "first_rung", "model_costs", "rung_of"]
+
+#: The names under which a trial reports what its model cost (seconds
+#: before its first epoch ended, beyond one epoch) and what an epoch cost.
+COST_KEYS = ("kerashp/model_seconds", "kerashp/epoch_seconds")
+
+#: Cost reports that decide the first rung.
+SAMPLES = 3
 
 
-def rung_of(epoch: int, min_epochs: int, eta: int) -> int | None:
-    """The rung index `k` with `min_epochs * eta**k == epoch`, or `None`."""
-    if epoch < min_epochs:
+def rung_of(epoch: int, first: int, eta: int) -> int | None:
+    """The rung index `k` with `first * eta**k == epoch`, or `None`."""
+    if epoch < first:
         return None
-    k = round(math.log(epoch / min_epochs, eta))
-    return k if min_epochs * eta**k == epoch else None
+    k = round(math.log(epoch / first, eta))
+    return k if first * eta**k == epoch else None
 
 
 def first_rung(epochs: int, max_trials: int | None, eta: int) -> int:
-    """The first rung of a search of `max_trials` trials of `epochs` epochs
-    when `min_epochs` is not given: `epochs // eta**k` (at least 1) for the
-    largest `k` with `eta**k <= max_trials`, so that rungs at 1/eta**k, ...,
-    1/eta of the epochs leave about `max_trials / eta**k >= 1` trials to
-    finish. 1 when the number of trials is open (a time budget).
+    """The first rung sized to a search of `max_trials` trials of `epochs`
+    epochs: `epochs // eta**k` (at least 1) for the largest `k` with
+    `eta**k <= max_trials`, so that rungs at 1/eta**k, ..., 1/eta of the
+    epochs leave about `max_trials / eta**k >= 1` trials to finish. 1 when
+    the number of trials is open (a time budget).
 
     Example:
         >>> first_rung(27, 30, 3), first_rung(100, 20, 3), first_rung(100, None, 3)
@@ -65,37 +84,85 @@ def first_rung(epochs: int, max_trials: int | None, eta: int) -> int:
     return max(1, int(epochs) // eta**k)
 
 
+def model_costs(cost: dict[str, Any]) -> list[float] | None:
+    """`[model seconds, epoch seconds]` from a `TrialRecord.cost`: what the model
+    cost before its first epoch ended beyond an epoch's time, and an epoch."""
+    build, first, epoch = cost.get("build"), cost.get("first_epoch"), cost.get("epoch")
+    if build is None or first is None or not epoch:
+        return None
+    return [max(build + first - epoch, 0.0), epoch]
+
+
+def cost_rung(ratio: float) -> int:
+    """The fewest epochs whose training costs at least what a new model costs
+    before its first epoch ends, given `ratio` = that cost / an epoch's.
+
+    Example:
+        >>> cost_rung(0.2), cost_rung(3.8), cost_rung(16.0)
+        (1, 4, 16)
+    """
+    return max(1, math.ceil(ratio - 1e-9))
+
+
 class ASHA:
     """The rungs of one search and the values reported at them.
 
     Args:
-        min_epochs: Epochs before the first rung. Defaults to `1`.
+        min_epochs: The first rung, in epochs. `None`: decided from the costs
+            the trials report (`cost_rung`), at least `floor`, at most `cap`.
+            Defaults to `1`.
         eta: Reduction factor: a trial continues past a rung if it is in the
             top `1/eta` there. Defaults to `3`.
         direction: `"min"` or `"max"`. Defaults to `"min"`.
+        floor: The least first rung when it is measured (`first_rung`).
+        cap: The largest first rung when it is measured (`None`: no cap).
     """
 
-    def __init__(self, min_epochs: int = 1, eta: int = 3, direction: str = "min"):
-        self.min_epochs = check_int("min_epochs", min_epochs)
+    def __init__(self, min_epochs: int | None = 1, eta: int = 3, direction: str = "min", *,
+                 floor: int = 1, cap: int | None = None):
+        self.min_epochs = check_int("min_epochs", min_epochs, allow_none=True)
         self.eta = check_int("eta", eta, low=2)
         self.direction = direction
-        self.rungs: dict[int, dict[str, float]] = {}
+        self.floor, self.cap = floor, cap
+        self.values: dict[int, dict[str, float]] = {}  # epoch -> trial id -> value
+        self.costs: list[list[float]] = []  # [model seconds, epoch seconds] of the first SAMPLES reports
+
+    @property
+    def first(self) -> int | None:
+        """The first rung in epochs; `None` while it waits for a cost report."""
+        if self.min_epochs is not None:
+            return self.min_epochs
+        if self.cap is not None and self.floor >= self.cap:
+            return self.floor  # no cost could move it
+        if not self.costs:
+            return None
+        rung = cost_rung(statistics.median(model / epoch for model, epoch in self.costs))
+        return max(self.floor, rung if self.cap is None else min(rung, max(self.cap, 1)))
+
+    def measured(self, model_seconds: float, epoch_seconds: float) -> None:
+        """Takes one trial's costs, while fewer than `SAMPLES` have come."""
+        if len(self.costs) < SAMPLES and epoch_seconds > 0 and model_seconds >= 0:
+            self.costs.append([float(model_seconds), float(epoch_seconds)])
 
     def keep(self, trial_id: str, epoch: int, value: float, last: int | None = None) -> bool:
-        """Records `value` if `epoch` is a rung of a trial of `last` epochs
-        (`None`: of any length); whether the trial trains on."""
-        k = rung_of(epoch, self.min_epochs, self.eta)
-        if k is None or (last is not None and epoch * self.eta > last):
+        """Records `value` at `epoch`; whether the trial (of `last` epochs,
+        `None`: of any length) trains on."""
+        reported = self.values.setdefault(int(epoch), {})
+        reported.setdefault(trial_id, float(value))  # a trial counts once per epoch
+        first = self.first
+        if first is None or rung_of(epoch, first, self.eta) is None or (last is not None and epoch * self.eta > last):
             return True
-        reported = self.rungs.setdefault(k, {})
-        reported.setdefault(trial_id, float(value))  # a trial counts once per rung
         values = sorted(reported.values(), reverse=self.direction == "max")
         cutoff = values[max(1, len(values) // self.eta) - 1]
         mine = reported[trial_id]
         return mine <= cutoff if self.direction == "min" else mine >= cutoff
 
     def get_state(self) -> dict[str, Any]:
-        return {"rungs": {str(k): v for k, v in self.rungs.items()}}
+        return {"values": {str(e): v for e, v in self.values.items()}, "costs": self.costs, "first": self.first}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self.rungs = {int(k): dict(v) for k, v in (state.get("rungs") or {}).items()}
+        self.values = {int(e): dict(v) for e, v in (state.get("values") or {}).items()}
+        self.costs = [list(c) for c in state.get("costs") or []]
+        if "rungs" in state and self.min_epochs is not None:  # kerashp 0.1: values by rung index
+            for k, v in state["rungs"].items():
+                self.values.setdefault(self.min_epochs * self.eta ** int(k), {}).update(v)

@@ -3,8 +3,8 @@ Tree-structured Parzen Estimator behind a keras-tuner oracle.
 
 `"tpe"` trains every trial its full epochs unless `pruner="asha"` is given;
 `"bohb"` is TPE with ASHA always on — Hyperband's budget allocation (many
-trials cut at the first rungs, sized to the search: 1, 3 and 9 epochs of 27
-for the default 30 trials; the best trained on) with TPE choosing each new
+trials cut at the first rungs, sized to what a model costs and to the
+search, `kerashp.tuning.algorithms.asha`; the best trained on) with TPE choosing each new
 trial, and no rebuilds: a trial that goes on trains on in the same `fit`. Trials stopped early reach the sampler as PRUNED with the last value
 they reported, as with Optuna's own pruners; they count for TPE's split of
 good and bad trials by how far they got.
@@ -44,7 +44,7 @@ class BOHB(TPE):
     summary = "TPE proposals with ASHA stopping bad trials at rungs sized to the search (model-based Hyperband)"
     default_epochs = 27
     default_max_trials = 30  # most are stopped after 1 or 3 epochs
-    options = {"min_epochs": None, "eta": 3}  # None: the first rung sized to the search (asha.first_rung)
+    options = {"min_epochs": None, "eta": 3}  # None: the first rung measured and sized to the search (asha)
 
     def pruner(self, options, direction, *, epochs=None, max_trials=None) -> ASHA:
         return make_asha(options, direction, epochs=epochs, max_trials=max_trials)
