@@ -103,13 +103,14 @@ class CompiledModels:
         kept = self._kept.pop(key, (None,))[0] if key is not None else None
         if kept is None or not _copy_state(model, kept):
             self.misses += 1
+            model._kerashp_graph = key  # computed once: `release` reads it
             return model, False
         self.hits += 1
         return kept, True
 
     def release(self, model: Any) -> None:
         """Keeps `model` (its trial is over) for a later trial of its graph."""
-        key = graph_key(model)
+        key = getattr(model, "_kerashp_graph", None) or graph_key(model)
         if key is None:
             return
         self._kept[key] = (model, model_bytes(model))

@@ -318,7 +318,8 @@ class SearchTuner(BaseTuner):
             raise kt.errors.FatalError(str(error)) from error
         scores = np.asarray(history[self.objective.name], dtype="float64")
         _check_finite(history, scores, self.objective.name, best.weights)
-        model.set_weights(best.weights)
+        if best.index != len(scores) - 1:  # else the model holds them already
+            model.set_weights(best.weights)
         pruned_at = report.stopped_at if report else None
         if pruned_at is None:  # a pruned trial is never chosen nor promoted: its weights would go unread
             self.store.save_weights(model, record.trial_id, fold)
