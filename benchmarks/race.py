@@ -300,7 +300,7 @@ def child(task: str, contender: str, seed: int, budget: float, out: str, keep: s
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
         if keep and contender.startswith("kerashp_"):
-            workdir = os.path.join(keep, f"seed{seed}")
+            workdir = os.path.join(keep, task, f"seed{seed}")
         T0 = time.monotonic()
         if contender.startswith("kerashp_"):
             test = run_kerashp(contender.removeprefix("kerashp_"), data, budget, seed, workdir)
@@ -361,7 +361,7 @@ def main() -> None:
     parser.add_argument("--family", action="store_true", help="every task, kerashp's default against the peers")
     parser.add_argument("--out", default="race.json")
     parser.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of every contender (jax: the GPU check)")
-    parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (seed<k>/<algorithm>)")
+    parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (<task>/seed<k>/<algorithm>)")
     parser.add_argument("--child", nargs=6, metavar=("TASK", "CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()

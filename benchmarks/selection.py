@@ -14,7 +14,7 @@ chosen by:
 - `oracle`: the best test accuracy of any completed trial (a ceiling no rule
   can see).
 
-    python benchmarks/selection.py race_runs            # every seed<k>/<algorithm> under it
+    python benchmarks/selection.py race_runs/digits     # every seed<k>/<algorithm> under it
 """
 
 from __future__ import annotations
