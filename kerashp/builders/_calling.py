@@ -232,9 +232,27 @@ def build_model(build_fn: Callable, params: Mapping[str, Any], spec: Any = None,
     """`build_fn`'s model of `params` (`call_builder`), compiled from the
     reserved keys if it came back uncompiled (`ensure_compiled`), under the
     Keras dtype policy `precision` (`None`: the global one): what every
-    caller of a builder does."""
+    caller of a builder does. With `spec`, a model without weights yet is
+    built for its inputs (`build_from_spec`)."""
     from kerashp.builders.compile import ensure_compiled
     from kerashp.devices import dtype_policy
 
     with dtype_policy(precision):
-        return ensure_compiled(call_builder(build_fn, params), params, spec)
+        model = ensure_compiled(call_builder(build_fn, params), params, spec)
+        if spec is not None:
+            build_from_spec(model, spec)
+        return model
+
+
+def build_from_spec(model: Any, spec: Any) -> None:
+    """Creates the weights of a model that has none yet (a `keras.Sequential`
+    without `keras.Input`, keras-tuner's guide's pattern) for inputs of
+    `spec.input_shape`, as its first `fit` would, so that weights can be
+    copied or loaded into it before it trains. A model that cannot be built
+    from that shape alone is left to build in `fit`."""
+    if getattr(model, "built", True) or not getattr(spec, "input_shape", None):
+        return
+    try:
+        model.build((None, *spec.input_shape))
+    except Exception:  # a builder's own layers may raise anything: fit builds it then
+        pass

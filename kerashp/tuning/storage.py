@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kerashp._checks import setting
-from kerashp.exceptions import ArgumentError, DamagedFileError, RunFolderError
+from kerashp.exceptions import ArgumentError, DamagedFileError, InvalidModelError, RunFolderError
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = [
@@ -303,11 +303,18 @@ class RunStore:
 
         Raises:
             RunFolderError: the weights file is missing.
+            InvalidModelError: the model has no weights to load them into.
             DamagedFileError: it cannot be read, or does not fit the model.
         """
         path = self.weights_path(trial_id, fold)
         if not path.exists():
             raise RunFolderError(f"The weights of trial {trial_id!r} are missing: {path}.")
+        if not getattr(model, "built", True):
+            raise InvalidModelError(
+                f"The weights of trial {trial_id!r} cannot be loaded: the model build_fn returns has no weights "
+                "until it is called on data, and could not be built from the data's shape alone. Start the model "
+                "with keras.Input(shape=...)."
+            )
         optimizer = getattr(model, "optimizer", None)
         if optimizer is not None and not optimizer.built:
             optimizer.build(model.trainable_variables)

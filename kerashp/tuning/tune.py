@@ -7,10 +7,11 @@ folds), and runs the algorithm's oracle with kerashp's one `Tuner`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -369,14 +370,29 @@ def tune(
         best = result.best_trial
         if not store.weights_path(best.trial_id).exists():
             progress.message(f"refitting trial {best.trial_id} on all the data for the gradient steps of its "
-                                 f"{best.best_epoch} best epochs on a fold")
-            tuner.refit(best)
+                             f"{best.best_epoch} best epochs on a fold")
+            with _after_the_search(store, "refitting the best trial on all the data"):
+                tuner.refit(best)
     if test is not None and any(r.completed for r in result.records):
-        scores = test_metrics(result.best_model, test)
+        with _after_the_search(store, "scoring the best model on test_data"):
+            scores = test_metrics(result.best_model, test)
         store.write_settings({**settings, "test": scores})
         result.settings["test"] = scores
         progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     return result
+
+
+@contextlib.contextmanager
+def _after_the_search(store: RunStore, step: str) -> Iterator[None]:
+    """Names the failed step after a finished search, and where its result is kept."""
+    try:
+        yield
+    except Exception as err:
+        raise KerashpError(
+            f"The search finished and its trials are saved in {store.path}, but {step} failed: "
+            f"{type(err).__name__}: {error_summary(str(err))} Reopen the run with "
+            f"kerashp.load_result({str(store.path)!r})."
+        ) from err
 
 
 def _check_same_run(store: RunStore, settings: dict) -> None:
