@@ -32,10 +32,18 @@ from typing import Any
 import grpc
 import keras_tuner as kt
 from keras_tuner.src import protos
+from keras_tuner.src.engine import conditions as conditions_module
 from keras_tuner.src.engine import hyperparameters as hp_module
 from keras_tuner.src.engine import trial as trial_module
 
 from kerashp.exceptions import KerashpError
+
+# keras-tuner 1.4.8's `conditions.Parent.to_proto` prints the first value of
+# every condition it serializes (hundreds of bare "2"/"3" lines for a
+# conditional space over gRPC). That module prints nothing else: its `print`
+# is silenced there alone (swapping sys.stdout would race with the chief's
+# own progress lines).
+conditions_module.print = lambda *args, **kwargs: None
 
 __all__ = ["ChiefLost", "OracleService", "RemoteOracle", "serve", "TOKEN_KEY"]
 

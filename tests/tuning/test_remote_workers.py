@@ -130,3 +130,13 @@ def test_a_chief_serves_workers_started_with_the_command(digits_small, tmp_path,
     assert [w.returncode for w in workers] == [0, 0]
     assert all("no trial left" in out for out in outputs)
     assert sum(out.count(": trials of ") for out in outputs) == 2
+
+
+def test_conditional_spaces_cross_grpc_without_keras_tuners_stray_print(capfd):
+    from keras_tuner.src.engine import conditions
+
+    import kerashp.tuning.distributed  # noqa: F401 - silences keras-tuner's print on import
+
+    conditions.Parent("optimizer", ["sgd"]).to_proto()
+    conditions.Parent("layers", [2, 3]).to_proto()
+    assert capfd.readouterr().out == ""
