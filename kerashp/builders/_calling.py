@@ -33,7 +33,8 @@ from kerashp._checks import did_you_mean
 from kerashp.exceptions import ArgumentError, InvalidModelError
 
 __all__ = [
-    "COMPILE_KEYS", "FIT_KEYS", "BuilderCall", "build_model", "call_builder", "check_builder", "describe_builder",
+    "COMPILE_KEYS", "FIT_KEYS", "BuilderCall", "ReadKeys", "build_model", "call_builder", "check_builder",
+    "describe_builder", "unread_warning",
 ]
 
 #: Hyperparameters `fit` takes when the builder does not.
@@ -198,6 +199,83 @@ def _check_declared(name: str, declared: frozenset[str], keys: list[str]) -> Non
         )
 
 
+class ReadKeys(dict):
+    """A trial's hyperparameters that remember which keys were read: by the
+    builder, by kerashp compiling an uncompiled model, by `fit` (batch size,
+    epochs), by a callbacks function. Looking a key up (`[]`, `get`, `in`,
+    `pop`, `setdefault`) reads it; iterating or copying the dict reads every
+    key (a builder that passes it on may use any); `plain()` copies without
+    reading."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def plain(self) -> dict:
+        """A plain copy, read by nobody."""
+        return dict(zip(dict.keys(self), dict.values(self), strict=True))
+
+    def _all(self) -> None:
+        self.read.update(dict.keys(self))
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self.read.add(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().setdefault(key, default)
+
+    def __iter__(self) -> Any:
+        self._all()
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._all()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._all()
+        return super().items()
+
+    def values(self) -> Any:
+        self._all()
+        return super().values()
+
+
+def unread_warning(params: ReadKeys, build_fn: Callable) -> str | None:
+    """The warning for hyperparameters nothing read in a trial (see
+    `ReadKeys`), naming each, its value, the closest key something reads and
+    the fix; `None` when every key was read."""
+    unread = [k for k in dict.keys(params) if k not in params.read]
+    if not unread:
+        return None
+    key = unread[0]
+    hint = did_you_mean(key, sorted(params.read | FIT_KEYS | COMPILE_KEYS), aliases=_ALIASES)
+    name = describe_builder(build_fn).name
+    return (
+        f"Hyperparameter{'s' * (len(unread) > 1)} {', '.join(map(repr, unread))} reached nothing in the first "
+        f"trial: build_fn {name}() did not read {'them' if len(unread) > 1 else 'it'} (received "
+        f"{key}={dict.get(params, key)!r}), nor did kerashp's compile (a model returned compiled ignores "
+        f"{'/'.join(sorted(COMPILE_KEYS))}) or fit (batch_size/epochs), so searching it changes nothing. "
+        + (f"{hint} " if hint else "")
+        + f"Read it in {name}(), remove it from the space, or, if {name}() reads it only for some values of "
+        "another key, declare it with when={...} so it is searched only there."
+    )
+
+
 def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
     """Builds a model: `build_fn(dict(params))` for a dict-style builder,
     `build_fn(**accepted)` for a keyword-style one (see the module docstring).
@@ -213,7 +291,7 @@ def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
     """
     call = describe_builder(build_fn)
     if not call.keywords:
-        return build_fn(dict(params))
+        return build_fn(params if isinstance(params, ReadKeys) else dict(params))
     model = build_fn(**{k: v for k, v in params.items() if call.takes(k)})
     ignored = [k for k in params if k in COMPILE_KEYS and not call.takes(k)]
     if ignored and getattr(model, "compiled", False) and getattr(model, "optimizer", None) is not None:

@@ -49,9 +49,9 @@ def make_optimizer(hp: Mapping[str, Any]) -> keras.optimizers.Optimizer:
     kwargs: dict[str, Any] = {}
     if hp.get("learning_rate") is not None:
         kwargs["learning_rate"] = float(hp["learning_rate"])
-    if key in _MOMENTUM and "momentum" in hp:
+    if "momentum" in hp and key in _MOMENTUM:  # looked up whatever the optimizer (`ReadKeys`: it reached compile)
         kwargs[_MOMENTUM[key]] = float(hp["momentum"])
-    if key == "sgd" and "nesterov" in hp:
+    if "nesterov" in hp and key == "sgd":
         kwargs["nesterov"] = bool(hp["nesterov"])
     return _OPTIMIZERS[key](**kwargs)
 

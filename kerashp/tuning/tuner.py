@@ -16,6 +16,7 @@ import copy
 import io
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp._seeding import seeded, trial_seed
-from kerashp.builders._calling import build_model
+from kerashp.builders._calling import ReadKeys, build_model, unread_warning
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
 from kerashp.space import Space
@@ -212,6 +213,7 @@ class SearchTuner(BaseTuner):
         self._kept = KeptModels(objective)
         self.compiled = CompiledModels()
         self._warm = False  # this process has trained a model
+        self._read_checked = False  # the first trial's unread hyperparameters were reported
         marker = store.path / "tuner0.json"
         if self.keeps_state and store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
@@ -242,9 +244,9 @@ class SearchTuner(BaseTuner):
 
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> dict:
         values = trial.hyperparameters.values
-        params = self.space.complete(values)
+        params = ReadKeys(self.space.complete(values))  # which keys the builder, compile and fit read
         record = self._pending[trial.trial_id] = TrialRecord(
-            number=int(trial.trial_id), trial_id=trial.trial_id, status=TrialStatus.FAILED, params=params,
+            number=int(trial.trial_id), trial_id=trial.trial_id, status=TrialStatus.FAILED, params=params.plain(),
             state=self.algorithm.trial_state(values),
         )
         epochs, initial_epoch = self.algorithm.budget(values, int(params.get("epochs", self.epochs)))
@@ -259,6 +261,11 @@ class SearchTuner(BaseTuner):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
         if fits[0].pruned_at is not None:
             record.state["pruned_at"] = fits[0].pruned_at
+        if not self._read_checked:
+            self._read_checked = True
+            message = unread_warning(params, self.build_fn)
+            if message:
+                warnings.warn(message, UserWarning, stacklevel=1)
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
     def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
@@ -379,7 +386,7 @@ class SearchTuner(BaseTuner):
         if self.user_callbacks is None:
             return []
         if callable(self.user_callbacks):
-            made = self.user_callbacks(dict(params))
+            made = self.user_callbacks(params)
             return list(made) if made is not None else []
         return [copy.deepcopy(cb) for cb in self.user_callbacks]
 
