@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from kerashp._checks import check_int
-from kerashp.exceptions import SpaceError
+from kerashp.exceptions import ArgumentError, SpaceError
 from kerashp.space import Bool, Choice, Fixed, Float, Int, Space, as_space
 
 __all__ = ["LogUniformInt", "param_distributions", "param_grid"]
@@ -94,7 +94,8 @@ def _merge(branches: list[dict[str, list]], controlling: list[str]) -> list[dict
     return branches
 
 
-def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = None) -> dict | list[dict]:
+def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = None,
+               step: str | None = None) -> dict | list[dict]:
     """A kerashp space as a `GridSearchCV` `param_grid`, keyed by the space's own names.
 
     A space without conditional entries gives one dict of value lists. With
@@ -108,6 +109,8 @@ def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = No
         grid_points: Number of evenly spaced values (log-spaced when
             `log=True`) for each continuous `Float` range. Defaults to `None`:
             a continuous range is an error that says how to give it values.
+        step: The name of the estimator's step in a scikit-learn `Pipeline`:
+            every key becomes `"<step>__<name>"`. Defaults to `None`.
 
     Returns:
         A dict `{name: [values]}`, or a list of such dicts.
@@ -126,9 +129,21 @@ def param_grid(space: Mapping[str, Any] | Space, *, grid_points: int | None = No
     grid_points = check_int("grid_points", grid_points, low=2, allow_none=True)
     values = {key: _grid_values(key, entry, grid_points) for key, entry in space.entries.items()}
     controlling = _controlling_keys(space)
-    if not controlling:
-        return values
-    return _merge(_branches(space, values), controlling)
+    return _in_step(values if not controlling else _merge(_branches(space, values), controlling), step)
+
+
+def _in_step(params: dict | list[dict], step: str | None) -> dict | list[dict]:
+    """`params` keyed for the `Pipeline` step `step` (`"<step>__<name>"`)."""
+    if step is None:
+        return params
+    if not isinstance(step, str) or not step:
+        raise ArgumentError(
+            f"Argument `step` must be the name of the estimator's step in the Pipeline, such as 'model'. "
+            f"Received: step={step!r}."
+        )
+    if isinstance(params, list):
+        return [{f"{step}__{k}": v for k, v in branch.items()} for branch in params]
+    return {f"{step}__{k}": v for k, v in params.items()}
 
 
 class LogUniformInt:
@@ -193,7 +208,7 @@ def _distribution(key: str, entry: Any) -> Any:
     raise SpaceError(f"Unsupported entry for {key!r}: {entry!r}")  # pragma: no cover
 
 
-def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
+def param_distributions(space: Mapping[str, Any] | Space, *, step: str | None = None) -> dict | list[dict]:
     """A kerashp space as `RandomizedSearchCV` `param_distributions`.
 
     Continuous `Float` ranges become `scipy.stats.uniform`, or
@@ -206,6 +221,8 @@ def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
 
     Args:
         space: A dict search space or a `kerashp.Space`.
+        step: The name of the estimator's step in a scikit-learn `Pipeline`:
+            every key becomes `"<step>__<name>"`. Defaults to `None`.
 
     Returns:
         A dict `{name: distribution or list}`, or a list of such dicts.
@@ -223,7 +240,7 @@ def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
     space = as_space(space)  # refuses conditions on a continuous Float
     controlling = _controlling_keys(space)
     if not controlling:
-        return {key: _distribution(key, entry) for key, entry in space.entries.items()}
+        return _in_step({key: _distribution(key, entry) for key, entry in space.entries.items()}, step)
     lists = {key: _grid_values(key, space.entries[key], None) for key in controlling}
     out = []
     for branch in _branches(space, {**{k: [] for k in space.entries}, **lists}):
@@ -233,4 +250,4 @@ def param_distributions(space: Mapping[str, Any] | Space) -> dict | list[dict]:
                 for key in branch
             }
         )
-    return out
+    return _in_step(out, step)
