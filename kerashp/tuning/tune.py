@@ -404,8 +404,14 @@ def _check_same_run(store: RunStore, settings: dict) -> None:
     settings = to_json_value(settings)
     for key in ("algorithm", "objective", "space", "cv"):
         if previous.get(key) != settings[key]:
+            then, now = previous.get(key), settings[key]
+            if key == "space" and isinstance(then, dict) and isinstance(now, dict):
+                entries = [k for k in {**then, **now} if then.get(k) != now.get(k)]
+                what = "; ".join(f"{k!r}: {then.get(k, '(absent)')!r} then, {now.get(k, '(absent)')!r} now"
+                                 for k in entries)
+            else:
+                what = f"{then!r} then, {now!r} now"
             raise RunFolderError(
                 f"{setting('resume', True)}, but the run {store.name!r} was made with a different {key}: "
-                f"{previous.get(key)!r} then, {settings[key]!r} now. Use another {setting('name')}, or "
-                f"{setting('overwrite', True)}."
+                f"{what}. Use another {setting('name')}, or {setting('overwrite', True)}."
             )

@@ -221,8 +221,9 @@ def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_
         run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
     run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, overwrite=True)
     assert sibling.read_text() == "mine"
-    with pytest.raises(khp.KerashpError, match=r"different space"):
+    with pytest.raises(khp.KerashpError, match=r"different space: 'units': \{.*\[8, 16\]\} then, \{.*\[4\]\} now\.") as err:
         run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, resume=True)
+    assert "learning_rate" not in str(err.value)  # only the entry that differs
 
 
 def test_tf_data_inputs(digits_small, tmp_path):
