@@ -53,14 +53,64 @@ def _resolve_builder(ref: str) -> Callable:
 
     if hasattr(builders, ref) and ":" not in ref:
         return getattr(builders, ref)
-    module, _, attr = ref.partition(":")
-    if not attr:
+    if ":" not in ref:
         raise ArgumentError(f"`builder` must be 'mlp', 'cnn' or 'module:function'. Received: builder={ref!r}.")
+    return _import("builder", ref)
+
+
+def _import(key: str, ref: str) -> Callable:
+    """The function `module:function` names, importable from the working folder."""
+    module, _, attr = ref.partition(":")
     sys.path.insert(0, os.getcwd())
     try:
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as err:
-        raise ArgumentError(f"Cannot import builder {ref!r}: {err}.") from err
+        raise ArgumentError(f"Cannot import {key} {ref!r}: {err}.") from err
+
+
+#: Data files `data:` reads, and what each holds.
+DATA_FILES = {
+    ".npz": "arrays x and y, and x_val and y_val for a validation part of your own",
+    ".npy": "one 2-D array whose last column is the target",
+    ".csv": "a table with a header row whose last column is the target",
+}
+
+
+def resolve_data(value: Any, folder: str = ".") -> Any:
+    """What `data:` in a YAML config names, as `tune`'s `data`: a dataset name
+    (kept as it is), a `.npz`, `.npy` or `.csv` file (`DATA_FILES`; a
+    relative path is read from the config's `folder` first), or a
+    `module:function` whose call returns any form `tune` takes. Files are
+    read as plain arrays: nothing is unpickled.
+
+    Raises:
+        ArgumentError: the file is missing, unreadable or of another kind.
+    """
+    if not isinstance(value, str) or not value:
+        raise ArgumentError(f"`data` must be a dataset name, a data file or 'module:function'. Received: data={value!r}.")
+    suffix = os.path.splitext(value)[1].lower()
+    if suffix not in DATA_FILES:
+        if ":" in value and not os.path.exists(value):
+            return _import("data", value)()
+        return value  # a dataset name: `tune` checks it
+    path = value if os.path.isabs(value) or not os.path.exists(os.path.join(folder, value)) else \
+        os.path.join(folder, value)
+    import numpy as np
+
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as arrays:
+                names = ("x", "y", "x_val", "y_val") if "x_val" in arrays else ("x", "y")
+                return tuple(arrays[name] for name in names)
+        table = np.load(path, allow_pickle=False) if suffix == ".npy" else \
+            np.loadtxt(path, delimiter=",", skiprows=1, dtype="float32", ndmin=2)
+    except (OSError, KeyError, ValueError) as err:
+        raise ArgumentError(
+            f"Cannot read data={value!r}: {err}. A {suffix} file must hold {DATA_FILES[suffix]}."
+        ) from err
+    if table.ndim != 2 or table.shape[1] < 2:
+        raise ArgumentError(f"data={value!r} must hold {DATA_FILES[suffix]}. Received: an array of shape {table.shape}.")
+    return table[:, :-1], table[:, -1]
 
 
 def load_config(path: str) -> dict[str, Any]:
@@ -99,7 +149,7 @@ def load_config(path: str) -> dict[str, Any]:
     kwargs["space"] = Space.from_config(config["space"]) if config.get("space") is not None else None
     kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))
     kwargs.pop("builder", None)
-    kwargs.setdefault("data", "digits")
+    kwargs["data"] = resolve_data(config.get("data", "digits"), os.path.dirname(os.path.abspath(path)))
     return kwargs
 
 

@@ -170,3 +170,28 @@ def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypa
     with pytest.raises(Called):
         cli.main(["tune", config, "--chief", "--host", "0.0.0.0", "--port", "8471"])
     assert seen["listen"] == "0.0.0.0:8471"
+
+
+def test_yaml_data_takes_files_and_a_loader(tmp_path, monkeypatch):
+    import numpy as np
+
+    from kerashp.cli import load_config, resolve_data
+
+    x, y = np.arange(12, dtype="float32").reshape(6, 2), np.array([0, 1, 0, 1, 0, 1])
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    np.save(tmp_path / "d.npy", np.column_stack([x, y]))
+    (tmp_path / "d.csv").write_text("a,b,target\n" + "\n".join(f"{a},{b},{t}" for (a, b), t in zip(x, y)))
+    for name in ("d.npz", "d.npy", "d.csv"):
+        got_x, got_y = resolve_data(str(tmp_path / name))
+        np.testing.assert_array_equal(got_x, x)
+        np.testing.assert_array_equal(got_y, y)
+    (tmp_path / "search.yaml").write_text("data: d.csv\n")  # relative to the config's folder
+    np.testing.assert_array_equal(load_config(str(tmp_path / "search.yaml"))["data"][1], y)
+    (tmp_path / "my_data.py").write_text("import numpy as np\ndef load():\n    return np.zeros((4, 2)), np.arange(4)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_data("my_data:load")[0].shape == (4, 2)
+    assert resolve_data("digits") == "digits"
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(khp.ArgumentError, match=r"Cannot read data='bad.npz'.*must hold arrays x and y"):
+        resolve_data("bad.npz")
