@@ -180,7 +180,7 @@ def test_yaml_data_takes_files_and_a_loader(tmp_path, monkeypatch):
     x, y = np.arange(12, dtype="float32").reshape(6, 2), np.array([0, 1, 0, 1, 0, 1])
     np.savez(tmp_path / "d.npz", x=x, y=y)
     np.save(tmp_path / "d.npy", np.column_stack([x, y]))
-    (tmp_path / "d.csv").write_text("a,b,target\n" + "\n".join(f"{a},{b},{t}" for (a, b), t in zip(x, y)))
+    (tmp_path / "d.csv").write_text("a,b,target\n" + "\n".join(f"{a},{b},{t}" for (a, b), t in zip(x, y, strict=True)))
     for name in ("d.npz", "d.npy", "d.csv"):
         got_x, got_y = resolve_data(str(tmp_path / name))
         np.testing.assert_array_equal(got_x, x)
