@@ -35,13 +35,15 @@ def make_oracle(tmp_path):
     from kerashp.tuning import algorithms
     from kerashp.tuning.algorithms._keras_tuner import declare
     from kerashp.tuning.objective import as_objective
+    from kerashp.tuning.points import initial_values
 
     def make(algorithm, space, *, objective="val_accuracy", name="oracle", max_trials=20, epochs=9, seed=0,
-             prior=(), **options):
+             prior=(), initial=(), **options):
         space = Space(space)
         algo = algorithms.get(algorithm)
+        queued = initial_values(space, list(initial), max_trials)
         oracle = algo.make_oracle(as_objective(objective), space=space, max_trials=max_trials, epochs=epochs,
-                                  seed=seed, options={**algo.options, **options}, initial=[], prior=list(prior))
+                                  seed=seed, options={**algo.options, **options}, initial=queued, prior=list(prior))
         oracle._set_project_dir(str(tmp_path), name)
         hp = oracle.get_space()
         declare(space, hp)
