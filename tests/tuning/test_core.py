@@ -238,15 +238,8 @@ def test_warm_start_through_tune_keeps_the_new_run_separate(iris, tmp_path):
 
 
 # ------------------------------------------------- cross-validation in trials
-def eager_mlp(hp):
-    """kerashp's mlp compiled to run eagerly: on iris a fit takes a third of
-    the time without graph tracing, and kerashp's code runs the same."""
-    model = khp.builders.mlp(hp)
-    model.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"], run_eagerly=True)
-    return model
-
-
-def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_cv_is_kept(iris, tmp_path, capsys):
+def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_cv_is_kept(iris, tmp_path, capsys,
+                                                                                         eager_mlp):
     """The cv tests below at the fast tier's scale: two folds of one epoch, one trial that trains, the refit."""
     space = {"optimizer": ["adam", "nope"], "units": 4, "learning_rate": 0.01, "epochs": 1}
     result = khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=2, objective="val_accuracy", seed=0,

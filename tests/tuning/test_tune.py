@@ -103,6 +103,25 @@ def test_best_model_is_trained_and_reloaded_from_records(tiny_space, digits_smal
     assert "best trial" in result.summary()
 
 
+def test_a_promoted_trial_trains_on_its_parents_model_for_more_epochs(eager_mlp, tmp_path):
+    """The test below at the fast tier's scale: Hyperband over 2 epochs, iris, an eagerly run mlp."""
+    builds = []
+
+    def build(hp):
+        builds.append(hp)
+        return eager_mlp(hp)
+
+    space = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 32}
+    result = khp.tune(build, space, data="iris", algorithm="hyperband", max_epochs=2, factor=2, seed=0, verbose=0,
+                      objective="val_accuracy", directory=tmp_path, name="run")
+    promoted = [r for r in result.records if r.promoted_from is not None]
+    assert promoted and len(builds) == len(result.records) - len(promoted)  # no rebuild for a promotion
+    for record in promoted:
+        parent = result.record(record.promoted_from)
+        assert record.params == parent.params and record.total_epochs == 2 > parent.total_epochs
+        assert record.epochs == record.total_epochs - parent.total_epochs  # on from where the parent stopped
+
+
 @pytest.mark.slow
 def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_small, tmp_path):
     space = {"units": [8, 16, 32], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64}
@@ -269,7 +288,6 @@ def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_
         run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, resume=True)
 
 
-@pytest.mark.slow
 def test_tf_data_inputs(digits_small, tmp_path):
     import tensorflow as tf
 
