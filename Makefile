@@ -1,10 +1,13 @@
-# `make demo` and `make test` each set up .venv on first use, then run.
+# `make demo`, `make test` and `make test-all` each set up .venv on first use, then run.
+# `make test` is the fast tier (tests with none of the markers below, each under 5 s);
+# `make test-all` runs every test, slowest 25 listed (what CI runs, with `make lint`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+FAST := not slow and not subprocess and not e2e
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-all lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +19,10 @@ demo: $(STAMP)
 	$(BIN)/kerashp demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 -m "$(FAST)"
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check kerashp tests examples benchmarks

@@ -1,8 +1,11 @@
-"""Shared test settings: quiet TensorFlow, the TensorFlow backend, a seed fixture."""
+"""Shared test settings: quiet TensorFlow, the TensorFlow backend, a seed
+fixture, run folders written without a search, and the guard that keeps the
+fast tier fast."""
 
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -10,6 +13,47 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
+
+#: A test marked with none of these is in the fast tier (`make test`); `make test-all` runs them all.
+TIER_MARKERS = ("slow", "subprocess", "e2e")
+#: The most CPU seconds a fast-tier test's call may take; a costlier one fails and names the markers.
+#: CPU time of this process (every thread), not wall time: other work on a busy machine, or a stalled
+#: virtual machine, leaves it as it is, so the guard does not fail a cheap test there.
+FAST_TEST_SECONDS = 5.0
+#: A fast-tier test's call that waits (a sleep, a socket) costs little CPU: it fails past this many
+#: wall-clock seconds, far enough above FAST_TEST_SECONDS that a loaded machine does not reach it.
+FAST_TEST_WALL_SECONDS = 4 * FAST_TEST_SECONDS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tensorflow_started():
+    """Imports Keras and runs TensorFlow once per test process, before the
+    first test: those seconds are the process's, not the first test's to time."""
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((4, 2)), np.zeros(4), epochs=1, verbose=0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = yield  # a test that fails is reported as it failed; only a passing one is timed
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if (cpu > FAST_TEST_SECONDS or wall > FAST_TEST_WALL_SECONDS) and not any(
+            item.get_closest_marker(name) for name in TIER_MARKERS):
+        pytest.fail(
+            f"{item.nodeid} took {cpu:.1f} s of CPU time and {wall:.1f} s of wall time, over the fast tier's "
+            f"{FAST_TEST_SECONDS:g} s of CPU (or {FAST_TEST_WALL_SECONDS:g} s waiting; tests/conftest.py). Make it "
+            "cheaper (drive the oracle with make_oracle, write the run folder with write_run, train fewer trials), "
+            "or mark it for the full tier: @pytest.mark.slow for a longer search or fit, @pytest.mark.subprocess "
+            "for Python processes that import TensorFlow, @pytest.mark.e2e for notebooks, README blocks, examples "
+            "and the wheel.",
+            pytrace=False,
+        )
+    return result
 
 
 @pytest.fixture
@@ -19,3 +63,47 @@ def seed() -> int:
 
     keras.utils.set_random_seed(1234)
     return 1234
+
+
+@pytest.fixture
+def write_run(tmp_path):
+    """`write_run(curves, space=..., objective="val_loss", name="run", weights=False, **settings)`:
+    a run folder as `tune` leaves one on iris, written with the run store: no
+    search, no training. `curves` holds one `(params, val_curve)` per trial
+    (the objective's value at each epoch) or `(params, val_curve, status)`;
+    a FAILED trial's curve is `[]`. With `weights=True` each completed trial
+    gets weights (an untrained model of its params). Returns the run's path."""
+    import kerashp as khp
+    from kerashp.builders._calling import build_model
+    from kerashp.tuning.objective import as_objective
+    from kerashp.tuning.storage import RunStore
+    from kerashp.tuning.trial import TrialRecord
+
+    def write(curves, *, space, objective="val_loss", name="run", weights=False, **settings):
+        goal = as_objective(objective)
+        spec = khp.datasets.prepare("iris", seed=0).spec
+        space = khp.space.as_space(space)
+        store = RunStore(tmp_path, name)
+        store.write_settings({
+            "algorithm": "random", "objective": {"name": goal.name, "direction": goal.direction},
+            "space": space.to_config(), "builder": "kerashp.builders.mlp:mlp", "seed": 0,
+            "max_trials": len(curves), "max_epochs": max(len(c[1]) for c in curves), "cv": None, "batch_size": 32,
+            "validation_split": None, "workers": 0, "options": {}, "tensorboard": None, "class_weight": None,
+            "data": "iris", "spec": spec.to_dict(), "precision": "float32", **settings})
+        pick = min if goal.direction == "min" else max
+        for number, (params, curve, *status) in enumerate(curves):
+            status = status[0] if status else "COMPLETED"
+            best = curve.index(pick(curve)) if curve else None
+            record = TrialRecord(
+                number=number, trial_id=str(number), status=status, params=dict(params),
+                score=None if best is None else curve[best], epochs=len(curve), total_epochs=len(curve),
+                best_epoch=None if best is None else best + 1, seconds=0.5,
+                history={goal.name: list(curve)} if curve else {},
+                metrics={goal.name: curve[best]} if curve else {},
+                error="ValueError: a failure written by the test" if status == "FAILED" else None)
+            store.write_record(record)
+            if weights and status == "COMPLETED":
+                store.save_weights(build_model(khp.builders.mlp, record.params, spec), record.trial_id)
+        return store.path
+
+    return write

@@ -24,6 +24,7 @@ _NOT_IN_A_CLONE = (
     "__pycache__",
     ".pytest_cache",
     ".ruff_cache",
+    ".coverage",
     ".ipynb_checkpoints",
     "kerashp_runs",
 )

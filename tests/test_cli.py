@@ -34,7 +34,7 @@ def _config(tmp_path: Path, text: str = TINY, name: str = "search.yaml") -> str:
     return str(path)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the flags without a search: test_the_workers_and_chief_flags_reach_tune_over_the_yaml
 def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_the_yaml(tmp_path, capsys):
     runs = str(tmp_path / "runs")
     config = _config(tmp_path, TINY + "tensorboard: " + str(tmp_path / "logs") + "\n")
@@ -134,7 +134,7 @@ def test_the_start_up_lines_below_the_log_level_are_dropped_and_nothing_else():
     assert cli._below_level_dropped(STARTUP, 3) == "".join(lines[5:7])
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_kerashp_tune_prints_no_tensorflow_start_up_lines(tmp_path):
     """Run as a user runs it: no TF_CPP_MIN_LOG_LEVEL or TF_ENABLE_ONEDNN_OPTS
     (the test suite sets both), and TensorFlow imported by the command."""
@@ -170,6 +170,14 @@ def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypa
     with pytest.raises(Called):
         cli.main(["tune", config, "--chief", "--host", "0.0.0.0", "--port", "8471"])
     assert seen["listen"] == "0.0.0.0:8471"
+    # the fast tier's share of test_an_existing_run_is_continued_...: --resume, --overwrite, --directory and
+    # the `tensorboard:` key reach tune, the flags over `resume: true` in the YAML
+    config = _config(tmp_path, TINY + f"tensorboard: {tmp_path / 'logs'}\nresume: true\n")
+    for argv, resume, overwrite in (([], True, False), (["--overwrite"], False, True)):
+        with pytest.raises(Called):
+            cli.main(["tune", config, "--directory", str(tmp_path / "runs"), *argv])
+        assert (seen["resume"], seen.get("overwrite", False)) == (resume, overwrite)
+        assert seen["directory"] == str(tmp_path / "runs") and seen["tensorboard"] == str(tmp_path / "logs")
 
 
 def test_yaml_data_takes_files_and_a_loader(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 EXAMPLE = Path(__file__).parent.parent / "examples" / "tune_digits.py"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_tune_digits_example_runs(tmp_path):
     out = subprocess.run([sys.executable, str(EXAMPLE), "--quick"], cwd=tmp_path, capture_output=True,
                          text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

@@ -112,7 +112,7 @@ def test_every_notebook_installs_kerashp_with_the_same_first_code_cell():
     ast.parse(next(iter(first.values())))  # plain Python, no `!pip`: it runs anywhere
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path, monkeypatch):
     import nbformat

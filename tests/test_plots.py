@@ -1,9 +1,10 @@
-"""Plots of a real small search: each kind's data, what its Figure draws, the
-PNGs, and the command line. One search per module (random search with ASHA,
-so the run has both completed and stopped trials).
+"""Plots of a small search: each kind's data, what its Figure draws, the
+PNGs, and the command line. The run is written with the run store as random
+search with ASHA leaves one (completed and stopped trials), without training;
+a real search draws every kind in the full tier.
 
 `KERASHP_DOCS_IMAGES=docs/images pytest tests/test_plots.py -k png` writes
-the README's images instead of temporary ones.
+the README's images (from the real search) instead of temporary ones.
 """
 
 from __future__ import annotations
@@ -22,15 +23,30 @@ from kerashp import plots
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 SEARCHED = ["units", "learning_rate", "activation"]
+SPACE = {"units": khp.Int(4, 32), "learning_rate": khp.Float(1e-3, 1e-1, log=True), "activation": ["relu", "tanh"],
+         "epochs": 4, "batch_size": 16}
 
-pytestmark = pytest.mark.slow
+
+@pytest.fixture
+def result(write_run):
+    """Nine trials: six trained 4 epochs, three stopped at ASHA's rungs (epochs 1 and 2);
+    the loss is lowest near learning_rate=0.01, and tanh adds to it."""
+    rng = np.random.default_rng(2)
+    curves = []
+    for number in range(9):
+        params = {"units": int(rng.integers(4, 33)), "learning_rate": float(10 ** rng.uniform(-3, -1)),
+                  "activation": ["relu", "tanh"][number % 2], "epochs": 4, "batch_size": 16}
+        final = 0.3 + 0.4 * abs(np.log10(params["learning_rate"]) + 2) + 0.1 * (params["activation"] == "tanh")
+        curve = [float(v) for v in np.linspace(1.1 + rng.uniform(0, 0.1), final + rng.uniform(0, 0.05), 4)]
+        stopped = {2: 1, 5: 1, 7: 2}.get(number)
+        curves.append((params, curve[:stopped], "PRUNED") if stopped else (params, curve))
+    return khp.load_result(write_run(curves, space=SPACE, name="plots"))
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    space = {"units": khp.Int(4, 32), "learning_rate": khp.Float(1e-3, 1e-1, log=True),
-             "activation": ["relu", "tanh"], "epochs": 4, "batch_size": 16}
-    run = khp.tune(khp.builders.mlp, space, data="iris", algorithm="random", pruner="asha", eta=2, max_trials=9,
+def searched(tmp_path_factory):
+    """A real search: random with ASHA on iris."""
+    run = khp.tune(khp.builders.mlp, SPACE, data="iris", algorithm="random", pruner="asha", eta=2, max_trials=9,
                    directory=tmp_path_factory.mktemp("runs"), name="plots", seed=2, verbose=0)
     statuses = [r.status for r in run.records]
     assert statuses.count(TrialStatus.COMPLETED) >= 3 and TrialStatus.PRUNED in statuses, statuses
@@ -206,11 +222,23 @@ def test_optuna_leaves_no_warning_and_no_style_behind(result):
 
 
 def test_png_for_every_kind(result, tmp_path):
+    written, skipped = plots.save(result, directory=tmp_path)
+    assert not skipped and set(written) == set(plots.KINDS)
+    for kind, path in written.items():
+        assert path == tmp_path / f"{kind}.png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_png_for_every_kind_of_a_real_search(searched, tmp_path):
+    """The README's images: `KERASHP_DOCS_IMAGES=docs/images` writes them there."""
     folder = Path(os.environ.get("KERASHP_DOCS_IMAGES") or tmp_path)
-    written, skipped = plots.save(result, directory=folder)
+    written, skipped = plots.save(searched, directory=folder)
     assert not skipped and set(written) == set(plots.KINDS)
     for kind, path in written.items():
         assert path == folder / f"{kind}.png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = plots.scores_data(searched)  # the records of real trials, stopped ones among them
+    assert data.trials == [r.number for r in searched.records if r.completed] and data.pruned
+    assert data.running_best[-1] == searched.best_score
 
 
 def test_cli_plot_writes_the_pngs_and_names_the_kinds(result, tmp_path, capsys):

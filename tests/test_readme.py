@@ -48,7 +48,7 @@ def test_the_blocks_are_found_and_every_one_is_python():
     assert python_blocks("a\n```python\nx = 1\n```\n```bash\nls\n```\n") == [(2, "x = 1\n")]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_every_python_block_of_the_readme_runs(tmp_path):
     blocks = python_blocks(README.read_text())
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "MPLBACKEND": "Agg"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from project_files import NOTEBOOKS, ROOT, copy_checkout, install_cell, pyproject, source_url
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 MODULES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kerashp").rglob("*.py"))
 

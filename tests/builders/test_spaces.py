@@ -62,12 +62,16 @@ def test_another_builder_is_refused_naming_it_and_the_fix():
         default_space(mlp, "digits")
 
 
+@pytest.mark.slow
 def test_every_value_the_space_can_take_builds_a_model(tmp_path):
     x, y = khp.datasets.load("iris")
     space = {**default_space(mlp, (x, y)), "epochs": 2}
     result = khp.tune(mlp, space, data=(x, y), algorithm="random", max_trials=3, seed=0, verbose=0,
                       directory=tmp_path, name="default")
     assert sum(r.completed for r in result.records) == 3
+
+
+def test_the_largest_and_smallest_cnn_and_a_linear_mlp_build():
     x_img, y_img = khp.datasets.load("digits")
     spec_img = infer_spec(x_img, y_img)
     for params in ({"conv_layers": 3, "filters": 64, "kernel_size": 5, "units": 256},

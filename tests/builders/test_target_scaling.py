@@ -68,6 +68,7 @@ def test_an_old_spec_dict_without_target_statistics_loads_and_builds_the_same_ar
     old_model.set_weights(new_model.get_weights())  # saved weights of either load into the other
 
 
+@pytest.mark.slow  # fast: the SGD and KerasRegressor tests train and predict in the targets' units too
 def test_predictions_and_metrics_are_in_the_targets_units(seed):
     x, y = offset_data()
     spec = infer_spec(x[:300], y[:300])
@@ -102,6 +103,7 @@ def test_the_standardized_loss_is_plain_mse_over_the_variance():
     assert keras.losses.deserialize(keras.losses.serialize(loss)).variance == [4.0, 100.0]
 
 
+@pytest.mark.slow  # fast: test_keras_regressor_predicts_in_units_and_pickles
 def test_a_tuned_model_beats_predicting_the_mean_and_reloads_in_units(tmp_path):
     x, y = offset_data(500)
     space = {"layers": 1, "units": khp.Int(16, 64), "learning_rate": 1e-2, "epochs": 15}

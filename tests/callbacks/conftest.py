@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-N_SAMPLES, BATCH = 64, 16
-STEPS = N_SAMPLES // BATCH  # steps per epoch in every test fit
+from fit_sizes import BATCH, N_SAMPLES
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "callbacks_in_existing_loop.py"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_example_runs():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(

@@ -23,6 +23,7 @@ def _model(optimizer):
     return model
 
 
+@pytest.mark.slow
 def test_suggestion_is_where_the_loss_falls_and_weights_are_untouched(regression):
     x, y = regression
     model = _model(keras.optimizers.SGD(0.01))

@@ -8,7 +8,7 @@ import math
 import keras
 import numpy as np
 import pytest
-from conftest import STEPS
+from fit_sizes import STEPS
 
 from kerashp.callbacks import (
     CyclicLR,

@@ -5,29 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-import kerashp as khp
-
-#: Per algorithm: the space and options of a tiny seeded search that stops
-#: part-way through (Hyperband mid-bracket, ASHA with trials stopped early).
-SEARCHES = {
-    "random": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 3}),
-    "grid": ({"units": [4, 8, 16, 32], "epochs": 1}, {"max_trials": 3}),
-    "bayesian": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),
-    "tpe": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),
-    "bohb": ({"units": khp.Int(4, 32)}, {"max_trials": 6, "max_epochs": 3}),
-    "hyperband": ({"units": khp.Int(4, 32)}, {"max_trials": 6, "max_epochs": 9, "factor": 3}),  # stops in round 0
-}
-
-
-def run_search(algorithm, directory, name="run", callbacks=None, **overrides):
-    """The algorithm's search of `SEARCHES` on 300 digits (resumed if it exists)."""
-    x, y = khp.datasets.load("digits")
-    space, options = SEARCHES[algorithm]
-    kwargs = {**options, **overrides}
-    return khp.tune(khp.builders.mlp, {**space, "batch_size": 64}, data=(x[:300], y[:300]), algorithm=algorithm,
-                    objective="val_accuracy", directory=directory, name=name, resume=True, seed=5, verbose=0,
-                    callbacks=callbacks, **kwargs)
+from searches import run_search
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +25,9 @@ def _finished(tmp_path_factory):
 @pytest.fixture
 def finished_run(_finished, tmp_path):
     """`finished_run(algorithm)`: a fresh copy of that algorithm's finished run
-    (`tmp_path/run`), to damage."""
+    (`tmp_path/run`), to damage. The random search, which the fast tier's
+    tests damage, is made before the test starts; the others on first use."""
+    _finished("random")
 
     def copy(algorithm):
         target = tmp_path / "run"

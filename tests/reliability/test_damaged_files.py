@@ -1,18 +1,18 @@
 """Files of a run folder cut short, emptied or overwritten: each is reported
 by path, and the run reopens with every intact trial (`load_result` and
-`resume=True`), its search state rebuilt from what is intact."""
+`resume=True`), its search state rebuilt from what is intact. The fast tier
+damages a finished random search (made once per test process, before the
+first test that uses it); the other algorithms' runs are in the full tier."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import run_search
+from searches import run_search
 
 import kerashp as khp
 from kerashp.exceptions import DamagedFileError
-
-pytestmark = pytest.mark.slow
 
 DAMAGE = {
     "cut in half": lambda data: data[: len(data) // 2],
@@ -47,6 +47,7 @@ def test_a_damaged_record_is_reported_by_path_and_the_others_reopen(how, finishe
     assert result.best_trial.trial_id in ("0", "2")
 
 
+@pytest.mark.slow
 def test_resume_runs_the_trial_of_a_damaged_record_again_and_nothing_else(finished_run, tmp_path):
     run = finished_run("random")
     before = {r.trial_id: r for r in khp.load_result(run).records}
@@ -61,7 +62,8 @@ def test_resume_runs_the_trial_of_a_damaged_record_again_and_nothing_else(finish
     assert result.record("0").to_dict() == before["0"].to_dict()
 
 
-@pytest.mark.parametrize("algorithm", ["random", "grid", "bayesian", "tpe", "bohb", "hyperband"])
+@pytest.mark.parametrize("algorithm", ["random", *(pytest.param(name, marks=pytest.mark.slow)
+                                                    for name in ("grid", "bayesian", "tpe", "bohb", "hyperband"))])
 @pytest.mark.parametrize("files", [["oracle.json"], ["oracle.json", "trial_1/trial.json", "tuner0.json"]])
 def test_damaged_keras_tuner_state_is_rebuilt_as_it_was(algorithm, files, finished_run, tmp_path):
     run = finished_run(algorithm)
@@ -95,6 +97,7 @@ def test_every_keras_tuner_file_emptied_or_garbage_reopens(name, how, finished_r
     assert [r.trial_id for r in result.records] == ["0", "1", "2", "3"]
 
 
+@pytest.mark.slow
 def test_a_hyperband_run_goes_on_from_rebuilt_brackets(finished_run, tmp_path):
     run = finished_run("hyperband")
     intact = tmp_path / "intact"

@@ -21,8 +21,6 @@ import pytest
 
 import kerashp as khp
 
-pytestmark = pytest.mark.slow
-
 
 def search(directory, name, algorithm, callbacks=None):
     """The search every case runs: 4 tiny trials, seeded."""
@@ -83,7 +81,9 @@ def _stop_at_third_trial(tmp_path, algorithm, how, log):
 
 @pytest.mark.parametrize(
     ("algorithm", "how"),
-    [("random", "interrupt"), ("bayesian", "kill"), ("hyperband", "kill"), ("tpe", "kill"), ("bohb", "kill")],
+    [pytest.param("random", "interrupt", marks=pytest.mark.slow),  # in this process
+     *(pytest.param(algorithm, "kill", marks=pytest.mark.subprocess)  # a process killed mid-fit
+       for algorithm in ("bayesian", "hyperband", "tpe", "bohb"))],
 )
 def test_an_interrupted_run_resumes_as_if_never_interrupted(algorithm, how, tmp_path):
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"

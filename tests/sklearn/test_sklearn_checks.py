@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn_helpers import EagerMLP
 
-from kerashp.builders import mlp
 from kerashp.sklearn import KerasClassifier, KerasRegressor
-
-
-class EagerMLP:
-    """kerashp's MLP, compiled to run eagerly: the checks fit ~200 tiny models,
-    and skipping graph tracing halves their time. The wrapper code is the same.
-    (A class with a fixed repr, so test ids do not change from run to run.)"""
-
-    def __call__(self, hp):
-        model = mlp(hp)
-        model.compile(optimizer=model.optimizer, loss=model.loss, run_eagerly=True)
-        return model
-
-    def __repr__(self) -> str:
-        return "EagerMLP()"
-
 
 # One hidden layer, one epoch, a high learning rate: enough to pass the checks
 # that require learning sklearn's easy datasets (blobs at > 83% accuracy).
@@ -64,6 +50,29 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILURES
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+# The checks that fit several models each (over 1.2 s here): the full tier runs them.
+SLOW_CHECKS = {
+    "check_classifier_data_not_an_array", "check_classifiers_classes", "check_classifiers_train", "check_dtype_object",
+    "check_estimators_dtypes", "check_estimators_pickle", "check_fit_check_is_fitted", "check_fit_idempotent",
+    "check_methods_subset_invariance", "check_pipeline_consistency", "check_regressor_data_not_an_array",
+    "check_regressor_multioutput", "check_regressors_int", "check_regressors_train",
+    "check_sample_weight_equivalence_on_dense_data", "check_supervised_y_2d",
+}
+
+
+def _by_cost(checks):
+    """scikit-learn's parametrization, each case of SLOW_CHECKS marked slow."""
+    argnames, cases = checks.args
+    marked = []
+    for case in cases:
+        values, marks = (case.values, list(case.marks)) if hasattr(case, "marks") else (case, [])  # xfail kept
+        check = values[1]
+        if getattr(check, "func", check).__name__ in SLOW_CHECKS:
+            marks.append(pytest.mark.slow)
+        marked.append(pytest.param(*values, marks=marks))
+    return pytest.mark.parametrize(argnames, marked, **checks.kwargs)
+
+
+@_by_cost(parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks))
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -47,6 +47,7 @@ def breast_cancer(n: int = 200):
     return x[:n].astype("float32"), y[:n]
 
 
+@pytest.mark.slow
 def test_the_classic_grid_search_runs_unchanged():
     x, y = helpers.digits(240)
     BUILT.clear()
@@ -61,6 +62,7 @@ def test_the_classic_grid_search_runs_unchanged():
     assert grid.predict(x[:5]).shape == (5,)
 
 
+@pytest.mark.slow
 def test_the_binary_learning_rate_recipe_uses_each_learning_rate():
     x, y = breast_cancer()
     est = KerasClassifier(build_fn=binary_model, epochs=1, batch_size=64, verbose=0, random_state=0)
@@ -98,6 +100,7 @@ def test_an_uncompiled_classic_model_is_compiled_from_the_compile_keys():
     assert est.model_.layers[0].units == 4
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", ["classic_create_model.py", "classic_learning_rate.py"])
 def test_the_classic_examples_run(name, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)

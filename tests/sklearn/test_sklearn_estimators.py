@@ -123,7 +123,7 @@ def test_regressor_shapes_follow_y():
 # ------------------------------------------------------------------ pipelines
 def test_pipeline_with_scaler_and_grid_search_over_its_step():
     x, y = helpers.digits(240)
-    est = KerasClassifier(helpers.tiny, epochs=2, learning_rate=0.05, random_state=0)
+    est = KerasClassifier(helpers.EagerMLP(), layers=1, epochs=1, learning_rate=0.05, random_state=0)
     pipe = make_pipeline(StandardScaler(), est)
     gs = GridSearchCV(pipe, {"kerasclassifier__units": [4, 8]}, cv=2).fit(x, y)
     best = gs.best_estimator_[-1]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from sklearn.model_selection import ParameterGrid, ParameterSampler
@@ -94,13 +91,3 @@ def test_conditions_on_a_continuous_range_are_refused():
         param_distributions(space)
     with pytest.raises(khp.SpaceError, match=message):
         param_grid(space, grid_points=3)
-
-
-def test_param_helpers_do_not_import_tensorflow():
-    code = (
-        "import sys, kerashp as khp; khp.sklearn.param_grid({'u': [1, 2]}); "
-        "khp.sklearn.param_distributions({'lr': khp.Float(1e-3, 1e-1, log=True)}); "
-        "print('tensorflow' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

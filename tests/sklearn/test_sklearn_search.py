@@ -17,6 +17,7 @@ from kerashp.sklearn import KerasClassifier, param_distributions, param_grid
 SPACE = {"units": [4, 16], "learning_rate": [0.003, 0.03], "epochs": 2, "batch_size": 32}
 
 
+@pytest.mark.subprocess
 def test_grid_search_n_jobs_2_matches_n_jobs_1():
     x, y = helpers.digits(300)
     est = KerasClassifier(helpers.tiny, random_state=0)
@@ -49,6 +50,7 @@ def test_unpicklable_builder_under_n_jobs_2_says_why():
     assert any("cannot be pickled because its build_fn" in text and "n_jobs=1" in text for text in chain)
 
 
+@pytest.mark.slow
 def test_randomized_search_with_param_distributions():
     x, y = helpers.iris()
     space = {
@@ -69,6 +71,7 @@ def test_randomized_search_with_param_distributions():
         assert ("momentum" in params) == (params["optimizer"] == "sgd")
 
 
+@pytest.mark.slow
 def test_halving_grid_search_over_epochs():
     x, y = helpers.digits(240)
     search = HalvingGridSearchCV(

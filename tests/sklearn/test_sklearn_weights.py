@@ -35,6 +35,7 @@ def _with_junk(n_junk: int = 60):
     return x, y, np.vstack([x, junk_x]), np.r_[y, junk_y], weights
 
 
+@pytest.mark.slow
 def test_class_weight_balanced_raises_the_minority_class_recall():
     x, y = make_classification(
         n_samples=1200, n_features=8, n_informative=4, weights=[0.95, 0.05], class_sep=0.6, random_state=0
@@ -47,6 +48,7 @@ def test_class_weight_balanced_raises_the_minority_class_recall():
     assert recall["balanced"] > recall[None] + 0.2, recall
 
 
+@pytest.mark.slow
 def test_zero_weight_samples_do_not_influence_the_fit_even_in_mini_batches():
     x, y, x_all, y_all, weights = _with_junk()
     est = KerasClassifier(helpers.tiny, epochs=3, batch_size=16, random_state=0)
@@ -89,6 +91,7 @@ def test_zero_weight_samples_stay_out_of_the_validation_split():
     assert "val_loss" in est.history_
 
 
+@pytest.mark.slow
 def test_grid_search_passes_sample_weight_to_every_fit():
     """Metadata routing off (scikit-learn's default): GridSearchCV.fit slices
     sample_weight for each fold and the refit. Zero-weighting the junk gives the
@@ -103,6 +106,7 @@ def test_grid_search_passes_sample_weight_to_every_fit():
     np.testing.assert_allclose(search.best_estimator_.predict_proba(x), expected, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_class_weight_applies_in_partial_fit_and_to_one_hot_labels():
     x, y = helpers.iris()
     only_setosa = {0: 1.0, 1: 0.0, 2: 0.0}
@@ -153,6 +157,7 @@ def test_balanced_class_weight_in_partial_fit_is_refused_with_the_fix():
         KerasClassifier(helpers.tiny, class_weight="balanced").partial_fit(x, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
 def test_why_the_sample_weight_equivalence_check_is_an_expected_failure(estimator):
     """scikit-learn's check_sample_weight_equivalence_on_dense_data, its data and

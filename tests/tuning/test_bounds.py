@@ -83,8 +83,7 @@ def _upper_optimum(values: dict) -> float:
     return s + math.log(values["learning_rate"]) + values["momentum"] + values["batch_norm"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("algorithm", ["bayesian", "tpe", "random"])
+@pytest.mark.parametrize("algorithm", [pytest.param("bayesian", marks=pytest.mark.slow), "tpe", "random"])
 def test_fifty_proposals_with_the_optimum_at_the_upper_bounds_stay_inside(algorithm, make_oracle):
     space = Space({k: v for k, v in ENTRIES.items() if k != "activation"})
     oracle = make_oracle(algorithm, space, objective="score", max_trials=50, epochs=1)

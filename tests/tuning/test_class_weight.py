@@ -43,6 +43,32 @@ def _imbalanced(n, seed):
     return x.astype("float32"), y
 
 
+def test_class_weights_reach_the_fit_of_every_trial_and_the_refit(tmp_path):
+    """What the recall tests below measure, at the fast tier's scale: the weights Keras's `fit` gets."""
+    seen = []
+
+    def build(hp):
+        model = khp.builders.mlp(hp)
+        fit = model.fit
+
+        def recording_fit(*args, **kwargs):
+            seen.append(kwargs.get("class_weight"))
+            return fit(*args, **kwargs)
+
+        model.fit = recording_fit
+        return model
+
+    x, y = _imbalanced(200, 0)
+    result = khp.tune(build, {"units": 4, "epochs": 1, "batch_size": 50}, data=(x, y), class_weight="balanced",
+                      algorithm="grid", seed=0, verbose=0, directory=tmp_path, name="weighted")
+    result.refit(data=(x, y), epochs=1)
+    (trial, refit) = seen
+    assert set(trial) == {0, 1} and trial[1] > 5 * trial[0]  # the 5% class weighs more, counted on the trial's part
+    counts = np.bincount(y)
+    assert refit == pytest.approx({0: len(y) / (2 * counts[0]), 1: len(y) / (2 * counts[1])})  # all the data
+
+
+@pytest.mark.slow
 def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
     train, test = _imbalanced(2000, 0), _imbalanced(2000, 1)
     space = {"units": 8, "layers": 1, "learning_rate": 0.01, "batch_size": 100, "epochs": 5}
@@ -77,6 +103,7 @@ def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):
                  directory=tmp_path, verbose=0)
 
 
+@pytest.mark.slow
 def test_balanced_sample_weights_raise_the_minority_classs_recall_too(tmp_path):
     from sklearn.utils.class_weight import compute_sample_weight
 
@@ -88,6 +115,7 @@ def test_balanced_sample_weights_raise_the_minority_classs_recall_too(tmp_path):
     assert predicted[test[1] == 1].mean() > 0.6  # 0.27 unweighted (the class-weight test above)
 
 
+@pytest.mark.slow
 def test_samples_of_weight_zero_leave_the_search_and_the_refit(tmp_path):
     x, y = khp.datasets.load("iris")
     order = np.random.default_rng(0).permutation(150)

@@ -1,6 +1,7 @@
 """The core every capability plugs into: the algorithm registry, typed trial
 records, observers, queued and warm-started searches, cross-validation inside
-a trial, and the run folder's schema version."""
+a trial, and the run folder's schema version. The oracles are driven by hand
+where training is not the point; the longer searches are in the full tier."""
 
 from __future__ import annotations
 
@@ -88,8 +89,8 @@ def test_on_trial_end_receives_every_finished_trial_once_after_it_is_stored(iris
         seen.append(record)
 
     def build(hp):
-        if hp["units"] == 8:
-            raise ValueError("eight units are not allowed here")
+        if hp["units"] == 4:  # 3 of the 4 trials: they fail at once, so only one trains
+            raise ValueError("four units are not allowed here")
         return khp.builders.mlp(hp)
 
     result = khp.tune(build, {**SPACE, "epochs": 1}, data=iris, algorithm="random", max_trials=4, seed=0,
@@ -99,7 +100,7 @@ def test_on_trial_end_receives_every_finished_trial_once_after_it_is_stored(iris
     statuses = {r.status for r in seen}
     assert statuses == {TrialStatus.COMPLETED, TrialStatus.FAILED}
     failed = next(r for r in seen if r.status is TrialStatus.FAILED)
-    assert failed.score is None and "eight units" in failed.error
+    assert failed.score is None and "four units" in failed.error
     on_disk = json.loads((tmp_path / "run" / "trials" / f"{failed.trial_id}.json").read_text())
     assert TrialRecord.from_dict(on_disk) == failed
 
@@ -129,6 +130,40 @@ def test_run_json_carries_a_schema_version_and_a_newer_one_is_refused(iris, tmp_
 
 
 # -------------------------------------------------- queued and warm-started
+QUEUED = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
+
+
+def _finish(oracle, trial, score=0.5):
+    """Ends `trial` as keras-tuner's tuner does: scored, ended, the oracle saved."""
+    oracle.update_trial(trial.trial_id, {"val_accuracy": score})
+    trial.status = "COMPLETED"
+    oracle.end_trial(trial)
+    oracle.save()
+
+
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband", "tpe", "bohb"])
+def test_every_oracle_proposes_the_queued_configurations_first(algorithm, make_oracle):
+    oracle = make_oracle(algorithm, SPACE, initial=QUEUED, max_trials=4, epochs=3)
+    proposed = []
+    for _ in range(3):
+        trial = oracle.create_trial("tuner0")
+        proposed.append({k: trial.hyperparameters.values[k] for k in ("units", "learning_rate")})
+        _finish(oracle, trial)
+    assert proposed[:2] == QUEUED and proposed[2] not in QUEUED  # then its own proposals
+
+
+def test_a_resumed_oracle_skips_the_queued_configurations_it_has_tried(make_oracle):
+    oracle = make_oracle("random", SPACE, name="r", initial=QUEUED)
+    for _ in range(2):
+        _finish(oracle, oracle.create_trial("tuner0"))
+    resumed = make_oracle("random", SPACE, name="r", initial=QUEUED)  # a new process: the state from oracle.json
+    resumed.reload()
+    trial = resumed.create_trial("tuner0")
+    assert trial.trial_id not in oracle.trials  # a new trial
+    assert {k: trial.hyperparameters.values[k] for k in ("units", "learning_rate")} not in QUEUED
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband"])
 def test_queued_initial_configurations_run_first(algorithm, iris, tmp_path):
     initial = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
@@ -143,6 +178,7 @@ def test_queued_initial_configurations_run_first(algorithm, iris, tmp_path):
         assert all(p not in initial for p in later)
 
 
+@pytest.mark.slow
 def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path, capsys):
     initial = [{"units": 8, "learning_rate": 0.02}, {"units": 4, "learning_rate": 0.004}]
     run(iris, tmp_path, initial=initial, max_trials=2)
@@ -169,6 +205,23 @@ def test_warm_start_feeds_the_earlier_records_to_the_first_proposal(make_oracle)
     assert not hasattr(cold.gpr, "X_train_")  # a cold start draws its first points at random
 
 
+def test_warm_start_from_a_run_folder_runs_new_trials_and_refuses_what_cannot_guide_it(iris, tmp_path, write_run):
+    space = {**SPACE, "epochs": 1}
+    tried = [{"units": u, "learning_rate": lr, "epochs": 1, "batch_size": 32} for u in (4, 8) for lr in (3e-3, 3e-2)]
+    earlier = write_run([(params, [0.5 + i / 10]) for i, params in enumerate(tried)], space=space,
+                        objective="val_accuracy", name="earlier")
+    seen = []
+    result = run(iris, tmp_path, name="warm", algorithm="bayesian", max_trials=1, warm_start=earlier,
+                 on_trial_end=seen.append)
+    assert len(result.records) == len(seen) == 1 and result.records[0].number == 0  # its own trials only
+    assert result.records[0].params not in tried
+    with pytest.raises(khp.ArgumentError, match=r"optimized 'val_accuracy' \(max\), this search 'val_loss'"):
+        run(iris, tmp_path, name="w2", algorithm="bayesian", objective="val_loss", warm_start=earlier)
+    with pytest.raises(khp.ArgumentError, match=r"No completed trial of warm_start=.* lies in this space"):
+        run(iris, tmp_path, name="w3", algorithm="bayesian", warm_start=earlier, space={**space, "units": [16, 32]})
+
+
+@pytest.mark.slow
 def test_warm_start_through_tune_keeps_the_new_run_separate(iris, tmp_path):
     earlier = run(iris, tmp_path, name="earlier", max_trials=7)
     seen = []
@@ -185,6 +238,28 @@ def test_warm_start_through_tune_keeps_the_new_run_separate(iris, tmp_path):
 
 
 # ------------------------------------------------- cross-validation in trials
+def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_cv_is_kept(iris, tmp_path, capsys,
+                                                                                         eager_mlp):
+    """The cv tests below at the fast tier's scale: two folds of one epoch, one trial that trains, the refit."""
+    space = {"optimizer": ["adam", "nope"], "units": 4, "learning_rate": 0.01, "epochs": 1}
+    result = khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=2, objective="val_accuracy", seed=0,
+                      directory=tmp_path, name="run", verbose=1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("trial ")]
+    assert len(lines) == len(result.records) == 2  # the progress display shows cv trials
+    by_opt = {r.params["optimizer"]: r for r in result.records}
+    done, failed = by_opt["adam"], by_opt["nope"]
+    assert done.status is TrialStatus.COMPLETED and len(done.fold_scores) == 2
+    assert done.score == pytest.approx(np.mean(done.fold_scores))
+    assert done.score_std == pytest.approx(np.std(done.fold_scores))
+    assert failed.status is TrialStatus.FAILED and failed.fold_scores is None
+    assert "Unknown optimizer 'nope'" in failed.error and result.best_params["optimizer"] == "adam"
+    assert result.settings["cv"] == 2 and result.best_model.predict(iris[0][:2], verbose=0).shape == (2, 3)
+    with pytest.raises(khp.RunFolderError, match=r"different cv: 2 then, 3 now"):
+        khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=3, objective="val_accuracy", seed=0,
+                 directory=tmp_path, name="run", resume=True)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["random", "grid", "bayesian", "hyperband"])
 def test_cv_runs_inside_the_trials_of_every_algorithm(algorithm, iris, tmp_path, capsys):
     space = {"units": [4, 8], "learning_rate": 0.01, "batch_size": 32}
@@ -207,6 +282,7 @@ def test_cv_runs_inside_the_trials_of_every_algorithm(algorithm, iris, tmp_path,
         assert promoted and all(r.total_epochs == 3 for r in promoted)
 
 
+@pytest.mark.slow
 def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path):
     space = {"units": [4, 8], "learning_rate": 0.01, "batch_size": 16, "epochs": 500}
     result = run(iris, tmp_path, cv=3, space=space, max_trials=5, time_budget=2)
@@ -225,6 +301,7 @@ def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path):
         run(iris, tmp_path, name="r", cv=3, space=small, max_trials=3, resume=True)
 
 
+@pytest.mark.slow
 def test_cv_trials_that_fail_are_recorded_and_seeded_cv_repeats(iris, tmp_path):
     space = {"optimizer": ["adam", "nope"], "units": 4, "learning_rate": 0.01, "epochs": 1}
     result = run(iris, tmp_path, algorithm="grid", cv=2, space=space)

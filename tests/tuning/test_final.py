@@ -53,6 +53,7 @@ def test_refit_trains_the_best_configuration_on_training_and_validation_data(sea
         searched.refit(data=(x[y < 2], y[y < 2]))
 
 
+@pytest.mark.slow  # the fast tier: the step count of test_refit_trains_... and refit_epochs's cases
 def test_refit_takes_as_many_gradient_steps_as_the_best_trial_took_to_its_best_epoch(digits_split, tmp_path):
     (x, y), _ = digits_split
     space = {**SPACE, "units": 8, "learning_rate": 1e-3, "epochs": 8}
@@ -106,6 +107,7 @@ def test_bad_test_data_is_refused_before_training(test_data, match, digits_split
     assert not (tmp_path / "bad" / "trials").exists() or not list((tmp_path / "bad" / "trials").iterdir())
 
 
+@pytest.mark.slow  # the default space's largest models; builders/test_spaces.py checks the space itself
 def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
     from kerashp.builders import default_space
 
@@ -116,5 +118,9 @@ def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
     expected = khp.space.as_space(default_space(khp.builders.mlp, khp.datasets.prepare((x, y), seed=0).spec))
     assert searched.to_config() == expected.to_config()
     assert {"layers", "units", "learning_rate"} <= set(result.trials.columns)
+
+
+def test_without_a_space_a_builder_of_ones_own_is_refused_before_training(tmp_path):
     with pytest.raises(khp.exceptions.ArgumentError, match=r"default_space knows the built-in builders"):
-        khp.tune(lambda hp: None, data=(x, y), directory=tmp_path, name="mine", verbose=0)
+        khp.tune(lambda hp: None, data="iris", directory=tmp_path, name="mine", verbose=0)
+    assert not (tmp_path / "mine").exists()

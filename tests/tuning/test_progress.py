@@ -127,7 +127,6 @@ def test_in_a_notebook_the_bar_is_a_widget_though_stdout_is_not_a_terminal(tmp_p
     assert out.stdout.count("trial ") == 3
 
 
-@pytest.mark.slow
 def test_a_resumed_run_shows_the_best_of_every_trial_not_only_the_new_ones(digits_small, tmp_path, capsys):
     """The grid runs a good learning rate first, then one too small to learn:
     the resumed run's trial is worse than the best already on disk."""

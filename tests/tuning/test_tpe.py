@@ -150,23 +150,56 @@ def test_tpe_and_bohb_take_their_options_and_refuse_the_rest(tmp_path):
 
 
 @pytest.mark.slow
-def test_bohb_searches_until_the_time_budget_is_spent(tmp_path):
+def test_bohb_searches_until_the_time_budget_is_spent_and_starts_no_trial_after_it(tmp_path):
+    """What holds however loaded the machine: how many trials fit in the budget does not."""
     from kerashp.tuning import algorithms
 
     bohb = algorithms.get("bohb")
     assert bohb.max_trials(None, 12) is None and bohb.max_trials(None, None) == bohb.default_max_trials
-    data = khp.datasets.load("iris")
-    seen = []
+    budget, seen = 6, []
     started = time.monotonic()
     result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "learning_rate": khp.Float(1e-3, 1e-1, log=True)},
-                      data=data, algorithm="bohb", max_epochs=9, time_budget=12, seed=0, verbose=0,
+                      data="iris", algorithm="bohb", max_epochs=9, time_budget=budget, seed=0, verbose=0,
                       directory=tmp_path, name="b", objective="val_accuracy", on_trial_end=seen.append)
-    assert time.monotonic() - started >= 12  # it stopped for the budget, not for a trial count
+    assert time.monotonic() - started >= budget  # it stopped for the budget, not for a trial count
     records = result.records
-    assert len(records) == len(seen) > 1
-    statuses = {r.status for r in records}
-    assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses
-    assert all(r.total_epochs in (1, 3) for r in records if r.status is TrialStatus.PRUNED)
+    assert len(records) == len(seen) >= 1 and [r.number for r in records] == list(range(len(records)))
+    # trials run one after another, so the earlier ones' time is spent before the last one starts
+    assert sum(r.seconds for r in records[:-1]) < budget + 0.001 * len(records)
+    assert not any(r.timed_out for r in records[:-1])  # only the trial running at the deadline is cut short
+    assert all(r.status in (TrialStatus.COMPLETED, TrialStatus.PRUNED) for r in records)
+    store = result.store
+    assert all(store.weights_path(r.trial_id).exists() == (r.status is TrialStatus.COMPLETED) for r in records)
+
+
+def scripted_score(hp):
+    """Keras callbacks for a trial that report `val_accuracy` = units / 16 at
+    every epoch: the same scores, so the same pruning, however long training takes."""
+    import keras
+
+    class Scripted(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_accuracy"] = hp["units"] / 16
+
+    return [Scripted()]
+
+
+@pytest.mark.slow
+def test_bohb_stops_trials_at_its_first_rung_and_keeps_weights_of_completed_trials_only(tmp_path):
+    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "batch_size": 50}, data="iris", algorithm="bohb",
+                      max_trials=5, max_epochs=3, seed=0, verbose=0, directory=tmp_path, name="b",
+                      objective="val_accuracy", callbacks=scripted_score)
+    records = result.records
+    statuses = [r.status for r in records]
+    assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses, statuses
+    best_so_far = -1.0
+    # eta=3 over 3 epochs: one rung, at epoch 1, that keeps the top third of the trials that reached it, and
+    # of fewer than 6 trials that is the best one: a trial below the best seen before it stops there
+    for record in records:
+        units = record.params["units"]
+        assert (record.status is TrialStatus.PRUNED) == (units / 16 < best_so_far)
+        assert record.total_epochs == (1 if record.status is TrialStatus.PRUNED else 3)
+        best_so_far = max(best_so_far, units / 16)
     store = result.store  # weights are written for the trials that can be chosen, not for pruned ones
     assert all(store.weights_path(r.trial_id).exists() == (r.status is TrialStatus.COMPLETED) for r in records)
 

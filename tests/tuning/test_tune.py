@@ -1,4 +1,5 @@
-"""`kerashp.tune` end to end on tiny searches, with real keras-tuner oracles."""
+"""`kerashp.tune` end to end on tiny searches, with real keras-tuner oracles (the longer ones in the
+full tier, a cheaper search of the same behaviour in the fast one)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import pytest
 
 import kerashp as khp
 
-pytestmark = pytest.mark.slow
-
 
 def run(space, data, tmp_path, **kwargs):
     kwargs.setdefault("algorithm", "random")
@@ -22,6 +21,7 @@ def run(space, data, tmp_path, **kwargs):
     return khp.tune(khp.builders.mlp, space, data=data, directory=tmp_path, name=kwargs.pop("name", "run"), **kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["random", "bayesian", "grid"])
 def test_each_algorithm_runs_a_search_end_to_end(algorithm, tiny_space, digits_small, tmp_path):
     space = dict(tiny_space)
@@ -46,6 +46,46 @@ def test_each_algorithm_runs_a_search_end_to_end(algorithm, tiny_space, digits_s
     assert result.best_params["layers"] == 1  # fixed values are part of each trial
 
 
+def test_a_two_trial_search_records_its_trials_and_reopens_its_best_model(tiny_space, digits_small, tmp_path):
+    """The two tests above at the fast tier's scale: one epoch, two trials."""
+    result = run({**tiny_space, "epochs": 1}, digits_small, tmp_path, max_trials=2)
+    trials = result.trials
+    assert trials["status"].tolist() == ["COMPLETED", "COMPLETED"] and trials["trial"].tolist() == [0, 1]
+    assert {"trial", "score", "units", "learning_rate", "epochs_trained", "seconds"} <= set(trials.columns)
+    for params in (r.params for r in result.records):
+        assert ("momentum" in params) == (params["optimizer"] == "sgd") and params["layers"] == 1
+    assert result.best_score == trials["score"].max() and result.best_params == result.best_trial.params
+    prepared = khp.datasets.prepare(digits_small, seed=0)
+    _, accuracy = result.best_model.evaluate(*prepared.val, verbose=0)
+    assert accuracy == pytest.approx(result.best_score, abs=1e-6)
+    reopened = khp.load_result(tmp_path / "run").best_model  # rebuilt from run.json + weights, no pickle
+    np.testing.assert_allclose(reopened.predict(prepared.val[0][:5], verbose=0),
+                               result.best_model.predict(prepared.val[0][:5], verbose=0), rtol=1e-5)
+    assert not list((tmp_path / "run").rglob("*.pkl"))
+    assert list(result.history().index) == [1] and "best trial" in result.summary()
+
+
+@pytest.mark.parametrize("algorithm", ["random", "bayesian", "hyperband"])
+def test_a_seed_fixes_the_proposals_and_another_seed_changes_them(algorithm, make_oracle):
+    """`test_same_seed_same_trial_sequence` without training: the oracles, scored by hand."""
+
+    def proposals(name, seed):
+        oracle, seen = make_oracle(algorithm, tiny, name=name, seed=seed, max_trials=6, epochs=3), []
+        for _ in range(6):
+            trial = oracle.create_trial("tuner0")
+            assert trial.status == "RUNNING"
+            seen.append(dict(trial.hyperparameters.values))
+            oracle.update_trial(trial.trial_id, {"val_accuracy": trial.hyperparameters.values["learning_rate"]})
+            trial.status = "COMPLETED"
+            oracle.end_trial(trial)
+        return seen
+
+    tiny = {"units": khp.Int(4, 64), "learning_rate": khp.Float(1e-3, 1e-1, log=True)}
+    first = proposals("a", 0)  # seed=0 too: keras-tuner alone treats 0 as "no seed"
+    assert proposals("b", 0) == first and proposals("c", 1) != first
+
+
+@pytest.mark.slow
 def test_best_model_is_trained_and_reloaded_from_records(tiny_space, digits_small, tmp_path):
     result = run(tiny_space, digits_small, tmp_path)
     prepared = khp.datasets.prepare(digits_small, seed=0)
@@ -63,6 +103,26 @@ def test_best_model_is_trained_and_reloaded_from_records(tiny_space, digits_smal
     assert "best trial" in result.summary()
 
 
+def test_a_promoted_trial_trains_on_its_parents_model_for_more_epochs(eager_mlp, tmp_path):
+    """The test below at the fast tier's scale: Hyperband over 2 epochs, iris, an eagerly run mlp."""
+    builds = []
+
+    def build(hp):
+        builds.append(hp)
+        return eager_mlp(hp)
+
+    space = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 32}
+    result = khp.tune(build, space, data="iris", algorithm="hyperband", max_epochs=2, factor=2, seed=0, verbose=0,
+                      objective="val_accuracy", directory=tmp_path, name="run")
+    promoted = [r for r in result.records if r.promoted_from is not None]
+    assert promoted and len(builds) == len(result.records) - len(promoted)  # no rebuild for a promotion
+    for record in promoted:
+        parent = result.record(record.promoted_from)
+        assert record.params == parent.params and record.total_epochs == 2 > parent.total_epochs
+        assert record.epochs == record.total_epochs - parent.total_epochs  # on from where the parent stopped
+
+
+@pytest.mark.slow
 def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_small, tmp_path):
     space = {"units": [8, 16, 32], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64}
     builds = []
@@ -88,6 +148,7 @@ def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_sm
     assert trials["total_epochs"].min() < 4
 
 
+@pytest.mark.slow
 def test_same_seed_same_trial_sequence(tiny_space, digits_small, tmp_path):
     # seed=0 too: keras-tuner alone treats 0 as "no seed"
     first = run(tiny_space, digits_small, tmp_path, name="a", seed=0)
@@ -106,7 +167,7 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
         model = khp.builders.mlp({"units": 8, "learning_rate": hp["learning_rate"]})
         return model
 
-    space = {"mode": ["ok", "raise", "nan"], "learning_rate": 0.01, "epochs": 4, "batch_size": 64}
+    space = {"mode": ["ok", "raise", "nan"], "learning_rate": 0.01, "epochs": 2, "batch_size": 64}
     x, y = digits_small
     data = (x, y.astype("int64"))
 
@@ -125,7 +186,7 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
     assert "cannot be built" in trials.loc["raise", "error"]
     assert trials.loc["nan", "status"] == "FAILED"
     assert "diverged" in trials.loc["nan", "error"]
-    assert "(values: [nan])" in trials.loc["nan", "error"]  # stopped after the first epoch, not all 4
+    assert "(values: [nan])" in trials.loc["nan", "error"]  # stopped after the first epoch, not both
     assert result.best_params["mode"] == "ok"
     on_disk = json.loads((tmp_path / "f" / "trials" / f"{result.record(int(trials.loc['raise', 'trial'])).trial_id}.json").read_text())
     assert on_disk["status"] == "FAILED" and on_disk["score"] is None
@@ -156,6 +217,7 @@ def test_uncompiled_model_is_compiled_from_reserved_keys(digits_small, tmp_path)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
 
 
+@pytest.mark.slow
 def test_callbacks_as_function_of_hp_and_copied_per_trial(tiny_space, digits_small, tmp_path):
     seen = []
 
@@ -177,7 +239,7 @@ def test_callbacks_as_function_of_hp_and_copied_per_trial(tiny_space, digits_sma
 
 def test_time_budget_stops_the_search(digits_small, tmp_path):
     space = {"units": khp.Int(8, 32), "epochs": 200, "batch_size": 32}
-    result = run(space, digits_small, tmp_path, max_trials=50, time_budget=3)
+    result = run(space, digits_small, tmp_path, max_trials=50, time_budget=1)
     assert len(result.records) == 1  # the running trial is cut short; none starts after
     record = result.records[0]
     assert record.timed_out and record.epochs < 200 and record.status == "COMPLETED"
@@ -210,10 +272,11 @@ def test_bad_arguments_fail_before_training(kwargs, match, tiny_space, digits_sm
 
 def test_missing_objective_metric_stops_with_the_metrics_logged(tiny_space, digits_small, tmp_path):
     with pytest.raises(khp.KerashpError, match=r"'val_auc' is not among the metrics.*val_accuracy"):
-        run(tiny_space, digits_small, tmp_path, objective="val_auc")
+        run({**tiny_space, "epochs": 1}, digits_small, tmp_path, objective="val_auc")
 
 
 def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_space, digits_small, tmp_path):
+    tiny_space = {**tiny_space, "epochs": 1}
     run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
     sibling = tmp_path / "keep.txt"
     sibling.write_text("mine")
@@ -243,6 +306,7 @@ def test_tf_data_inputs(digits_small, tmp_path):
                  validation_split=0.3)
 
 
+@pytest.mark.slow
 def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
     x, y = khp.datasets.load("iris")
     space = {"units": [4, 8], "epochs": 3, "learning_rate": 0.01, "batch_size": 16}

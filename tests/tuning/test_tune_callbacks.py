@@ -8,9 +8,8 @@ import pytest
 
 import kerashp as khp
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow  # the mechanism, fast: callbacks/test_schedules.py's resumed fits
 def test_schedule_horizon_follows_hyperband_budget(digits_small, tmp_path):
     """A promoted trial trains epochs [i, T) of a T-epoch schedule, not a fresh one."""
     peak = 0.01

@@ -47,7 +47,7 @@ def _listening(port: int) -> set[str]:
     return found
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resume(digits_small, tmp_path):
     options = {"data": digits_small, "algorithm": "random", "seed": 3, "directory": tmp_path, "verbose": 0}
     alone = khp.tune(khp.builders.mlp, SPACE, max_trials=4, name="alone", **options)
@@ -76,7 +76,7 @@ def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resum
     assert not (tmp_path / "pair" / "workers" / "data").exists()  # the shared arrays go when the search ends
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(digits_small, tmp_path, monkeypatch):
     from kerashp.tuning import workers
 
@@ -96,7 +96,7 @@ def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(dig
     assert logs.count(" started (pid ") >= 3  # 8 trials, 3 per process: a worker was replaced
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_killed_worker_loses_only_its_trial_which_runs_again(digits_small, tmp_path):
     killed = []
 
@@ -116,7 +116,7 @@ def test_a_killed_worker_loses_only_its_trial_which_runs_again(digits_small, tmp
     assert logs.count(" started (pid ") == 3  # two workers started, one of them twice
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_an_error_in_a_worker_reaches_the_caller_by_kind(digits_small, tmp_path):
     with pytest.raises(ArgumentError, match="not among the metrics"):
         khp.tune(khp.builders.mlp, SPACE, data=digits_small, algorithm="random", max_trials=2, workers=2,
