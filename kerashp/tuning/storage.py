@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from kerashp._checks import setting
-from kerashp.exceptions import ArgumentError, DamagedFileError, InvalidModelError, RunFolderError
+from kerashp.exceptions import (
+    ArgumentError,
+    DamagedFileError,
+    InvalidModelError,
+    KerashpError,
+    RunFolderError,
+)
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = [
@@ -233,6 +239,50 @@ class RunStore:
     # settings ---------------------------------------------------------------
     def write_settings(self, settings: dict) -> None:
         write_json(self.path / "run.json", {"schema": SCHEMA_VERSION, **settings})
+
+    def check_same_run(self, settings: dict) -> None:
+        """Refuses to resume this run with `settings` (as `tune` writes them)
+        that differ from run.json's in algorithm, objective, space or cv,
+        naming the setting (each entry of a space) with both values.
+
+        Raises:
+            RunFolderError: a setting differs.
+        """
+        try:
+            previous = self.read_settings()
+        except DamagedFileError as err:
+            warnings.warn(f"{err} It is written again from this call's arguments.", RuntimeWarning, stacklevel=3)
+            return
+        settings = to_json_value(settings)
+        for key in ("algorithm", "objective", "space", "cv"):
+            then, now = previous.get(key), settings[key]
+            if then == now:
+                continue
+            if key == "space" and isinstance(then, dict) and isinstance(now, dict):
+                what = "; ".join(f"{k!r}: {then.get(k, '(absent)')!r} then, {now.get(k, '(absent)')!r} now"
+                                 for k in {**then, **now} if then.get(k) != now.get(k))
+            else:
+                what = f"{then!r} then, {now!r} now"
+            raise RunFolderError(
+                f"{setting('resume', True)}, but the run {self.name!r} was made with a different {key}: "
+                f"{what}. Use another {setting('name')}, or {setting('overwrite', True)}."
+            )
+
+    @contextlib.contextmanager
+    def after_the_search(self, step: str) -> Iterator[None]:
+        """Names the failed `step` after a finished search, and where its trials are kept.
+
+        Raises:
+            KerashpError: `step` raised.
+        """
+        try:
+            yield
+        except Exception as err:
+            raise KerashpError(
+                f"The search finished and its trials are saved in {self.path}, but {step} failed: "
+                f"{type(err).__name__}: {error_summary(str(err))} Reopen the run with "
+                f"kerashp.load_result({str(self.path)!r})."
+            ) from err
 
     def read_settings(self) -> dict:
         """run.json, checked to be of a layout this kerashp reads.

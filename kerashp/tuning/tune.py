@@ -7,11 +7,9 @@ folds), and runs the algorithm's oracle with kerashp's one `Tuner`.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,6 @@ from typing import Any
 from kerashp._checks import check_int, setting
 from kerashp.exceptions import (
     ArgumentError,
-    DamagedFileError,
     KerashpError,
     RunFolderError,
 )
@@ -29,7 +26,7 @@ from kerashp.tuning.objective import as_objective
 from kerashp.tuning.observers import Observers, as_observers
 from kerashp.tuning.points import initial_values, prior_observations
 from kerashp.tuning.result import TuneResult, builder_ref
-from kerashp.tuning.storage import RunStore, error_summary, to_json_value
+from kerashp.tuning.storage import RunStore, error_summary
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = ["parse_duration", "tune"]
@@ -283,7 +280,7 @@ def tune(
         if overwrite:
             store.remove()
         else:
-            _check_same_run(store, settings)
+            store.check_same_run(settings)
 
     from kerashp.devices import get_strategy, resolve_precision
     from kerashp.tuning.final import prepare_test, test_metrics
@@ -371,47 +368,12 @@ def tune(
         if not store.weights_path(best.trial_id).exists():
             progress.message(f"refitting trial {best.trial_id} on all the data for the gradient steps of its "
                              f"{best.best_epoch} best epochs on a fold")
-            with _after_the_search(store, "refitting the best trial on all the data"):
+            with store.after_the_search("refitting the best trial on all the data"):
                 tuner.refit(best)
     if test is not None and any(r.completed for r in result.records):
-        with _after_the_search(store, "scoring the best model on test_data"):
+        with store.after_the_search("scoring the best model on test_data"):
             scores = test_metrics(result.best_model, test)
         store.write_settings({**settings, "test": scores})
         result.settings["test"] = scores
         progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     return result
-
-
-@contextlib.contextmanager
-def _after_the_search(store: RunStore, step: str) -> Iterator[None]:
-    """Names the failed step after a finished search, and where its result is kept."""
-    try:
-        yield
-    except Exception as err:
-        raise KerashpError(
-            f"The search finished and its trials are saved in {store.path}, but {step} failed: "
-            f"{type(err).__name__}: {error_summary(str(err))} Reopen the run with "
-            f"kerashp.load_result({str(store.path)!r})."
-        ) from err
-
-
-def _check_same_run(store: RunStore, settings: dict) -> None:
-    try:
-        previous = store.read_settings()
-    except DamagedFileError as err:
-        warnings.warn(f"{err} It is written again from this call's arguments.", RuntimeWarning, stacklevel=3)
-        return
-    settings = to_json_value(settings)
-    for key in ("algorithm", "objective", "space", "cv"):
-        if previous.get(key) != settings[key]:
-            then, now = previous.get(key), settings[key]
-            if key == "space" and isinstance(then, dict) and isinstance(now, dict):
-                entries = [k for k in {**then, **now} if then.get(k) != now.get(k)]
-                what = "; ".join(f"{k!r}: {then.get(k, '(absent)')!r} then, {now.get(k, '(absent)')!r} now"
-                                 for k in entries)
-            else:
-                what = f"{then!r} then, {now!r} now"
-            raise RunFolderError(
-                f"{setting('resume', True)}, but the run {store.name!r} was made with a different {key}: "
-                f"{what}. Use another {setting('name')}, or {setting('overwrite', True)}."
-            )

@@ -102,7 +102,7 @@ JAX_SEARCH = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_under_jax_a_repeated_graph_compiles_nothing_new(tmp_path):
     pytest.importorskip("jax")
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}

@@ -45,7 +45,7 @@ def test_the_best_epoch_among_equal_scores_is_the_one_with_the_lowest_loss():
     so its weights are the ones kept."""
     import keras
 
-    from kerashp.tuning.tuner import _BestWeights
+    from kerashp.tuning.fit_callbacks import BestWeights
 
     accuracy, losses = [0.25, 0.5, 0.5, 0.5], [0.9, 0.8, 0.4, 0.6]
 
@@ -58,7 +58,7 @@ def test_the_best_epoch_among_equal_scores_is_the_one_with_the_lowest_loss():
     x, y = rng.normal(size=(32, 3)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(keras.optimizers.SGD(0.1), "mse")
-    inject, best = Inject(), _BestWeights(as_objective("val_accuracy"))
+    inject, best = Inject(), BestWeights(as_objective("val_accuracy"))
     model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[inject, best])
     assert best.index == 2
     for kept, expected in zip(best.weights, inject.weights[2], strict=True):
