@@ -118,7 +118,9 @@ class SearchTuner(BaseTuner):
         self._kept = KeptModels(objective)
         self.compiled = CompiledModels()
         self._warm = False  # this process has trained a model
-        self._read_checked = False  # the first trial's unread hyperparameters were reported
+        # a builder that declares its keys was checked before the search (`check_builder`)
+        self._read_checked = getattr(build_fn, "hyperparameters", None) is not None
+        self._unread: str | None = None  # the first trial's unread hyperparameters, to report
         marker = store.path / "tuner0.json"
         if self.keeps_state and store.has_state() and not marker.exists():
             write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
@@ -166,11 +168,9 @@ class SearchTuner(BaseTuner):
                     raise FailedTrialError(f"The time budget ran out during fold {index + 1} of {folds}.")
         if fits[0].pruned_at is not None:
             record.state["pruned_at"] = fits[0].pruned_at
-        if not self._read_checked:
+        if not self._read_checked:  # said once the trial is recorded (`on_trial_end`)
             self._read_checked = True
-            message = unread_warning(params, self.build_fn)
-            if message:
-                warnings.warn(message, UserWarning, stacklevel=1)
+            self._unread = unread_warning(params, self.build_fn)
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
     def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
@@ -193,6 +193,9 @@ class SearchTuner(BaseTuner):
         if failed and self.oracle.get_trial(trial.trial_id).status != "FAILED":
             return  # sent back for a retry: not finished
         self.observers(record)
+        if self._unread:
+            message, self._unread = self._unread, None
+            warnings.warn(message, UserWarning, stacklevel=1)
 
     def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:
         self.store.save_weights(model, trial_id)

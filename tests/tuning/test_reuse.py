@@ -17,7 +17,7 @@ from kerashp.tuning.reuse import CompiledModels, graph_key
 
 
 def _mlp(units=8, learning_rate=1e-2, dropout=0.0, optimizer="adam", seed=0):
-    keras.backend.clear_session()  # as the tuner does before each build: the layers' names repeat
+    keras.backend.clear_session(free_memory=False)  # as the tuner does before each build: the names repeat
     keras.utils.set_random_seed(seed)
     layers = [keras.Input((4,)), keras.layers.Dense(units, activation="relu")]
     if dropout:
