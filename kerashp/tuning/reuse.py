@@ -82,14 +82,16 @@ def _without_learning_rate(config: Any) -> Any:
 
 class CompiledModels:
     """Finished trials' models, kept for trials of the same graph (see the
-    module docstring), at most `max_bytes` of variables, least recently
-    used dropped first.
+    module docstring): at most `max_models` of them (each holds its traced
+    steps, which outweigh a small model's variables) and `max_bytes` of
+    variables, least recently used dropped first.
 
     Attributes:
         hits: Models taken from the pool.
         misses: Models that had to be traced and compiled.
     """
 
+    max_models = 8
     max_bytes = 256 * 2**20
 
     def __init__(self) -> None:
@@ -115,7 +117,8 @@ class CompiledModels:
             return
         self._kept[key] = (model, model_bytes(model))
         self._kept.move_to_end(key)
-        while self._kept and sum(size for _, size in self._kept.values()) > self.max_bytes:
+        while self._kept and (len(self._kept) > self.max_models
+                              or sum(size for _, size in self._kept.values()) > self.max_bytes):
             self._kept.popitem(last=False)
 
     def __len__(self) -> int:

@@ -62,11 +62,16 @@ def test_a_kept_model_trains_exactly_as_the_fresh_model_it_stands_for(iris):
     assert pool.adopt(_mlp(units=16))[1] is False
 
 
-def test_the_pool_keeps_at_most_its_bytes(monkeypatch):
+def test_the_pool_keeps_at_most_its_bytes_and_models(monkeypatch):
     pool = CompiledModels()
     monkeypatch.setattr(CompiledModels, "max_bytes", 1)
     pool.release(_mlp())
     assert len(pool) == 0
+    monkeypatch.setattr(CompiledModels, "max_bytes", 2**30)
+    monkeypatch.setattr(CompiledModels, "max_models", 2)
+    for units in (4, 8, 16):
+        pool.release(_mlp(units=units))
+    assert len(pool) == 2 and pool.adopt(_mlp(units=4))[1] is False  # the least recently kept went first
 
 
 @pytest.mark.slow
