@@ -50,6 +50,7 @@ import time
 CONTENDERS = {
     "kerashp_bohb": "kerashp `bohb` (TPE + ASHA, 27 epochs at most)",
     "kerashp_bohb_rung1": "kerashp `bohb`, first rung fixed at 1 epoch (`min_epochs=1`: before the measured rung)",
+    "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
     "kerashp_hyperband": "kerashp `hyperband`",
     "kt_hyperband": "keras-tuner `Hyperband` used directly (27 epochs, iterations until the budget)",
@@ -194,6 +195,12 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
     if algorithm == "bohb_rung1":
         algorithm, extra = "bohb", {"min_epochs": 1}
+    if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
+        from kerashp.tuning.algorithms.asha import ASHA
+
+        init = ASHA.__init__
+        ASHA.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})
+        algorithm = "bohb"
     result = khp.tune(build, space, data=(x_train, y_train, x_val, y_val), algorithm=algorithm,
                       objective=(metric_name(), "max"), time_budget=budget, seed=seed, verbose=0,
                       directory=workdir, name=algorithm, callbacks=callbacks(None), **extra)

@@ -187,7 +187,8 @@ def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) 
     costs from the records of the trials that reported theirs, and which
     trials it stopped."""
     old = oracle.pruner
-    pruner = type(old)(min_epochs=old.min_epochs, eta=old.eta, direction=old.direction, floor=old.floor, cap=old.cap)
+    pruner = type(old)(min_epochs=old.min_epochs, eta=old.eta, direction=old.direction, floor=old.floor, cap=old.cap,
+                     brackets=old.brackets)
     for record in sorted(records.values(), key=lambda r: r.number):
         if record.cost.get("reported"):
             pruner.measured(*record.cost["reported"])

@@ -5,9 +5,11 @@ Layout of `<directory>/<name>/`:
 
 - `run.json`: the schema version, space, objective, algorithm, builder and data spec.
 - `trials/<trial_id>.json`: one `TrialRecord` per finished trial (written atomically).
-- `trials/<trial_id>.weights.h5`: the trial's best-epoch weights (none for a
-  trial stopped early by a pruner: it is never chosen); with `cv`,
-  `trials/<trial_id>.fold<k>.weights.h5` per fold.
+- `trials/<trial_id>.weights.npz`: the trial's best-epoch weights and its
+  optimizer's state (`kerashp.tuning.weights`; none for a trial stopped early
+  by a pruner: it is never chosen); with `cv`,
+  `trials/<trial_id>.fold<k>.weights.npz` per fold. Runs written before
+  0.4 hold Keras `.weights.h5` files, which are still read.
 - `trial_<id>/`, `oracle.json`, `tuner0.json`: keras-tuner's own state, which
   is what `resume=True` reloads.
 """
@@ -34,6 +36,7 @@ from kerashp.exceptions import (
     KerashpError,
     RunFolderError,
 )
+from kerashp.tuning import weights
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = [
@@ -336,16 +339,21 @@ class RunStore:
 
     # weights ----------------------------------------------------------------
     def weights_path(self, trial_id: str, fold: int | None = None) -> Path:
-        suffix = "" if fold is None else f".fold{fold}"
-        return self.trials_dir / f"{trial_id}{suffix}.weights.h5"
+        """Where the trial's weights are: the `.weights.npz` file, or a `.weights.h5`
+        one that an earlier version wrote (then the `.npz` does not exist)."""
+        stem = f"{trial_id}{'' if fold is None else f'.fold{fold}'}.weights"
+        path, legacy = self.trials_dir / f"{stem}.npz", self.trials_dir / f"{stem}.h5"
+        return legacy if legacy.exists() and not path.exists() else path
 
     def save_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Saves a trial's weights (optimizer state included), atomically and durably."""
         path = self.weights_path(trial_id, fold)
-        with _replacing(path) as tmp:
-            model.save_weights(tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
+        if path.suffix == ".h5":  # a legacy file is replaced by its .npz
+            path = path.with_name(path.name.removesuffix(".h5") + ".npz")
+        with _replacing(path) as tmp, open(tmp, "wb") as f:
+            weights.write(model, f)
+            f.flush()
+            os.fsync(f.fileno())
 
     def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Loads weights saved by `save_weights`, optimizer state included: a
@@ -365,11 +373,14 @@ class RunStore:
                 "until it is called on data, and could not be built from the data's shape alone. Start the model "
                 "with keras.Input(shape=...)."
             )
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None and not optimizer.built:
-            optimizer.build(model.trainable_variables)
         try:
-            model.load_weights(path)
+            if path.suffix == ".npz":
+                weights.read(model, path)
+            else:
+                optimizer = getattr(model, "optimizer", None)
+                if optimizer is not None and not optimizer.built:
+                    optimizer.build(model.trainable_variables)
+                model.load_weights(path)
         except (OSError, ValueError, KeyError) as err:
             record = self.trials_dir / f"{trial_id}.json"
             raise DamagedFileError(

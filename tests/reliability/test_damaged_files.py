@@ -142,9 +142,9 @@ def test_a_damaged_run_json_names_itself_and_resume_writes_it_again(finished_run
 def test_damaged_weights_name_the_file_and_what_to_do(how, finished_run):
     run = finished_run("random")
     result = khp.load_result(run)
-    weights = run / "trials" / f"{result.best_trial.trial_id}.weights.h5"
+    weights = run / "trials" / f"{result.best_trial.trial_id}.weights.npz"
     damage(weights, how)
-    with pytest.raises(DamagedFileError, match=r"weights\.h5 is damaged.*Delete it and the trial's record") as info:
+    with pytest.raises(DamagedFileError, match=r"weights\.npz is damaged.*Delete it and the trial's record") as info:
         _ = result.best_model
     assert info.value.path == weights
 

@@ -30,7 +30,7 @@ def test_a_diverged_trial_is_failed_whatever_the_objective(digits, tmp_path):
     diverged = by_rate[1e6]
     assert diverged.status.value == "FAILED" and diverged.score is None
     assert "The trial diverged: loss was nan at epoch" in diverged.error  # 1 or 2: the zero output layer starts it
-    assert not (tmp_path / "r" / "trials" / f"{diverged.trial_id}.weights.h5").exists()
+    assert not (tmp_path / "r" / "trials" / f"{diverged.trial_id}.weights.npz").exists()
     assert result.best_trial is by_rate[1e-2]
 
 

@@ -13,6 +13,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import kerashp as khp
@@ -116,10 +117,12 @@ def test_planted_pickles_and_models_are_never_loaded(digits, tmp_path):
         (run / name).write_bytes(payload)
     (run / "best_model.keras").write_bytes(payload)
     best = result.best_trial.trial_id
-    (run / "trials" / f"{best}.weights.h5").write_bytes(payload)
+    (run / "trials" / f"{best}.weights.h5").write_bytes(payload)  # the legacy name: not read beside an .npz
+    with open(run / "trials" / f"{best}.weights.npz", "wb") as f:  # an object array is a pickle
+        np.savez(f, **{"model.0": np.array([Payload(marker)], dtype=object)})
 
     reopened = khp.load_result(run)
-    with pytest.raises(RunFolderError, match="weights.h5 is damaged"):
+    with pytest.raises(RunFolderError, match=r"weights\.npz is damaged.*Object arrays cannot be loaded"):
         _ = reopened.best_model
     search(digits, tmp_path, resume=True, max_trials=2)
     assert not marker.exists()

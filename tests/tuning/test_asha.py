@@ -88,6 +88,37 @@ def test_the_first_rung_follows_what_a_model_costs_against_an_epoch():
     assert fixed.first == 2  # an explicit min_epochs wins
 
 
+def test_brackets_hedge_the_measured_first_rung_as_hyperband_does():
+    rungs = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    ids = [str(i) for i in range(2000)]
+    rungs.measured(0.1, 1.0)  # first rung 1: rungs 1, 3, 9 up to the cap, so 4 brackets
+    by = {b: [t for t in ids if rungs.bracket_of(t) == b] for b in range(5)}
+    assert not by[4]
+    for bracket, share in enumerate([27, 12, 6, 4]):  # Hyperband's trials per bracket
+        assert abs(len(by[bracket]) / len(ids) - share / 49) < 0.03
+    first, second = by[1][:2]  # bracket 1: first judged at 3 epochs, against bracket 1 only
+    assert rungs.keep(first, 1, 0.1) and rungs.keep(second, 1, 0.0)
+    for trial_id in by[0][:6]:
+        rungs.keep(trial_id, 3, 0.9)  # better values, of another bracket
+    assert rungs.keep(first, 3, 0.5) and not rungs.keep(second, 3, 0.4)
+    never = by[3][:4]  # the last bracket stops nothing
+    assert all(rungs.keep(t, e, -float(i)) for i, t in enumerate(never) for e in (1, 3, 9, 27))
+    again = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    again.set_state(rungs.get_state())  # a resumed search puts every trial in the same bracket
+    assert [again.bracket_of(t) for t in ids] == [rungs.bracket_of(t) for t in ids]
+    xla = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    xla.measured(1.6, 0.1)  # first rung 9, the cap: a bracket judged at 9 epochs, one never stopped
+    assert {xla.bracket_of(t) for t in ids} == {0, 1}
+    plain = ASHA(min_epochs=2, eta=3, direction="max", cap=9)  # an explicit min_epochs: no brackets
+    assert {plain.bracket_of(t) for t in ids} == {0}
+
+
+@pytest.mark.parametrize(("options", "brackets"), [({}, True), ({"min_epochs": 1}, False)])
+def test_bohb_hedges_its_first_rung_unless_min_epochs_is_given(make_oracle, options, brackets):
+    oracle = make_oracle("bohb", ORACLE_SPACE, max_trials=30, epochs=27, **options)
+    assert oracle.pruner.brackets is brackets
+
+
 def test_the_oracle_takes_a_trials_costs_out_of_its_metrics_and_keeps_them(make_oracle):
     oracle = make_oracle("bohb", ORACLE_SPACE, max_trials=30, epochs=27)
     trial = oracle.create_trial("tuner0")

@@ -203,12 +203,13 @@ class BaseAlgorithm:
 def make_asha(options: Mapping[str, Any], direction: str, *, epochs: int | None, max_trials: int | None) -> ASHA:
     """ASHA from the options `min_epochs` and `eta`. Without `min_epochs`, the
     first rung is measured (`asha.cost_rung`), at least the rung sized to the
-    search (`first_rung(epochs, max_trials, eta)`) and at most `epochs // eta`."""
+    search (`first_rung(epochs, max_trials, eta)`) and at most `epochs // eta`,
+    hedged over Hyperband's brackets (`ASHA.bracket_of`)."""
     eta = options["eta"]
     if options.get("min_epochs") is not None or not epochs:
         return ASHA(min_epochs=options.get("min_epochs") or 1, eta=eta, direction=direction)
     return ASHA(min_epochs=None, eta=eta, direction=direction, floor=first_rung(epochs, max_trials, eta),
-                cap=epochs // eta)
+                cap=epochs // eta, brackets=True)
 
 
 def _owners(option: str) -> str:
