@@ -77,6 +77,11 @@ def _name(build_fn: Any) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__name__
 
 
+def _builder(build_fn: Any) -> Callable:
+    """What builds the model: a keras-tuner HyperModel's `build`, else `build_fn`."""
+    return build_fn.build if not callable(build_fn) and callable(getattr(build_fn, "build", None)) else build_fn
+
+
 def describe_builder(build_fn: Callable) -> BuilderCall:
     """How `kerashp` calls `build_fn`, decided by its signature.
 
@@ -91,6 +96,7 @@ def describe_builder(build_fn: Callable) -> BuilderCall:
         False
     """
     name = _name(build_fn)
+    build_fn = _builder(build_fn)
     try:
         params = list(inspect.signature(build_fn).parameters.values())
     except (TypeError, ValueError):
@@ -258,9 +264,11 @@ class ReadKeys(dict):
 def unread_warning(params: ReadKeys, build_fn: Callable) -> str | None:
     """The warning for hyperparameters nothing read in a trial (see
     `ReadKeys`), naming each, its value, the closest key something reads and
-    the fix; `None` when every key was read."""
+    the fix; `None` when every key was read, or when the builder declared its
+    keys keras-tuner style (`hp.Int(...)`: a key it declares only for some
+    values of another, as `units_2` for 3 layers, goes unread in the others)."""
     unread = [k for k in dict.keys(params) if k not in params.read]
-    if not unread:
+    if not unread or getattr(params, "_declared", None) is not None:  # keras-tuner style: read as declared
         return None
     key = unread[0]
     hint = did_you_mean(key, sorted(params.read | FIT_KEYS | COMPILE_KEYS), aliases=_ALIASES)
@@ -289,9 +297,13 @@ def call_builder(build_fn: Callable, params: Mapping[str, Any]) -> Any:
     Example:
         >>> model = call_builder(create_model, {"optimizer": "sgd", "init": "he_normal", "epochs": 5})
     """
+    from kerashp.builders.keras_tuner import Hyperparameters
+
     call = describe_builder(build_fn)
-    if not call.keywords:
-        return build_fn(params if isinstance(params, ReadKeys) else dict(params))
+    build_fn = _builder(build_fn)
+    if not call.keywords:  # a dict that answers keras-tuner's hp.Int(...) too
+        return build_fn(params if isinstance(params, Hyperparameters) else Hyperparameters(
+            params.plain() if isinstance(params, ReadKeys) else params))
     model = build_fn(**{k: v for k, v in params.items() if call.takes(k)})
     ignored = [k for k in params if k in COMPILE_KEYS and not call.takes(k)]
     if ignored and getattr(model, "compiled", False) and getattr(model, "optimizer", None) is not None:

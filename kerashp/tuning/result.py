@@ -23,10 +23,11 @@ _RECORD_COLUMNS = {"epochs_trained": "epochs", "total_epochs": "total_epochs", "
 
 
 def builder_ref(build_fn: Callable) -> str | None:
-    """`"module:qualname"` of a function importable by name, else `None`."""
+    """`"module:qualname"` of a function importable by name, else `None` (a
+    lambda, a nested function, an object such as a keras-tuner HyperModel)."""
     module = getattr(build_fn, "__module__", None)
     qualname = getattr(build_fn, "__qualname__", "")
-    if not module or "<" in qualname:
+    if not module or not qualname or "<" in qualname:
         return None
     return f"{module}:{qualname}"
 

@@ -45,9 +45,9 @@ def model_bytes(model: Any) -> int:
 def graph_key(model: Any) -> str | None:
     """A string equal for two models that build the same train and test steps,
     or `None` when `model` cannot be compared (not built, not compiled, or
-    its config cannot be read). Layer names are part of the config: the tuner
-    builds each model after `keras.backend.clear_session()`, so the names
-    Keras generates repeat from one trial to the next."""
+    its config cannot be read). Layer and optimizer names are replaced by
+    their places in the model (`#name0` is the model's own): the names Keras
+    generates (`dense_12`, `adam_3`) count up from one model to the next."""
     if not getattr(model, "built", False) or getattr(model, "optimizer", None) is None:
         return None
     try:
@@ -61,7 +61,13 @@ def graph_key(model: Any) -> str | None:
         }
         if _learning_rate_variable(model.optimizer):
             parts["compile"] = _without_learning_rate(parts["compile"])
-        return json.dumps(parts, sort_keys=True, default=repr)
+        text = json.dumps(parts, sort_keys=True, default=repr)
+        layers = model._flatten_layers(include_self=True) if hasattr(model, "_flatten_layers") else [model]
+        optimizers = [model.optimizer, getattr(model.optimizer, "inner_optimizer", None)]
+        named = [*layers, *(o for o in optimizers if o is not None)]
+        for index, name in enumerate(dict.fromkeys(str(getattr(n, "name", "")) for n in named)):
+            text = text.replace(json.dumps(name), f'"#name{index}"')
+        return text
     except Exception:  # noqa: BLE001 - a model we cannot describe is simply not shared
         return None
 

@@ -209,17 +209,25 @@ def tune(
         >>> result.best_params
     """
     from kerashp.builders._calling import check_builder  # imports Keras
+    from kerashp.builders.keras_tuner import space_for
     from kerashp.datasets import prepare, weigh_classes
     from kerashp.tuning.tensorboard import open_logs
 
     data_options = {"validation_split": validation_split, "cv": cv, "seed": seed, "task": task,
                     "sample_weight": sample_weight}
     prepared = None
+
+    def prepared_data():
+        nonlocal prepared
+        if prepared is None:
+            prepared = prepare(data, **data_options)
+        return prepared
+
+    space = space_for(build_fn, space, prepared_data)  # a keras-tuner builder's own, or `space`
     if space is None:
         from kerashp.builders import default_space
 
-        prepared = prepare(data, **data_options)
-        space = default_space(build_fn, prepared.spec)
+        space = default_space(build_fn, prepared_data().spec)
     space = as_space(space)
 
     check_builder(build_fn, space.entries, conditional=space.conditions)
