@@ -117,8 +117,11 @@ def read_space(build_fn: Any, sample: tuple | None = None) -> dict[str, Any] | N
                 return None  # it reads a dict (`hp["units"]`: KeyError), or needs what only a trial has
             raise
         if hook is not None and sample is not None:
-            hook(hp, _StandIn(model), *sample, validation_data=sample if len(sample) > 1 else None, callbacks=[],
-                 epochs=1, verbose=0)
+            try:
+                hook(hp, _StandIn(model), *sample, validation_data=sample if len(sample) > 1 else None, callbacks=[],
+                     epochs=1, verbose=0)
+            except Exception:  # noqa: BLE001 - it may read the stand-in's empty history; a trial reports it
+                pass
         for declared in hp.space:  # each one's other values, from where it was first seen
             if declared.name not in probed and hp.is_active(declared):
                 probed.add(declared.name)

@@ -28,7 +28,7 @@ import numpy as np
 from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
-from kerashp._seeding import seeded, trial_seed
+from kerashp._seeding import seeded, seeds_kept, trial_seed
 from kerashp.builders._calling import build_model, unread_warning
 from kerashp.builders.keras_tuner import Hyperparameters, fit_hook, fitted
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
@@ -136,6 +136,11 @@ class SearchTuner(BaseTuner):
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..." print
             super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
+    def search(self, *args: Any, **kwargs: Any) -> None:
+        """keras-tuner's search, leaving the global random state as it found it."""
+        with seeds_kept():
+            super().search(*args, **kwargs)
+
     # keras-tuner hooks ------------------------------------------------------
     def reload(self) -> None:
         """The run's search state, rebuilt where a file of it is damaged (`reload_oracle`)."""
@@ -169,7 +174,7 @@ class SearchTuner(BaseTuner):
         group = self.algorithm.lineage(values)
         folds = self.data.folds
         fits: list[_Fit] = []
-        with seeded(trial_seed(self.seed, record.number)):
+        with seeded(trial_seed(self.seed, record.number), restore=False):  # `search` restores
             for index, split in enumerate(self.data.splits):
                 fold = None if folds is None else index
                 fits.append(self._fit(split, params, record, fold, epochs, initial_epoch, group))

@@ -158,3 +158,33 @@ def test_a_hypermodel_tunes_its_fit_and_a_hook_may_return_its_own_score(tmp_path
                       max_epochs=2, seed=0, verbose=0, directory=tmp_path, name="scored", objective="val_accuracy")
     for record in scored.records:
         assert record.score <= 0.5 and record.history["val_accuracy"] == [record.score]
+
+
+class Repeated(kt.HyperModel):
+    """docs/migrating.md's recipe for keras-tuner's `executions_per_trial`."""
+
+    def build(self, hp):
+        model = keras.Sequential([keras.layers.Dense(hp.Int("units", 8, 16, step=8), activation="relu"),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    def fit(self, hp, model, *args, callbacks=None, **kwargs):
+        scores = []
+        for fresh in [self.build(hp), self.build(hp), model]:
+            history = fresh.fit(*args, callbacks=callbacks if fresh is model else None, **kwargs)
+            scores.append(max(history.history["val_accuracy"]))
+        self.scores.append(scores)
+        return sum(scores) / len(scores)
+
+
+@pytest.mark.slow
+def test_the_documented_repeat_recipe_scores_a_trial_by_its_mean(tmp_path):
+    x, y = khp.datasets.load("digits")
+    hypermodel = Repeated()
+    hypermodel.scores = []
+    result = khp.tune(hypermodel, data=(x[:300].astype("float32"), y[:300]), algorithm="grid", max_epochs=1,
+                      seed=0, verbose=0, directory=tmp_path, name="repeated", objective="val_accuracy")
+    trained = hypermodel.scores[-len(result.records):]  # after the space was read (with a stand-in model)
+    assert [r.score for r in result.records] == pytest.approx([float(np.mean(s)) for s in trained])
+    assert all(len(set(s)) > 1 for s in trained)  # three trainings from three initial weights
