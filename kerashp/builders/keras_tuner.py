@@ -180,6 +180,8 @@ def from_keras_tuner(hp: Any) -> dict[str, Any]:
 def _merged(key: str, old: Any, new: Any) -> Any:
     """One entry for a name declared twice: the same range under conditions on one parent."""
     same = type(old) is type(new) and _range(old) == _range(new)
+    if same and not (getattr(old, "when", None) and getattr(new, "when", None)):
+        return _entry_with_when(new, None)  # declared once without a condition: in every trial
     parents = set(getattr(old, "when", None) or {}) | set(getattr(new, "when", None) or {})
     if not same or len(parents) != 1:
         raise ArgumentError(
@@ -196,6 +198,8 @@ def _range(entry: Any) -> Any:
 
 
 def _entry_with_when(entry: Any, when: dict | None) -> Any:
+    if not isinstance(entry, (Choice, Bool, Int, Float)):
+        return entry  # a fixed value
     if isinstance(entry, Choice):
         return Choice(entry.values(), when=when)
     if isinstance(entry, Bool):

@@ -57,6 +57,8 @@ class Progress:
         self._track(record.score)
         params = " ".join(f"{k}={_fmt(v)}" for k, v in record.params.items())
         status = {"COMPLETED": "ok  ", "PRUNED": "cut "}.get(record.status.value, "FAIL")
+        if record.timed_out and record.status.value == "COMPLETED":
+            status = "time"  # cut by the time budget: scored on the epochs (and folds) it trained
         parts = [
             f"trial {record.number}",
             status,

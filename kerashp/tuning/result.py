@@ -18,8 +18,8 @@ __all__ = ["TuneResult", "builder_ref", "load_result"]
 #: Record fields shown in `TuneResult.trials`, by column name (`epochs_trained`,
 #: so that a searched `epochs` hyperparameter keeps its own column).
 _RECORD_COLUMNS = {"epochs_trained": "epochs", "total_epochs": "total_epochs", "best_epoch": "best_epoch",
-                   "stopped_epoch": "stopped_epoch", "seconds": "seconds", "promoted_from": "promoted_from",
-                   "error": "error"}
+                   "stopped_epoch": "stopped_epoch", "timed_out": "timed_out", "seconds": "seconds",
+                   "promoted_from": "promoted_from", "error": "error"}
 
 
 def builder_ref(build_fn: Callable) -> str | None:

@@ -112,7 +112,7 @@ class _Pool:
         deadline = self.job.get("deadline")
         job = {**self.job, "address": self.address, "token": self.token, "worker_id": worker.worker_id,
                "threads": self.threads, "trials_per_process": TRIALS_PER_PROCESS,
-               "seconds_left": None if deadline is None else deadline - time.monotonic()}
+               "seconds_left": None if deadline is None else deadline - time.monotonic(), "sent_at": time.time()}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.devices[index] is not None:
@@ -324,7 +324,7 @@ def run_job(job: dict) -> int:
     goal, algo = job["objective"], job["algorithm"]
     store = RunStore(job["directory"], job["name"])
     oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction), job["worker_id"])
-    left = job["seconds_left"]
+    left = seconds_left(job)
     tuner = WorkerTuner(
         oracle, algorithm=algo, space=job["space"], build_fn=job["build_fn"], data=read_prepared(Path(job["data"])),
         objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
@@ -342,6 +342,15 @@ def run_job(job: dict) -> int:
     finally:
         oracle.close()
     return 0
+
+
+def seconds_left(job: dict) -> float | None:
+    """The budget a worker has left: what the chief had when it sent the job,
+    less the time since (the worker's start-up, imports included, counts)."""
+    left = job.get("seconds_left")
+    if left is None or job.get("sent_at") is None:
+        return left
+    return left - min(max(time.time() - job["sent_at"], 0.0), left)
 
 
 def main() -> int:

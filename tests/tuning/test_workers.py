@@ -155,6 +155,15 @@ def test_the_chief_refuses_requests_without_its_token_and_listens_on_loopback(ma
         server.stop(0)
 
 
+def test_a_workers_start_up_counts_inside_the_budget():
+    from kerashp.tuning.workers import seconds_left
+
+    now = time.time()
+    assert seconds_left({"seconds_left": 40.0, "sent_at": now - 9.0}) == pytest.approx(31.0, abs=0.5)
+    assert seconds_left({"seconds_left": 5.0, "sent_at": now - 9.0}) == 0.0  # spent while it started
+    assert seconds_left({"seconds_left": None, "sent_at": now}) is None
+
+
 def test_no_trial_starts_after_the_time_budget_for_any_worker(make_oracle):
     from keras_tuner.src import protos
 
