@@ -1,3 +1,4 @@
+# ruff: noqa: UP032 - Optuna's example keeps its str.format calls, as written there
 """Optuna's Keras example (optuna-examples, keras/keras_simple.py), ported to kerashp.
 
 `create_model(trial)` is Optuna's, as written there: kerashp reads its

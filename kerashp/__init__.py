@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kerashp.exceptions import (
     ArgumentError,
+    ChiefLostError,
     DamagedFileError,
     DataError,
     FailedTrialError,
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentError",
     "Bool",
+    "ChiefLostError",
     "Choice",
     "DamagedFileError",
     "DataError",
@@ -43,13 +45,18 @@ __all__ = [
     "RunFolderError",
     "Space",
     "SpaceError",
+    "TrialRecord",
+    "TrialStatus",
     "TuneResult",
     "builders",
     "callbacks",
     "datasets",
+    "exceptions",
     "load_result",
+    "plots",
     "sklearn",
     "tune",
+    "tuning",
     "worker",
 ]
 
@@ -59,12 +66,15 @@ _LAZY_ATTRS = {
     "TuneResult": "kerashp.tuning.result",
     "load_result": "kerashp.tuning.result",
     "worker": "kerashp.tuning.remote",
+    "TrialRecord": "kerashp.tuning.trial",
+    "TrialStatus": "kerashp.tuning.trial",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kerashp import builders, callbacks, datasets, sklearn  # noqa: F401
+    from kerashp import builders, callbacks, datasets, plots, sklearn, tuning  # noqa: F401
     from kerashp.tuning.remote import worker  # noqa: F401
     from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
+    from kerashp.tuning.trial import TrialRecord, TrialStatus  # noqa: F401
     from kerashp.tuning.tune import tune  # noqa: F401
 
 

@@ -44,7 +44,7 @@ def get_strategy(strategy: Any = "auto") -> Any:
     if isinstance(strategy, tf.distribute.Strategy):
         return strategy
     if strategy != "auto":
-        raise ValueError(
+        raise ArgumentError(
             f"Argument `strategy` must be 'auto' or a tf.distribute.Strategy. Received: strategy={strategy!r}."
         )
     if os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"):

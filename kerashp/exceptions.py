@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "ChiefLostError",
     "DamagedFileError",
     "DataError",
     "FailedTrialError",
@@ -66,3 +67,9 @@ class FailedTrialError(KerashpError, RuntimeError):
 class InvalidModelError(KerashpError, TypeError):
     """`build_fn` returned something that is not a Keras model, or a model
     that cannot fit the data (fewer outputs than classes)."""
+
+
+class ChiefLostError(KerashpError):
+    """A worker could not reach the search's chief (`kerashp.tuning.distributed`)
+    for its whole patience, or the chief refused its token. The trials it
+    finished are saved."""

@@ -57,7 +57,7 @@ def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_t
     assert cli.main(["tune", resuming, "--directory", runs]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kerashp: error: --resume (or `resume: true` in the YAML), but the run 'tiny' was made with "
-                          "a different space") and "Use another `name:` in the YAML, or --overwrite" in err
+                          "different settings: space entry") and "Use another `name:` in the YAML, or --overwrite" in err
     assert cli.main(["tune", resuming, "--directory", runs, "--overwrite"]) == 0  # the flag beats `resume: true`
     assert khp.load_result(tmp_path / "runs" / "tiny").records[0].params["units"] == 8
 

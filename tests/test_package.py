@@ -126,3 +126,17 @@ def test_the_strategy_and_seeding_work_without_tensorflow(monkeypatch):
     assert first == again
     with pytest.raises(ArgumentError, match="needs the TensorFlow backend; Keras runs on 'jax'"):
         get_strategy(tf.distribute.get_strategy())
+
+
+def test_every_public_name_the_docs_use_is_exported():
+    """`khp.X` / `kerashp.X` in the README, the docs and the examples is in `kerashp.__all__` and resolves."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    texts = [root / "README.md", *root.glob("docs/*.md"), *root.glob("examples/*.py")]
+    used = {m for path in texts for m in re.findall(r"\b(?:khp|kerashp)\.([A-Za-z_]\w*)", path.read_text())}
+    assert used and {"tune", "Int", "builders"} <= used
+    assert sorted(used - set(khp.__all__)) == []
+    for name in khp.__all__:
+        assert getattr(khp, name) is not None

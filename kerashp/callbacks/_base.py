@@ -100,7 +100,7 @@ class LRState:
 def get_optimizer(model):
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
-        raise ValueError("The model has no optimizer: compile it before training.")
+        raise ArgumentError("The model has no optimizer: compile it before training.")
     # LossScaleOptimizer (mixed precision) keeps the real one inside.
     return getattr(optimizer, "inner_optimizer", optimizer)
 
@@ -161,7 +161,7 @@ class ScheduleCallback(KerashpCallback):
         spe = self._steps_per_epoch()
         if spe is None:
             what = f"`{epochs_name}`" if epochs is not None else "a horizon of the whole fit"
-            raise ValueError(
+            raise ArgumentError(
                 f"{type(self).__name__}: {what} needs the number of steps per epoch, "
                 "which `fit` does not know here (pass `steps_per_epoch` to `fit`, give "
                 "the horizon in steps, or call `set_params({'epochs': E, 'steps': S})` "
@@ -170,7 +170,7 @@ class ScheduleCallback(KerashpCallback):
         if epochs is None:
             total = (self.params or {}).get("epochs")
             if not total:
-                raise ValueError(
+                raise ArgumentError(
                     f"{type(self).__name__}: the horizon is the whole fit but "
                     "`params['epochs']` is unknown; give the horizon explicitly."
                 )
@@ -181,7 +181,7 @@ class ScheduleCallback(KerashpCallback):
     def on_train_begin(self, logs=None):
         optimizer = get_optimizer(self.model)
         if not has_variable_lr(optimizer):
-            raise ValueError(
+            raise ArgumentError(
                 f"{type(self).__name__} sets the learning rate itself, but the optimizer's "
                 f"learning rate is {optimizer._learning_rate!r} (a schedule or a callable). "
                 "Compile it with a float `learning_rate` instead."

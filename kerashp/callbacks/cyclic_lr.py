@@ -6,6 +6,7 @@ import math
 
 from kerashp._checks import check_number, check_one_of
 from kerashp.callbacks._base import ScheduleCallback, pick_horizon
+from kerashp.exceptions import ArgumentError
 
 
 class CyclicLR(ScheduleCallback):
@@ -42,10 +43,10 @@ class CyclicLR(ScheduleCallback):
     ):
         super().__init__(base_lr)
         if max_lr is None:
-            raise ValueError("Argument `max_lr` is required. Received: max_lr=None")
+            raise ArgumentError("Argument `max_lr` is required. Received: max_lr=None")
         check_number("max_lr", max_lr, low=0, low_open=True)
         if base_lr is not None and base_lr >= max_lr:
-            raise ValueError(
+            raise ArgumentError(
                 "Argument `base_lr` must be < `max_lr`. "
                 f"Received: base_lr={base_lr}, max_lr={max_lr}"
             )
@@ -66,7 +67,7 @@ class CyclicLR(ScheduleCallback):
             1, self._to_steps("step_size_epochs", self.step_size_epochs, self.step_size_steps)
         )
         if self._peak >= self.max_lr:
-            raise ValueError(
+            raise ArgumentError(
                 f"CyclicLR: the base rate ({self._peak}, from the optimizer) must be "
                 f"< max_lr={self.max_lr}; pass `base_lr`."
             )

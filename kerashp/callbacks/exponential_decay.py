@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kerashp._checks import check_number
 from kerashp.callbacks._base import ScheduleCallback, pick_horizon
+from kerashp.exceptions import ArgumentError
 
 
 class ExponentialDecay(ScheduleCallback):
@@ -39,7 +40,7 @@ class ExponentialDecay(ScheduleCallback):
         check_number("decay_rate", decay_rate, low=0, low_open=True, high=1)
         pick_horizon("decay_epochs", decay_epochs, "decay_steps", decay_steps)
         if not isinstance(staircase, bool):
-            raise ValueError(
+            raise ArgumentError(
                 f"Argument `staircase` must be a bool. Received: staircase={staircase!r}"
             )
         check_number("min_lr", min_lr, low=0)

@@ -9,6 +9,7 @@ import numpy as np
 
 from kerashp._checks import check_number
 from kerashp.callbacks._base import KerashpCallback, get_optimizer, has_variable_lr, write_lr
+from kerashp.exceptions import ArgumentError
 
 
 class LRFinder(KerashpCallback):
@@ -50,13 +51,13 @@ class LRFinder(KerashpCallback):
         check_number("min_lr", min_lr, low=0, low_open=True)
         check_number("max_lr", max_lr, low=0, low_open=True)
         if max_lr <= min_lr:
-            raise ValueError(
+            raise ArgumentError(
                 f"Argument `max_lr` must be > `min_lr`. Received: max_lr={max_lr}, min_lr={min_lr}"
             )
         check_number("num_steps", num_steps, low=2, integer=True)
         check_number("smoothing", smoothing, low=0)
         if smoothing >= 1:
-            raise ValueError(f"Argument `smoothing` must be < 1. Received: smoothing={smoothing}")
+            raise ArgumentError(f"Argument `smoothing` must be < 1. Received: smoothing={smoothing}")
         check_number("divergence", divergence, low=1, low_open=True)
         self.min_lr = min_lr
         self.max_lr = max_lr
@@ -79,7 +80,7 @@ class LRFinder(KerashpCallback):
         self._clear()
         optimizer = get_optimizer(self.model)
         if not has_variable_lr(optimizer):
-            raise ValueError(
+            raise ArgumentError(
                 "LRFinder sets the learning rate itself; compile the optimizer with a "
                 "float `learning_rate`, not a schedule."
             )
@@ -119,7 +120,7 @@ class LRFinder(KerashpCallback):
             return
         loss = self._batch_loss(logs)
         if loss is None:
-            raise ValueError("LRFinder needs the batch loss: put `loss` in the batch logs.")
+            raise ArgumentError("LRFinder needs the batch loss: put `loss` in the batch logs.")
         i = len(self.lrs)
         self.lrs.append(self.lr_at(i))
         self.losses.append(loss)
@@ -179,13 +180,13 @@ class LRFinder(KerashpCallback):
         lrs = np.log10(np.asarray(self.lrs[skip_begin : n - skip_end], dtype="float64"))
         losses = np.asarray(self.smoothed_losses[skip_begin : n - skip_end], dtype="float64")
         if len(lrs) < 3:
-            raise ValueError(
+            raise ArgumentError(
                 f"LRFinder recorded {n} points; the suggestion needs at least "
                 f"{3 + skip_begin + skip_end}. Run a longer sweep."
             )
         lowest = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
         if lowest < 2:
-            raise ValueError(
+            raise ArgumentError(
                 f"LRFinder: the smoothed loss is lowest at rate {10 ** lrs[lowest]:.3g}, "
                 f"point {skip_begin + lowest} of {n}: no descent before it to take a slope "
                 "from. Start the sweep lower (`min_lr`) or with more `num_steps`."

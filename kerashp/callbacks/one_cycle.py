@@ -8,6 +8,7 @@ import keras
 
 from kerashp._checks import check_number, check_one_of
 from kerashp.callbacks._base import ScheduleCallback, get_optimizer, pick_horizon
+from kerashp.exceptions import ArgumentError
 
 
 def _anneal(start, end, progress, how):
@@ -93,7 +94,7 @@ class OneCycle(ScheduleCallback):
         check_number("base_momentum", base_momentum, low=0, high=1)
         check_number("max_momentum", max_momentum, low=0, high=1)
         if base_momentum > max_momentum:
-            raise ValueError(
+            raise ArgumentError(
                 "Argument `base_momentum` must be <= `max_momentum`. "
                 f"Received: base_momentum={base_momentum}, max_momentum={max_momentum}"
             )
@@ -125,7 +126,7 @@ class OneCycle(ScheduleCallback):
         if has_momentum and optimizer.momentum > 0 and eager:
             return (optimizer, "momentum", None)
         if self.cycle_momentum:
-            raise ValueError(
+            raise ArgumentError(
                 f"OneCycle(cycle_momentum=True) cannot cycle the momentum of "
                 f"{type(optimizer).__name__} here: it needs an optimizer with `beta_1` "
                 "(Adam, AdamW, Nadam, ...), or one with `momentum > 0` (SGD, RMSprop) "

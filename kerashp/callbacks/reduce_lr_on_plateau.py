@@ -95,7 +95,7 @@ class ReduceLROnPlateau(MonitorCallback):
                     self.model.make_train_function(force=True)
             self._wrapper.scale.assign(1.0)
         elif not has_variable_lr(optimizer):
-            raise ValueError(
+            raise ArgumentError(
                 "ReduceLROnPlateau cannot scale a learning rate given as a plain callable "
                 f"({optimizer._learning_rate!r}); compile the optimizer with a float or a "
                 "`keras.optimizers.schedules.LearningRateSchedule`."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from kerashp.callbacks._base import ScheduleCallback
+from kerashp.exceptions import ArgumentError
 
 
 class Schedule(ScheduleCallback):
@@ -26,7 +27,7 @@ class Schedule(ScheduleCallback):
     def __init__(self, fn):
         super().__init__()
         if not callable(fn):
-            raise ValueError(f"Argument `fn` must be callable. Received: fn={fn!r}")
+            raise ArgumentError(f"Argument `fn` must be callable. Received: fn={fn!r}")
         self.fn = fn
 
     def _resolve(self):
@@ -39,7 +40,7 @@ class Schedule(ScheduleCallback):
         except (TypeError, ValueError):
             value = float("nan")
         if not math.isfinite(value) or value < 0:
-            raise ValueError(
+            raise ArgumentError(
                 f"Schedule: `fn({self._epoch}, {step})` must return a finite number >= 0. "
                 f"Received: {raw!r}"
             )

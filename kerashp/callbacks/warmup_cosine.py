@@ -6,6 +6,7 @@ import math
 
 from kerashp._checks import check_number
 from kerashp.callbacks._base import ScheduleCallback, pick_horizon
+from kerashp.exceptions import ArgumentError
 
 
 class WarmupCosine(ScheduleCallback):
@@ -67,7 +68,7 @@ class WarmupCosine(ScheduleCallback):
         check_number("min_lr", min_lr, low=0)
         check_number("start_factor", start_factor, low=0, high=1)
         if learning_rate is not None and min_lr > learning_rate:
-            raise ValueError(
+            raise ArgumentError(
                 "Argument `min_lr` must be <= `learning_rate`. "
                 f"Received: min_lr={min_lr}, learning_rate={learning_rate}"
             )
@@ -85,7 +86,7 @@ class WarmupCosine(ScheduleCallback):
         else:
             self._warmup = self._to_steps("warmup_epochs", self.warmup_epochs, self.warmup_steps)
         if self._warmup > self._total:
-            raise ValueError(
+            raise ArgumentError(
                 f"WarmupCosine: the warmup ({self._warmup} steps) is longer than the "
                 f"whole schedule ({self._total} steps)."
             )

@@ -6,6 +6,7 @@ part only)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,31 @@ class Prepared:
     @property
     def folds(self) -> int | None:
         return len(self.splits) if self.full is not None else None
+
+    def fingerprint(self) -> str | None:
+        """A SHA-256 of the arrays searched on (every split's training and
+        validation arrays, sample weights included), so that a resumed run
+        can tell the same data from other data; `None` for `tf.data`."""
+        if self.is_dataset:
+            return None
+        digest = hashlib.sha256()
+
+        def add(part: Any) -> None:
+            if isinstance(part, dict):
+                for key in sorted(part):
+                    digest.update(str(key).encode())
+                    add(part[key])
+            elif isinstance(part, (list, tuple)):
+                for item in part:
+                    add(item)
+            elif part is not None:
+                array = np.ascontiguousarray(part)
+                digest.update(f"{array.dtype.str}{array.shape}".encode())
+                digest.update(array.tobytes())
+
+        for split in self.splits:
+            add([split.train, split.val, split.sample_weight])
+        return digest.hexdigest()
 
 
 def prepare(

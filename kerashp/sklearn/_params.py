@@ -162,7 +162,7 @@ class LogUniformInt:
 
     def __init__(self, low: int, high: int):
         if low < 1 or high < low:
-            raise ValueError(f"LogUniformInt needs 1 <= low <= high. Received: low={low}, high={high}")
+            raise ArgumentError(f"LogUniformInt needs 1 <= low <= high. Received: low={low}, high={high}")
         self.low = int(low)
         self.high = int(high)
 

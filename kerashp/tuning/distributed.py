@@ -36,7 +36,7 @@ from keras_tuner.src.engine import conditions as conditions_module
 from keras_tuner.src.engine import hyperparameters as hp_module
 from keras_tuner.src.engine import trial as trial_module
 
-from kerashp.exceptions import KerashpError
+from kerashp.exceptions import ChiefLostError, KerashpError
 
 # keras-tuner 1.4.8's `conditions.Parent.to_proto` prints the first value of
 # every condition it serializes (hundreds of bare "2"/"3" lines for a
@@ -45,7 +45,7 @@ from kerashp.exceptions import KerashpError
 # own progress lines).
 conditions_module.print = lambda *args, **kwargs: None
 
-__all__ = ["ChiefLost", "OracleService", "RemoteOracle", "serve", "TOKEN_KEY"]
+__all__ = ["OracleService", "RemoteOracle", "serve", "TOKEN_KEY"]
 
 #: The metadata keys of the run's token and of the worker's id on every request.
 TOKEN_KEY = "kerashp-token"
@@ -58,10 +58,6 @@ IDLE_PAUSE = 0.5
 #: loses its trial, which goes back to the queue for another worker.
 HEARTBEAT_SECONDS = 10.0
 LEASE_SECONDS = 60.0
-
-
-class ChiefLost(KerashpError):
-    """A worker could not reach the chief within `PATIENCE_SECONDS`."""
 
 
 class _TokenCheck(grpc.ServerInterceptor):
@@ -247,12 +243,12 @@ class RemoteOracle(kt.Oracle):
                                                    wait_for_ready=True)
             except grpc.RpcError as err:
                 if err.code() == grpc.StatusCode.UNAUTHENTICATED:
-                    raise ChiefLost(f"The chief at {self.address} refused this worker's token. Give the worker "
+                    raise ChiefLostError(f"The chief at {self.address} refused this worker's token. Give the worker "
                                     "the chief's token (KERASHP_TOKEN).") from None
                 waited = time.monotonic() - started
                 if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
                         or waited >= PATIENCE_SECONDS:
-                    raise ChiefLost(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
+                    raise ChiefLostError(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
                                     "retries); this worker stops. Finished trials are saved in the run folder.") from None
             time.sleep(pause)
             pause = min(pause * 2, 10.0)

@@ -82,7 +82,7 @@ def worker(
     from there; the builder and callbacks are this call's. The token, when
     the chief needs one, comes from `KERASHP_TOKEN` or `KERASHP_TOKEN_FILE`.
     A chief that cannot be reached is retried with backoff for
-    `distributed.PATIENCE_SECONDS`, then this raises `ChiefLost`.
+    `distributed.PATIENCE_SECONDS`, then this raises `ChiefLostError`.
 
     Args:
         build_fn: The chief's builder (the same function).

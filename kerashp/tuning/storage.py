@@ -243,32 +243,39 @@ class RunStore:
     def write_settings(self, settings: dict) -> None:
         write_json(self.path / "run.json", {"schema": SCHEMA_VERSION, **settings})
 
-    def check_same_run(self, settings: dict) -> None:
-        """Refuses to resume this run with `settings` (as `tune` writes them)
-        that differ from run.json's in algorithm, objective, space or cv,
-        naming the setting (each entry of a space) with both values.
+    #: The settings that give finished trials their meaning: a resume with any
+    #: of them changed is refused. The others (max_trials, the time budget,
+    #: workers, verbose, TensorBoard) may change from one call to the next.
+    COMPARED = ("algorithm", "options", "objective", "space", "builder", "data", "cv", "validation_split", "seed",
+                "max_epochs", "batch_size", "class_weight", "precision", "fingerprint")
 
-        Raises:
-            RunFolderError: a setting differs.
-        """
+    def check_same_run(self, settings: dict) -> None:
+        """Refuses to resume with `settings` (as `tune` writes them) that differ
+        from run.json's in any of `COMPARED` (a `RunFolderError` naming each,
+        with both values); one run.json lacks (an older kerashp's) is not compared."""
         try:
             previous = self.read_settings()
         except DamagedFileError as err:
             warnings.warn(f"{err} It is written again from this call's arguments.", RuntimeWarning, stacklevel=3)
             return
         settings = to_json_value(settings)
-        for key in ("algorithm", "objective", "space", "cv"):
-            then, now = previous.get(key), settings[key]
-            if then == now:
+        differences = []
+        for key in self.COMPARED:
+            if key not in previous or key not in settings or previous[key] == settings[key]:
                 continue
+            then, now = previous[key], settings[key]
             if key == "space" and isinstance(then, dict) and isinstance(now, dict):
-                what = "; ".join(f"{k!r}: {then.get(k, '(absent)')!r} then, {now.get(k, '(absent)')!r} now"
-                                 for k in {**then, **now} if then.get(k) != now.get(k))
+                differences += [f"space entry {k!r}: {then.get(k, '(absent)')!r} then, {now.get(k, '(absent)')!r} now"
+                                for k in {**then, **now} if then.get(k) != now.get(k)]
+            elif key == "fingerprint":
+                differences.append("data: other arrays than then (their SHA-256 differs)")
             else:
-                what = f"{then!r} then, {now!r} now"
+                differences.append(f"{key}: {then!r} then, {now!r} now")
+        if differences:
             raise RunFolderError(
-                f"{setting('resume', True)}, but the run {self.name!r} was made with a different {key}: "
-                f"{what}. Use another {setting('name')}, or {setting('overwrite', True)}."
+                f"{setting('resume', True)}, but the run {self.name!r} was made with different settings: "
+                f"{'; '.join(differences)}. Its finished trials would mean something else. Use another "
+                f"{setting('name')}, or {setting('overwrite', True)}, or resume with the settings it was made with."
             )
 
     @contextlib.contextmanager

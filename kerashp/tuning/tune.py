@@ -86,7 +86,7 @@ def tune(
     min_epochs: int | None = None,
     eta: int | None = None,
     strategy: Any = "auto",
-    mixed_precision: str | None = "auto",
+    mixed_precision: str | None = None,
     task: str | None = None,
     test_data: Any = None,
     class_weight: dict | str | None = None,
@@ -120,7 +120,8 @@ def tune(
         max_epochs: Epochs a trial trains (Hyperband: the most a trial gets).
             Defaults to `None`: `epochs` from the space, else 10 (27 for bohb and Hyperband).
         time_budget: Seconds or `"10m"`-style: no trial starts after it and
-            the running one stops. Defaults to `None`.
+            the running one stops, completed on what it trained (`timed_out`
+            in its record). Defaults to `None`.
         callbacks: Keras callbacks (copied into each trial), or a function of
             the hp dict returning a list. A `keras.callbacks.TensorBoard`
             among them is treated as `tensorboard=` its `log_dir`. Defaults to `None`.
@@ -170,7 +171,8 @@ def tune(
             (`kerashp.devices.resolve_precision`: bfloat16 on TPUs and
             Ampere+ GPUs, float16 on Volta/Turing, float32 on CPUs). The
             run records it (`settings["precision"]`) and rebuilds its models
-            with it. Defaults to `"auto"`.
+            with it. Defaults to `None`: float32, as Keras; `"auto"` is an
+            opt-in until a GPU measurement shows it as accurate and faster.
         task: `"classification"` or `"regression"`; inferred from labels
             when `None`. Defaults to `None`.
         class_weight: Weigh each class's samples in training as scikit-learn
@@ -284,27 +286,26 @@ def tune(
         "tensorboard": None if board.root is None else str(board.root),
         "class_weight": class_weight if not isinstance(class_weight, Mapping) else [[k, v] for k, v in class_weight.items()],
     }
-    if store.exists():
-        if overwrite:
-            store.remove()
-        else:
-            store.check_same_run(settings)
+    if store.exists() and overwrite:
+        store.remove()
 
     from kerashp.devices import get_strategy, resolve_precision
     from kerashp.tuning.final import prepare_test, test_metrics
     from kerashp.tuning.progress import Progress
     from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-    prepared = prepared or prepare(data, **data_options)
-    prepared = weigh_classes(prepared, class_weight)
+    prepared = weigh_classes(prepared_data(), class_weight)
+    test = prepare_test(test_data, prepared.spec) if test_data is not None else None
+    strategy = get_strategy(strategy)
+    precision = resolve_precision(mixed_precision, strategy)
+    settings.update({"data": prepared.name, "fingerprint": prepared.fingerprint(), "spec": prepared.spec.to_dict(),
+                     "precision": precision})
+    if store.exists():
+        store.check_same_run(settings)  # before anything is written or trained
     if count or chief:
         from kerashp.datasets._files import check_writable
 
         check_writable(prepared)
-    test = prepare_test(test_data, prepared.spec) if test_data is not None else None
-    strategy = get_strategy(strategy)
-    precision = resolve_precision(mixed_precision, strategy)
-    settings.update({"data": prepared.name, "spec": prepared.spec.to_dict(), "precision": precision})
     store.write_settings(settings)
     trials = algo.max_trials(max_trials, budget)
     done = store.records()

@@ -36,6 +36,7 @@ from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelErro
 from kerashp.space import Space
 from kerashp.tuning.algorithms import BaseAlgorithm
 from kerashp.tuning.algorithms._keras_tuner import declare
+from kerashp.tuning.algorithms._oracles import CUT_KEY
 from kerashp.tuning.fit_callbacks import BestWeights, Clock, Report
 from kerashp.tuning.kept import KeptModels
 from kerashp.tuning.objective import Objective
@@ -76,10 +77,8 @@ class SearchTuner(BaseTuner):
             (`benchmarks/memory.py` measures both).
 
     Models are built without `keras.backend.clear_session()` in between: it
-    empties TensorFlow's eager kernel cache, and every trial after it paid
-    to fill it again, more as a search went on (measured, 150 one-epoch
-    trials on digits: 242 s with it, 157 s without, and the same growth in
-    memory).
+    resets Keras's global state and empties TensorFlow's eager kernel cache,
+    which every later trial would pay to fill again (`docs/speed.md`).
     """
 
     free_memory = False
@@ -189,7 +188,11 @@ class SearchTuner(BaseTuner):
 
     def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
         metrics = self.run_trial(trial)
-        if not self.prunes:  # with a pruner, every epoch was reported already
+        record = self._pending.get(trial.trial_id)
+        if record is not None and record.timed_out:  # told as what it is: a partial result
+            self.oracle.update_trial(trial.trial_id, {self.objective.name: metrics[self.objective.name], CUT_KEY: 1.0},
+                                     step=record.total_epochs or 0)
+        elif not self.prunes:  # with a pruner, every epoch was reported already
             self.oracle.update_trial(trial.trial_id, metrics)
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:

@@ -11,6 +11,7 @@ import pytest
 from fit_sizes import STEPS
 
 import kerashp.callbacks as khc
+from kerashp.exceptions import ArgumentError
 
 ALL = [
     lambda: khc.EarlyStopping(monitor="loss", patience=2),
@@ -158,3 +159,16 @@ def test_missing_monitor_warns_from_kerashp(make_model, fit):
         with pytest.warns(UserWarning, match="`val_nothing` is not in the logs") as caught:
             fit(make_model(), [cb], 1)
         assert caught[0].filename.endswith((".py",)) and "kerashp" in caught[0].filename
+
+
+def test_a_bad_callback_argument_is_an_argument_error_naming_it():
+    cases = [
+        (lambda: khc.CyclicLR(max_lr=None), "max_lr"),
+        (lambda: khc.CyclicLR(base_lr=0.1, max_lr=0.01), "base_lr"),
+        (lambda: khc.LRFinder(min_lr=1.0, max_lr=0.1), "max_lr"),
+        (lambda: khc.LRFinder(smoothing=1.5), "smoothing"),
+        (lambda: khc.Schedule(fn=3), "fn"),
+    ]
+    for make, name in cases:
+        with pytest.raises(ArgumentError, match=f"`{name}`"):
+            make()

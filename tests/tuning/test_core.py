@@ -254,7 +254,7 @@ def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_c
     assert failed.status is TrialStatus.FAILED and failed.fold_scores is None
     assert "Unknown optimizer 'nope'" in failed.error and result.best_params["optimizer"] == "adam"
     assert result.settings["cv"] == 2 and result.best_model.predict(iris[0][:2], verbose=0).shape == (2, 3)
-    with pytest.raises(khp.RunFolderError, match=r"different cv: 2 then, 3 now"):
+    with pytest.raises(khp.RunFolderError, match=r"different settings: cv: 2 then, 3 now"):
         khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=3, objective="val_accuracy", seed=0,
                  directory=tmp_path, name="run", resume=True)
 
@@ -299,7 +299,7 @@ def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path, capsys):
     assert [r.number for r in seen] == [2] and len(resumed.records) == 3
     assert (tmp_path / "r" / "trials" / "0.json").read_text() == before
     assert [r.params for r in resumed.records[:2]] == [r.params for r in first.records]
-    with pytest.raises(khp.RunFolderError, match=r"different cv: 2 then, 3 now"):
+    with pytest.raises(khp.RunFolderError, match=r"different settings: cv: 2 then, 3 now"):
         run(iris, tmp_path, name="r", cv=3, space=small, max_trials=3, resume=True)
 
 

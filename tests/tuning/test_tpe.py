@@ -227,3 +227,26 @@ def test_warm_start_puts_the_earlier_trials_in_the_study_before_the_first_ask(tp
     assert warm[-1] != run_trials(tpe_oracle(name="cold"), 12)[-1]  # they change later proposals
     assert len(oracle.trials) == 12  # and are not trials of this run
 
+
+
+def test_a_trial_cut_by_the_budget_reaches_the_sampler_as_pruned(tpe_oracle):
+    from kerashp.tuning.algorithms._oracles import CUT_KEY
+
+    oracle = tpe_oracle()
+    for cut in (False, True):
+        trial = oracle.create_trial("tuner0")
+        oracle.update_trial(trial.trial_id, {"val_accuracy": 0.6, **({CUT_KEY: 1.0} if cut else {})}, step=3)
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    assert [t.state.name for t in oracle.study.trials] == ["COMPLETE", "PRUNED"]
+    assert oracle.study.trials[1].intermediate_values == {3: 0.6}  # its partial curve, as a pruned trial's
+    assert CUT_KEY not in oracle.trials[trial.trial_id].metrics.metrics
+
+
+@pytest.mark.slow
+def test_a_search_tells_tpe_the_trial_the_budget_cut(tmp_path):
+    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "epochs": 2000, "batch_size": 16}, data="iris",
+                      algorithm="tpe", max_trials=5, time_budget=3, seed=0, verbose=0, directory=tmp_path, name="t")
+    assert len(result.records) == 1 and result.records[0].timed_out and result.records[0].completed
+    events = json.loads((tmp_path / "t" / "oracle.json").read_text())["kerashp_tpe"]["events"]
+    assert [e[2] for e in events if e[0] == "tell"] == ["PRUNED"]

@@ -284,7 +284,7 @@ def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_
         run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
     run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, overwrite=True)
     assert sibling.read_text() == "mine"
-    with pytest.raises(khp.KerashpError, match=r"different space: 'units': \{.*\[8, 16\]\} then, \{.*\[4\]\} now\.") as err:
+    with pytest.raises(khp.KerashpError, match=r"different settings: space entry 'units': \{.*\[8, 16\]\} then, \{.*\[4\]\} now\.") as err:
         run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, resume=True)
     assert "learning_rate" not in str(err.value)  # only the entry that differs
 
@@ -340,3 +340,30 @@ def test_kept_models_hold_one_bracket_within_their_memory_bound():
     assert kept.take("b", None) is large and kept.take("b", None) is None  # taken once
     kept.keep("d", None, model(2), 0.1, group=1)  # a new bracket: the old one's models go
     assert kept.take("c", None) is None and len(kept) == 1
+
+
+@pytest.mark.slow
+def test_a_resume_with_any_setting_that_gives_trials_their_meaning_changed_is_refused(digits_small, tmp_path):
+    x, y = digits_small
+    base = {"data": (x, y), "algorithm": "random", "seed": 0, "max_epochs": 1, "batch_size": 64, "verbose": 0,
+            "directory": tmp_path, "name": "r", "objective": "val_accuracy"}
+    space = {"units": [8, 16]}
+    khp.tune(khp.builders.mlp, space, max_trials=1, **base)
+    run_json = (tmp_path / "r" / "run.json").read_bytes()
+    changed = {
+        "data": {"data": (x[:-1], y[:-1])},
+        "seed": {"seed": 1},
+        "max_epochs": {"max_epochs": 2},
+        "batch_size": {"batch_size": 32},
+        "validation_split": {"validation_split": 0.3},
+        "objective": {"objective": "val_loss"},
+        "algorithm": {"algorithm": "tpe"},
+        "class_weight": {"class_weight": "balanced"},
+        "precision": {"mixed_precision": "mixed_bfloat16"},
+    }
+    for name, change in changed.items():
+        with pytest.raises(khp.RunFolderError, match=rf"different settings: {name}"):
+            khp.tune(khp.builders.mlp, space, max_trials=2, resume=True, **{**base, **change})
+        assert (tmp_path / "r" / "run.json").read_bytes() == run_json  # never rewritten by a refused resume
+    result = khp.tune(khp.builders.mlp, space, max_trials=2, resume=True, **{**base, "verbose": 1})
+    assert len(result.records) == 2  # max_trials and verbose may change

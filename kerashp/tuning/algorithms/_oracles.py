@@ -23,14 +23,29 @@ from kerashp.tuning.algorithms.asha import ASHA, COST_KEYS
 from kerashp.tuning.storage import write_text
 
 __all__ = [
-    "DurableOracle", "InBounds", "PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "in_bounds", "oracle_kwargs", "quiet",
+    "CUT_KEY", "DurableOracle", "InBounds", "PrunerMixin", "QueueFirst", "QueueInBrackets", "QueueMixin", "in_bounds", "oracle_kwargs", "quiet",
 ]
+
+
+#: The metric a tuner adds to a trial's last report when the time budget cut
+#: it short: the oracle notes it (`DurableOracle.cut`) instead of keeping a metric.
+CUT_KEY = "kerashp/timed_out"
 
 
 class DurableOracle:
     """keras-tuner's state files (`oracle.json`, `trial_<id>/trial.json`)
     written as keras-tuner writes them, but atomically and durably: a crash
-    mid-write leaves the old file whole (keras-tuner writes in place)."""
+    mid-write leaves the old file whole (keras-tuner writes in place).
+
+    It also notes the trials the time budget cut short (`cut`, from
+    `CUT_KEY`), for an algorithm that can take a partial result as what it
+    is (TPE tells Optuna a pruned trial)."""
+
+    def update_trial(self, trial_id: str, metrics: dict, step: int = 0) -> Any:
+        metrics = dict(metrics)  # over gRPC, a protobuf map
+        if metrics.pop(CUT_KEY, None):
+            self.cut = {*getattr(self, "cut", ()), trial_id}
+        return super().update_trial(trial_id, metrics, step=step)
 
     def save(self) -> None:
         write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))

@@ -120,7 +120,7 @@ class TPEOracle(DurableOracle, QueueMixin, PrunerMixin, kt.Oracle):
         super().end_trial(trial)
         trial_id = trial.trial_id
         status = self.trials[trial_id].status
-        if trial_id in getattr(self, "pruned", {}):
+        if trial_id in getattr(self, "pruned", {}) or trial_id in getattr(self, "cut", ()):  # a partial curve
             outcome = ["PRUNED", None, self._last.get(trial_id)]
         elif status == "COMPLETED":
             outcome = ["COMPLETE", float(self.trials[trial_id].score), None]
