@@ -55,7 +55,7 @@ from kerashp.space import Bool, Choice, Float, Int
 
 __all__ = ["Hyperparameters", "builder_of", "fit_hook", "fitted", "from_keras_tuner", "read_space", "space_for"]
 
-#: Builds of a builder that `read_space` makes at most (one per conditional scope).
+#: Builds of a builder that `read_space` makes at most (the defaults, then one per probed value).
 MAX_READS = 64
 
 

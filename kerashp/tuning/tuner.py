@@ -189,11 +189,12 @@ class SearchTuner(BaseTuner):
     def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
         metrics = self.run_trial(trial)
         record = self._pending.get(trial.trial_id)
-        if record is not None and record.timed_out:  # told as what it is: a partial result
-            self.oracle.update_trial(trial.trial_id, {self.objective.name: metrics[self.objective.name], CUT_KEY: 1.0},
-                                     step=record.total_epochs or 0)
-        elif not self.prunes:  # with a pruner, every epoch was reported already
-            self.oracle.update_trial(trial.trial_id, metrics)
+        cut = {CUT_KEY: 1.0} if record is not None and record.timed_out else {}  # told as what it is: partial
+        if not self.prunes:
+            self.oracle.update_trial(trial.trial_id, {**metrics, **cut})
+        elif cut:  # with a pruner every epoch was reported already: only the cut is news
+            name = self.objective.name
+            self.oracle.update_trial(trial.trial_id, {name: metrics[name], **cut}, step=record.total_epochs or 0)
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
         record = self._pending.pop(trial.trial_id, None) or TrialRecord(

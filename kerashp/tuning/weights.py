@@ -33,8 +33,7 @@ def _optimizer_variables(model: Any, build: bool) -> list:
 def write(model: Any, file: Any) -> None:
     """Writes `model`'s variables and its optimizer's to `file` (a path or a binary file)."""
     arrays = {f"model.{i}": np.asarray(v) for i, v in enumerate(model.get_weights())}
-    arrays.update({f"optimizer.{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
-                   for i, v in enumerate(_optimizer_variables(model, build=False))})
+    arrays.update({f"optimizer.{i}": np.asarray(v) for i, v in enumerate(_optimizer_variables(model, build=False))})
     np.savez(file, **arrays)
 
 

@@ -49,6 +49,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 import zlib
@@ -100,6 +101,16 @@ def model_costs(cost: dict[str, Any]) -> list[float] | None:
     if build is None or first is None or not epoch:
         return None
     return [max(build + first - epoch, 0.0), epoch]
+
+
+@functools.lru_cache(maxsize=64)
+def _bracket_shares(first: int, cap: int, eta: int) -> tuple[int, ...]:
+    """Hyperband's trials per bracket for the `n` brackets whose first rungs
+    `first * eta**b` the cap allows, plus the one that stops nothing."""
+    n = 1
+    while first * eta ** (n - 1) <= cap:
+        n += 1
+    return tuple(math.ceil(n * eta ** (n - 1 - b) / (n - b)) for b in range(n))
 
 
 def cost_rung(ratio: float) -> int:
@@ -167,10 +178,7 @@ class ASHA:
         first = self.first
         if not self.brackets or first is None:
             return 0
-        n = 1
-        while first * self.eta ** (n - 1) <= self.cap:
-            n += 1
-        shares = [math.ceil(n * self.eta ** (n - 1 - b) / (n - b)) for b in range(n)]
+        shares = _bracket_shares(first, self.cap, self.eta)
         ticket = zlib.crc32(str(trial_id).encode()) % sum(shares)
         for bracket, share in enumerate(shares):
             if ticket < share:
