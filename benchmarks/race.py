@@ -196,7 +196,7 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     if algorithm == "bohb_rung1":
         algorithm, extra = "bohb", {"min_epochs": 1}
     if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
-        from kerashp.tuning.algorithms.asha import ASHA
+        from kerashp.pruners.asha import ASHA
 
         init = ASHA.__init__
         ASHA.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})

@@ -54,9 +54,9 @@ PROBLEMS = {
 
 def time_kerashp(name: str, problem: str, seed: int) -> tuple[list[float], float]:
     import kerashp as khp
+    from kerashp import algorithms
+    from kerashp.algorithms._keras_tuner import declare
     from kerashp.space import Space
-    from kerashp.tuning import algorithms
-    from kerashp.tuning.algorithms._keras_tuner import declare
     from kerashp.tuning.objective import as_objective
 
     fn, ranges = PROBLEMS[problem]

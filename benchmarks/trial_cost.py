@@ -33,8 +33,8 @@ def main() -> None:
     import keras
 
     import kerashp as khp
+    from kerashp.storage.run_store import RunStore
     from kerashp.tuning import TrialRecord, TrialStatus
-    from kerashp.tuning.storage import RunStore
 
     prepared = khp.datasets.prepare("digits", seed=0)
     params = {"layers": 2, "units": 64, "activation": "relu", "learning_rate": 1e-3, "batch_size": 32}

@@ -48,34 +48,42 @@ __all__ = [
     "TrialRecord",
     "TrialStatus",
     "TuneResult",
+    "algorithms",
     "builders",
     "callbacks",
     "datasets",
     "exceptions",
     "load_result",
+    "parallel",
     "plots",
+    "pruners",
+    "reporting",
     "sklearn",
+    "storage",
     "tune",
     "tuning",
     "worker",
 ]
 
-_SUBMODULES = {"builders", "callbacks", "datasets", "sklearn", "tuning", "plots", "cli"}
+_SUBMODULES = {"algorithms", "builders", "callbacks", "cli", "datasets", "parallel", "plots", "pruners", "reporting",
+               "sklearn", "storage", "tuning"}
 _LAZY_ATTRS = {
-    "tune": "kerashp.tuning.tune",
+    "tune": "kerashp.tuning.search",
     "TuneResult": "kerashp.tuning.result",
     "load_result": "kerashp.tuning.result",
-    "worker": "kerashp.tuning.remote",
+    "worker": "kerashp.parallel.remote",
     "TrialRecord": "kerashp.tuning.trial",
     "TrialStatus": "kerashp.tuning.trial",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kerashp import builders, callbacks, datasets, plots, sklearn, tuning  # noqa: F401
-    from kerashp.tuning.remote import worker  # noqa: F401
+    from kerashp import (  # noqa: F401
+        algorithms, builders, callbacks, datasets, parallel, plots, pruners, reporting, sklearn, storage, tuning,
+    )
+    from kerashp.parallel.remote import worker  # noqa: F401
     from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
+    from kerashp.tuning.search import tune  # noqa: F401
     from kerashp.tuning.trial import TrialRecord, TrialStatus  # noqa: F401
-    from kerashp.tuning.tune import tune  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -70,6 +70,6 @@ class InvalidModelError(KerashpError, TypeError):
 
 
 class ChiefLostError(KerashpError):
-    """A worker could not reach the search's chief (`kerashp.tuning.distributed`)
+    """A worker could not reach the search's chief (`kerashp.parallel.oracle_service`)
     for its whole patience, or the chief refused its token. The trials it
     finished are saved."""

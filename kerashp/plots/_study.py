@@ -3,7 +3,7 @@
 
 Each record becomes one `FrozenTrial` (`optuna.trial.create_trial`) in trial
 order: its searched values with the distributions of the run's space
-(`kerashp.tuning.algorithms._optuna`: Int/Float with log and step, choices
+(`kerashp.algorithms._optuna`: Int/Float with log and step, choices
 and booleans categorical; fixed entries left out, conditional entries absent
 where inactive), its score as the value, and a `PRUNED` or `FAILED` state where
 the trial did not complete (Optuna's analyses read completed trials only).
@@ -64,7 +64,7 @@ def to_study(result: Any) -> Any:
     import optuna
     from optuna.trial import TrialState
 
-    from kerashp.tuning.algorithms._optuna import distributions
+    from kerashp.algorithms._optuna import distributions
 
     space = _space(result)
     dists = distributions(space)

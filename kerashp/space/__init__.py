@@ -5,7 +5,7 @@
 - `_space`: `Space` (validation, conditions, grid, completion, config).
 
 How a space becomes keras-tuner `HyperParameters` lives with the algorithms
-(`kerashp.tuning.algorithms`); scikit-learn grids and distributions with the
+(`kerashp.algorithms`); scikit-learn grids and distributions with the
 estimators (`kerashp.sklearn`).
 
 Example:

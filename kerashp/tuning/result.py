@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from kerashp.exceptions import KerashpError, RunFolderError
+from kerashp.storage.run_store import RunStore
 from kerashp.tuning.objective import Objective
-from kerashp.tuning.storage import RunStore
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["TuneResult", "builder_ref", "load_result"]
@@ -146,7 +146,7 @@ class TuneResult:
                 Hyperband trial's parent epochs included), so its best epoch
                 count times (samples it trained on) / (samples refit on):
                 0.8 of it after the default 20 % validation split
-                (`kerashp.tuning.final.refit_epochs`).
+                (`kerashp.tuning.best_model.refit_epochs`).
             callbacks: Keras callbacks for this `fit`. Defaults to `None`.
             verbose: `fit`'s verbosity. Defaults to `0`.
 
@@ -154,7 +154,12 @@ class TuneResult:
             >>> model = result.refit()
             >>> result.export("best.keras", model=model)
         """
-        from kerashp.tuning.final import refit_model, run_class_weight, search_data, trained_samples
+        from kerashp.tuning.best_model import (
+            refit_model,
+            run_class_weight,
+            search_data,
+            trained_samples,
+        )
 
         everything = search_data(self.settings, data, sample_weight)
         best = self.best_trial
@@ -172,7 +177,7 @@ class TuneResult:
             >>> result.evaluate((x_test, y_test))["accuracy"]
         """
         from kerashp.datasets import DataSpec
-        from kerashp.tuning.final import prepare_test, test_metrics
+        from kerashp.tuning.best_model import prepare_test, test_metrics
 
         test = prepare_test(test_data, DataSpec.from_dict(self.settings["spec"]))
         return test_metrics(model if model is not None else self.best_model, test)
@@ -193,7 +198,7 @@ class TuneResult:
         Example:
             >>> result.export("digits.keras")
         """
-        from kerashp.tuning.final import export_model
+        from kerashp.tuning.best_model import export_model
 
         return export_model(model if model is not None else self.best_model, path)
 

@@ -1,6 +1,6 @@
 """`TrialRecord`: what kerashp keeps of one finished trial, and `TrialStatus`.
 
-A record is written once, when its trial ends (`kerashp.tuning.storage`), and
+A record is written once, when its trial ends (`kerashp.storage.run_store`), and
 is what every observer of a search receives: the run folder, the progress
 display, a user's `on_trial_end`. It carries what an algorithm needs to
 rebuild its state from the records alone (`state`: Hyperband's bracket, round
@@ -62,7 +62,7 @@ class TrialRecord:
             epoch's start), `first_epoch` (it traces and compiles a new
             model's steps), `epoch` (median of the later ones), and whether
             the model's compiled steps were `reused` from an earlier trial
-            (`kerashp.tuning.reuse`); `reported`: the `[model seconds,
+            (`kerashp.tuning.model_pool`); `reported`: the `[model seconds,
             epoch seconds]` sent to ASHA's first-rung rule, if any.
 
     Example:

@@ -1,6 +1,6 @@
 """kerashp's one keras-tuner `Tuner`: it runs a trial as a plain hp dict.
 
-The oracle (see `kerashp.tuning.algorithms`) chooses the values; this class
+The oracle (see `kerashp.algorithms`) chooses the values; this class
 turns them into a dict, builds and fits the model on each of the data's
 splits (one hold-out split, or every cross-validation fold), and hands one
 `TrialRecord` per finished trial to the observers. It also does the
@@ -29,23 +29,23 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine.base_tuner import BaseTuner
 
 from kerashp._seeding import seeded, seeds_kept, trial_seed
+from kerashp.algorithms import BaseAlgorithm
+from kerashp.algorithms._keras_tuner import declare
+from kerashp.algorithms._oracles import CUT_KEY
 from kerashp.builders._calling import build_model, unread_warning
 from kerashp.builders.keras_tuner import Hyperparameters, fit_hook, fitted
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
+from kerashp.reporting.observers import Observers
+from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
-from kerashp.tuning.algorithms import BaseAlgorithm
-from kerashp.tuning.algorithms._keras_tuner import declare
-from kerashp.tuning.algorithms._oracles import CUT_KEY
-from kerashp.tuning.fit_callbacks import BestWeights, Clock, Report
-from kerashp.tuning.kept import KeptModels
+from kerashp.storage.recovery import reload_oracle
+from kerashp.storage.run_store import RunStore, error_summary, write_json
+from kerashp.tuning.model_pool import CompiledModels
 from kerashp.tuning.objective import Objective
-from kerashp.tuning.observers import Observers
-from kerashp.tuning.recovery import reload_oracle
-from kerashp.tuning.reuse import CompiledModels
-from kerashp.tuning.storage import RunStore, error_summary, write_json
-from kerashp.tuning.tensorboard import TrialLogs
+from kerashp.tuning.promotions import KeptModels
 from kerashp.tuning.trial import TrialRecord, TrialStatus
+from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report
 
 __all__ = ["BudgetSpent", "SearchTuner"]
 
@@ -300,12 +300,12 @@ class SearchTuner(BaseTuner):
     def refit(self, record: TrialRecord) -> None:
         """Trains `record`'s configuration on all of a cross-validated search's
         data for the gradient steps of its best epoch count on a fold
-        (`kerashp.tuning.final.refit_epochs`), and saves it as the trial's weights.
+        (`kerashp.tuning.best_model.refit_epochs`), and saves it as the trial's weights.
 
         Callbacks that monitor validation metrics are left out (there is no
         held-out part left to compute them on), and so is TensorBoard.
         """
-        from kerashp.tuning.final import refit_model
+        from kerashp.tuning.best_model import refit_model
 
         callbacks = [cb for cb in self._callbacks(record.params)
                      if not str(getattr(cb, "monitor", "")).startswith("val_")

@@ -160,7 +160,7 @@ def test_files_are_replaced_whole_never_written_in_place(finished_run, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    from kerashp.tuning.storage import RunStore
+    from kerashp.storage.run_store import RunStore
 
     store = RunStore(run.parent, run.name)
     record = store.records()[0]

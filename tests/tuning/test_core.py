@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import kerashp as khp
-from kerashp.tuning import TrialRecord, TrialStatus, algorithms
-from kerashp.tuning.storage import SCHEMA_VERSION
+from kerashp import algorithms
+from kerashp.storage.run_store import SCHEMA_VERSION
+from kerashp.tuning import TrialRecord, TrialStatus
 
 SPACE = {"units": [4, 8], "learning_rate": khp.Float(3e-3, 3e-2, log=True), "batch_size": 32}
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import kerashp as khp
+from kerashp.storage.run_store import RunStore
 from kerashp.tuning.objective import Objective, as_objective
 from kerashp.tuning.result import TuneResult
-from kerashp.tuning.storage import RunStore
 from kerashp.tuning.trial import TrialRecord
 
 
@@ -45,7 +45,7 @@ def test_the_best_epoch_among_equal_scores_is_the_one_with_the_lowest_loss():
     so its weights are the ones kept."""
     import keras
 
-    from kerashp.tuning.fit_callbacks import BestWeights
+    from kerashp.tuning.trial_callbacks import BestWeights
 
     accuracy, losses = [0.25, 0.5, 0.5, 0.5], [0.9, 0.8, 0.4, 0.6]
 

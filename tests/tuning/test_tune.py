@@ -323,8 +323,8 @@ def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
 
 
 def test_kept_models_hold_one_bracket_within_their_memory_bound():
-    from kerashp.tuning.kept import KeptModels
     from kerashp.tuning.objective import as_objective
+    from kerashp.tuning.promotions import KeptModels
 
     def model(units):
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])

@@ -40,7 +40,7 @@ def test_an_unbuilt_sequential_gives_a_best_model_and_test_scores(iris_split, tm
 
 
 def test_a_failure_after_the_search_names_the_step_and_keeps_the_run(iris_split, tmp_path, monkeypatch):
-    from kerashp.tuning import final
+    from kerashp.tuning import best_model as final
 
     def broken(model, data):
         raise RuntimeError("the metric server is down")

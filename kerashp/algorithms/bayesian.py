@@ -1,0 +1,67 @@
+"""`algorithm="bayesian"`: keras-tuner's Gaussian-process Bayesian optimisation.
+
+With `warm_start`, an earlier run's completed trials join the observations
+the Gaussian process is fitted on (they are not trials of the new run: they
+do not count towards `max_trials` and get no record), so with enough of them
+the first proposal already comes from the model instead of the random
+initial points.
+
+With `pruner="asha"`, a trial stopped early ends as COMPLETED for
+keras-tuner's oracle, scored by the best value it reported before it was
+stopped: the Gaussian process sees it as a finished trial with that score
+(kerashp's record marks it PRUNED).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerashp.algorithms._base import PRUNING, BaseAlgorithm
+
+__all__ = ["BayesianOptimization"]
+
+
+class BayesianOptimization(BaseAlgorithm):
+    name = "bayesian"
+    summary = "a Gaussian process proposes each trial (keras-tuner's BayesianOptimizationOracle)"
+    takes_warm_start = True
+    options = PRUNING
+
+    def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
+        import keras_tuner as kt
+        from keras_tuner.src.engine import trial as trial_module
+
+        from kerashp.algorithms._oracles import (
+            DurableOracle,
+            InBounds,
+            PrunerMixin,
+            QueueFirst,
+            oracle_kwargs,
+            quiet,
+        )
+
+        class Oracle(DurableOracle, QueueFirst, InBounds, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
+            def populate_space(self, trial_id):
+                own = self.trials
+                self.trials = {**self._prior_trials(), **own}  # seen by the model, not run again
+                try:
+                    return super().populate_space(trial_id)
+                finally:
+                    self.trials = own
+
+            def _prior_trials(self) -> dict:
+                if not hasattr(self, "_prior"):  # built once the tuner has declared the space
+                    self._prior = {}
+                    for i, (values, score) in enumerate(prior):
+                        hps = self.hyperparameters.copy()
+                        hps.values = dict(values)
+                        trial = trial_module.Trial(hyperparameters=hps, trial_id=f"prior-{i}", status="COMPLETED")
+                        trial.score = score
+                        self._prior[trial.trial_id] = trial
+                        self._tried_so_far.add(self._compute_values_hash(values))
+                return self._prior
+
+        oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
+        oracle.set_queue(initial)
+        oracle.set_pruner(self.pruner(options, objective.direction, epochs=epochs, max_trials=max_trials), epochs)
+        return quiet(oracle)

@@ -1,0 +1,60 @@
+"""The points a search starts from: `initial` configurations to run first,
+and a `warm_start` run's completed trials as observations for the algorithm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kerashp.exceptions import ArgumentError, SpaceError
+from kerashp.space import Space
+from kerashp.tuning.objective import Objective
+from kerashp.tuning.result import TuneResult, load_result
+
+__all__ = ["initial_values", "prior_observations"]
+
+
+def initial_values(space: Space, initial: list[dict] | None, max_trials: int | None) -> list[dict]:
+    """The keras-tuner values of each `initial` configuration, checked against the space."""
+    if initial is None:
+        return []
+    if isinstance(initial, Mapping) or not isinstance(initial, (list, tuple)):
+        raise ArgumentError(
+            f"Argument `initial` must be a list of dicts of hyperparameter values. Received: initial={initial!r:.80}. "
+            "For one configuration, wrap it in a list: initial=[{...}]."
+        )
+    if max_trials is not None and len(initial) > max_trials:
+        raise ArgumentError(
+            f"`initial` has {len(initial)} configurations, more than max_trials={max_trials}. "
+            "Raise max_trials or queue fewer."
+        )
+    from kerashp.algorithms._keras_tuner import to_values
+
+    return [to_values(space, space.check_params(point, f"initial[{i}]")) for i, point in enumerate(initial)]
+
+
+def prior_observations(space: Space, goal: Objective, warm_start: Any) -> list[tuple[dict, float]]:
+    """`(values, score)` of each completed trial of an earlier run that is a point of `space`."""
+    if warm_start is None:
+        return []
+    earlier = warm_start if isinstance(warm_start, TuneResult) else load_result(warm_start)
+    if earlier.objective != goal:
+        raise ArgumentError(
+            f"warm_start={str(earlier.path)!r} optimized {earlier.objective.name!r} ({earlier.objective.direction}), "
+            f"this search {goal.name!r} ({goal.direction}). Its scores cannot guide this search: use the same objective."
+        )
+    from kerashp.algorithms._keras_tuner import to_values
+
+    prior = []
+    for record in earlier.records:
+        if record.completed:
+            try:
+                prior.append((to_values(space, space.check_params(record.params, "a warm-start trial")), record.score))
+            except SpaceError:
+                continue  # a point outside this space: it says nothing about it
+    if not prior:
+        raise ArgumentError(
+            f"No completed trial of warm_start={str(earlier.path)!r} lies in this space, so it cannot guide the "
+            "search. Widen the space or warm-start from another run."
+        )
+    return prior
