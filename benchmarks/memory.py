@@ -94,9 +94,19 @@ def run(contender: str, trials: int, seed: int) -> list[float]:
     workers = 1 if contender == "kerashp_worker" else None
     measure = tree_rss_mb if workers else rss_mb
     with tempfile.TemporaryDirectory() as directory:
-        khp.tune(khp.builders.mlp, space(), data=(x, y), algorithm="random", max_trials=trials, seed=seed,
-                 objective="val_accuracy", directory=directory, name="m", verbose=0, workers=workers,
-                 on_trial_end=lambda record: samples.append(measure()))
+        khp.tune(
+            khp.builders.mlp,
+            space(),
+            data=(x, y),
+            algorithm="random",
+            max_trials=trials,
+            seed=seed,
+            objective="val_accuracy",
+            verbose=0,
+            on_trial_end=lambda record: samples.append(measure()),
+            run=khp.RunFolder(directory=directory, name="m"),
+            execution=khp.Execution(workers=workers),
+        )
     return samples
 
 

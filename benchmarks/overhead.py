@@ -56,9 +56,16 @@ def run_kerashp(workdir, prepared, algorithm="random"):
     import kerashp as khp
 
     result = khp.tune(
-        khp.builders.mlp, space(), data=(*prepared.train, *prepared.val), algorithm=algorithm,
-        objective="val_accuracy", max_trials=TRIALS, max_epochs=EPOCHS if algorithm == "random" else BOHB_EPOCHS,
-        seed=SEED, directory=workdir, name="kerashp", verbose=0,
+        khp.builders.mlp,
+        space(),
+        data=(*prepared.train, *prepared.val),
+        algorithm=algorithm,
+        objective="val_accuracy",
+        max_trials=TRIALS,
+        max_epochs=EPOCHS if algorithm == "random" else BOHB_EPOCHS,
+        seed=SEED,
+        verbose=0,
+        run=khp.RunFolder(directory=workdir, name="kerashp"),
     )
     # each configuration with the epochs it trained (ASHA stops most of bohb's early)
     return [{**r.params, "_epochs": r.total_epochs} for r in result.records], result.best_score

@@ -48,10 +48,17 @@ def child(mode: str, workers: int | None, seed: int, budget: float, epochs: int)
     with tempfile.TemporaryDirectory() as folder:
         started = time.monotonic()
         result = khp.tune(
-            race.build, race.kerashp_space(), data=(x_train, y_train, x_val, y_val), objective="val_accuracy",
-            time_budget=budget, seed=seed, verbose=0, directory=folder, name="p", workers=workers,
+            race.build,
+            race.kerashp_space(),
+            data=(x_train, y_train, x_val, y_val),
+            objective="val_accuracy",
+            time_budget=budget,
+            seed=seed,
+            verbose=0,
             on_trial_end=lambda r: ended.append((time.monotonic() - started, max(r.history.get("val_accuracy") or [0]),
                                                  r.epochs or 0)),
+            run=khp.RunFolder(directory=folder, name="p"),
+            execution=khp.Execution(workers=workers),
             **options,
         )
         seconds = time.monotonic() - started

@@ -46,8 +46,16 @@ def child(mode: str, seed: int) -> dict:
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
         start = time.monotonic()
-        result = khp.tune(build, race.kerashp_space(), data=(x_train, y_train, x_val, y_val), algorithm="hyperband",
-                          objective="val_accuracy", seed=seed, verbose=0, directory=workdir, name="hb")
+        result = khp.tune(
+            build,
+            race.kerashp_space(),
+            data=(x_train, y_train, x_val, y_val),
+            algorithm="hyperband",
+            objective="val_accuracy",
+            seed=seed,
+            verbose=0,
+            run=khp.RunFolder(directory=workdir, name="hb"),
+        )
         seconds = time.monotonic() - start
         records = result.records
     return {"mode": mode, "seed": seed, "seconds": seconds, "trials": len(records), "builds": len(builds),

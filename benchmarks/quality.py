@@ -92,8 +92,15 @@ def run_kerashp(x_dev, y_dev, x_test, y_test, *, task: str, seed: int, trials: i
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
         # bohb stops trials per epoch, which folds trained one after another cannot report: tpe with cv
-        result = khp.tune(khp.builders.mlp, data=(x_dev, y_dev), algorithm="tpe" if cv else "bohb", max_trials=trials,
-                          seed=seed, verbose=0, directory=folder, name="quality", task=task, cv=cv)
+        result = khp.tune(
+            khp.builders.mlp,
+            data=khp.Data((x_dev, y_dev), cv=cv, task=task),
+            algorithm="tpe" if cv else "bohb",
+            max_trials=trials,
+            seed=seed,
+            verbose=0,
+            run=khp.RunFolder(directory=folder, name="quality"),
+        )
         searched = time.monotonic() - started
         models = {"best trial": result.best_model, "refit": result.refit(data=(x_dev, y_dev))}
     classes = np.asarray(khp.datasets.DataSpec.from_dict(result.settings["spec"]).classes or [])

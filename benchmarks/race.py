@@ -201,9 +201,19 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
         init = ASHA.__init__
         ASHA.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})
         algorithm = "bohb"
-    result = khp.tune(build, space, data=(x_train, y_train, x_val, y_val), algorithm=algorithm,
-                      objective=(metric_name(), "max"), time_budget=budget, seed=seed, verbose=0,
-                      directory=workdir, name=algorithm, callbacks=callbacks(None), **extra)
+    result = khp.tune(
+        build,
+        space,
+        data=(x_train, y_train, x_val, y_val),
+        algorithm=algorithm,
+        objective=(metric_name(), "max"),
+        time_budget=budget,
+        seed=seed,
+        verbose=0,
+        callbacks=callbacks(None),
+        run=khp.RunFolder(directory=workdir, name=algorithm),
+        **extra,
+    )
     COMPILE.update(compile_share(result.records))
     return float(result.best_model.evaluate(x_test, y_test, verbose=0)[1])
 

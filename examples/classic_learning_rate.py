@@ -49,9 +49,17 @@ def main(quick: bool = False, n_jobs: int = 2, directory: str = "kerashp_runs") 
 
     # The same builder in kerashp's own search: learning_rate on a log scale.
     space = {"learning_rate": khp.Float(1e-4, 1e-1, log=True), "batch_size": [16, 32, 64], "epochs": 2 if quick else 20}
-    result = khp.tune(create_model, space, data=(X, Y), algorithm="random", max_trials=2 if quick else 10,
-                      objective="val_accuracy", directory=directory, name="classic-learning-rate", overwrite=True,
-                      seed=0, verbose=0 if quick else 1)
+    result = khp.tune(
+        create_model,
+        space,
+        data=(X, Y),
+        algorithm="random",
+        max_trials=2 if quick else 10,
+        objective="val_accuracy",
+        seed=0,
+        verbose=0 if quick else 1,
+        run=khp.RunFolder(directory=directory, name="classic-learning-rate", if_exists="overwrite"),
+    )
     print(f"kerashp.tune best: {result.best_score:.3f} using {result.best_params}")
     return grid, result
 

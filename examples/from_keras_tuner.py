@@ -85,16 +85,32 @@ def main() -> None:
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=0)
     trials, epochs = (2, 1) if args.quick else (10, 5)
 
-    result = kerashp.tune(build_model, data=(x_train, y_train), test_data=(x_test, y_test), algorithm="random",
-                          objective="val_accuracy", max_trials=trials, max_epochs=epochs, seed=0,
-                          directory="kerashp_runs", name="from-keras-tuner", overwrite=True, verbose=0)
+    result = kerashp.tune(
+        build_model,
+        data=kerashp.Data((x_train, y_train), test=(x_test, y_test)),
+        algorithm="random",
+        objective="val_accuracy",
+        max_trials=trials,
+        max_epochs=epochs,
+        seed=0,
+        verbose=0,
+        run=kerashp.RunFolder(directory="kerashp_runs", name="from-keras-tuner", if_exists="overwrite"),
+    )
     print(result.summary())
     print("best hyperparameters:", result.best_params)
     print(f"test accuracy of the best model: {result.settings['test']['accuracy']:.4f}")
 
-    tuned_fit = kerashp.tune(MyHyperModel(), data=(x_train, y_train), algorithm="bohb", objective="val_accuracy",
-                             max_trials=trials, max_epochs=epochs, seed=0, directory="kerashp_runs",
-                             name="from-keras-tuner-fit", overwrite=True, verbose=0)
+    tuned_fit = kerashp.tune(
+        MyHyperModel(),
+        data=(x_train, y_train),
+        algorithm="bohb",
+        objective="val_accuracy",
+        max_trials=trials,
+        max_epochs=epochs,
+        seed=0,
+        verbose=0,
+        run=kerashp.RunFolder(directory="kerashp_runs", name="from-keras-tuner-fit", if_exists="overwrite"),
+    )
     print("best with the tuned fit:", tuned_fit.best_params)
 
 

@@ -70,10 +70,17 @@ def main() -> None:
     # study = optuna.create_study(direction="maximize")
     # study.optimize(objective, n_trials=100, timeout=600)
     result = kerashp.tune(
-        create_model, data=(x_train, y_train, x_valid, y_valid), objective="val_accuracy",
-        algorithm="tpe", max_trials=2 if args.quick else 100, time_budget="10s" if args.quick else "60s",
-        max_epochs=1 if args.quick else EPOCHS, batch_size=BATCHSIZE, seed=0,
-        directory="kerashp_runs", name="from-optuna", overwrite=True, verbose=0,
+        create_model,
+        data=(x_train, y_train, x_valid, y_valid),
+        objective="val_accuracy",
+        algorithm="tpe",
+        max_trials=2 if args.quick else 100,
+        time_budget="10s" if args.quick else "60s",
+        max_epochs=1 if args.quick else EPOCHS,
+        batch_size=BATCHSIZE,
+        seed=0,
+        verbose=0,
+        run=kerashp.RunFolder(directory="kerashp_runs", name="from-optuna", if_exists="overwrite"),
     )
 
     print("Number of finished trials: {}".format(len(result.records)))

@@ -28,14 +28,12 @@ def main(quick: bool = False) -> khp.TuneResult:
         khp.builders.mlp,
         space,
         data=(x[:-300], y[:-300]),
-        algorithm="bohb",  # the default: TPE proposals, bad trials stopped after 1, 3, 9 epochs
+        algorithm="bohb",
         objective="val_accuracy",
         max_epochs=3 if quick else 27,
-        max_trials=4 if quick else None,  # None: 30 trials (or time_budget="2m": as many as fit)
-        directory="kerashp_runs",
-        name="tune-digits",
-        overwrite=True,
+        max_trials=4 if quick else None,
         seed=0,
+        run=khp.RunFolder(directory="kerashp_runs", name="tune-digits", if_exists="overwrite"),
     )
     print(result.summary())
     _, accuracy = result.best_model.evaluate(x_test, y_test, verbose=0)

@@ -35,13 +35,16 @@ __all__ = [
     "ChiefLostError",
     "Choice",
     "DamagedFileError",
+    "Data",
     "DataError",
+    "Execution",
     "FailedTrialError",
     "Fixed",
     "Float",
     "Int",
     "InvalidModelError",
     "KerashpError",
+    "RunFolder",
     "RunFolderError",
     "Space",
     "SpaceError",
@@ -53,6 +56,7 @@ __all__ = [
     "callbacks",
     "datasets",
     "exceptions",
+    "options",
     "load_result",
     "parallel",
     "plots",
@@ -65,9 +69,12 @@ __all__ = [
     "worker",
 ]
 
-_SUBMODULES = {"algorithms", "builders", "callbacks", "cli", "datasets", "parallel", "plots", "pruners", "reporting",
-               "sklearn", "storage", "tuning"}
+_SUBMODULES = {"algorithms", "builders", "callbacks", "cli", "datasets", "parallel", "options", "plots", "pruners",
+               "reporting", "sklearn", "storage", "tuning"}
 _LAZY_ATTRS = {
+    "Data": "kerashp.options",
+    "RunFolder": "kerashp.options",
+    "Execution": "kerashp.options",
     "tune": "kerashp.tuning.search",
     "TuneResult": "kerashp.tuning.result",
     "load_result": "kerashp.tuning.result",
@@ -78,8 +85,19 @@ _LAZY_ATTRS = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from kerashp import (  # noqa: F401
-        algorithms, builders, callbacks, datasets, parallel, plots, pruners, reporting, sklearn, storage, tuning,
+        algorithms,
+        builders,
+        callbacks,
+        datasets,
+        parallel,
+        plots,
+        pruners,
+        reporting,
+        sklearn,
+        storage,
+        tuning,
     )
+    from kerashp.options import Data, Execution, RunFolder  # noqa: F401
     from kerashp.parallel.remote import worker  # noqa: F401
     from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
     from kerashp.tuning.search import tune  # noqa: F401

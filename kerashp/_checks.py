@@ -25,8 +25,6 @@ __all__ = [
 ]
 
 _COMMAND_LINE = contextvars.ContextVar("kerashp_command_line", default=False)
-_SWITCHES = {"resume": "--resume", "overwrite": "--overwrite"}  # `kerashp tune`'s flags for `key: true`
-_OPTIONS = {"directory": "--directory", "workers": "--workers"}  # and for `key: <a value>`
 
 
 def _is_int(value: Any) -> bool:
@@ -114,28 +112,36 @@ def command_line_messages() -> Iterator[None]:
 
 
 def setting(key: str, value: Any = None) -> str:
-    """How a user sets argument `key` to `value` (`None`: to a value of
-    theirs): `resume=True` or `name=` in Python; under `command_line_messages`,
+    """How a user sets option `key` (declared in `kerashp.options`) to `value`
+    (`None`: to a value of theirs): `seed=1`, or for an option of a group,
+    `run=khp.RunFolder(if_exists='resume')`; under `command_line_messages`,
     the `kerashp tune` flag and the YAML key.
 
     Example:
-        >>> setting("resume", True)
-        'resume=True'
+        >>> setting("if_exists", "resume")
+        "run=khp.RunFolder(if_exists='resume')"
         >>> with command_line_messages():
-        ...     setting("resume", True)
-        '--resume (or `resume: true` in the YAML)'
+        ...     setting("if_exists", "resume")
+        '--if-exists resume (or `if_exists: resume` under `run:` in the YAML)'
         >>> with command_line_messages():
-        ...     setting("workers", "two")
-        '--workers two (or `workers: two` in the YAML)'
+        ...     setting("seed")
+        '--seed (or `seed:` in the YAML)'
     """
+    from kerashp.options import GROUPS, OPTIONS
+
+    option = next((o for o in OPTIONS if o.name == key), None)
+    group = option.group if option is not None else None
     if not _COMMAND_LINE.get():
+        shown = "..." if value is None else repr(value)
+        if group is not None:
+            return f"{group}=khp.{GROUPS[group].__name__}({key}={shown})"
         return f"{key}=" if value is None else f"{key}={value!r}"
+    under = f" under `{group}:`" if group else ""
     if value is None:
-        yaml, flag = f"`{key}:` in the YAML", _OPTIONS.get(key)
+        yaml = f"`{key}:`{under} in the YAML"
     else:
-        yaml = f"`{key}: {str(value).lower() if isinstance(value, bool) else value}` in the YAML"
-        if value is True:
-            flag = _SWITCHES.get(key)
-        else:
-            flag = f"{_OPTIONS[key]} {value}" if key in _OPTIONS else None
+        yaml = f"`{key}: {str(value).lower() if isinstance(value, bool) else value}`{under} in the YAML"
+    flag = option.flag if option is not None else None
+    if flag and value is not None:
+        flag = f"{flag} {value}"
     return f"{flag} (or {yaml})" if flag else yaml

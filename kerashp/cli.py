@@ -1,7 +1,7 @@
-"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `worker CONFIG.yaml --chief HOST:PORT`, `results DIR`, `plot DIR [KIND]`.
+"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `worker CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
 
 `kerashp --help` answers without importing TensorFlow. Errors name flags and
-YAML keys (`--resume`, `resume: true`), not Python arguments
+YAML keys (`--if-exists resume`, `if_exists: resume` under `run:`), not Python arguments
 (`kerashp._checks.setting`), and TensorFlow's C++ start-up lines are held
 back below `TF_CPP_MIN_LOG_LEVEL` (default 3; `_import_tensorflow`).
 """
@@ -9,26 +9,20 @@ back below `TF_CPP_MIN_LOG_LEVEL` (default 3; `_import_tensorflow`).
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from kerashp._checks import command_line_messages, did_you_mean
+from kerashp._checks import command_line_messages
+from kerashp.config import config_keys, load_config
 from kerashp.exceptions import ArgumentError, KerashpError
 
-__all__ = ["demo_space", "load_config", "main"]
+__all__ = ["demo_space", "main"]
 
-_CONFIG_KEYS = (
-    "builder", "data", "space", "algorithm", "objective", "max_trials", "max_epochs", "time_budget",
-    "directory", "name", "resume", "overwrite", "seed", "cv", "validation_split", "batch_size", "factor", "task",
-    "initial", "warm_start", "pruner", "min_epochs", "eta", "tensorboard", "workers", "listen",
-)
-_CHIEF_PORT = 8470
 # A line TensorFlow's C++ logging writes: severity, date, time (seconds since
 # 1970 before absl's logging starts), thread, file:line.
 _TF_LOG_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] ")
@@ -46,111 +40,6 @@ def demo_space() -> dict:
         "learning_rate": Float(1e-3, 1e-2, log=True),
         "batch_size": [32, 64],
     }
-
-
-def _resolve_builder(ref: str) -> Callable:
-    from kerashp import builders
-
-    if hasattr(builders, ref) and ":" not in ref:
-        return getattr(builders, ref)
-    if ":" not in ref:
-        raise ArgumentError(f"`builder` must be 'mlp', 'cnn' or 'module:function'. Received: builder={ref!r}.")
-    return _import("builder", ref)
-
-
-def _import(key: str, ref: str) -> Callable:
-    """The function `module:function` names, importable from the working folder."""
-    module, _, attr = ref.partition(":")
-    sys.path.insert(0, os.getcwd())
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as err:
-        raise ArgumentError(f"Cannot import {key} {ref!r}: {err}.") from err
-
-
-#: Data files `data:` reads, and what each holds.
-DATA_FILES = {
-    ".npz": "arrays x and y, and x_val and y_val for a validation part of your own",
-    ".npy": "one 2-D array whose last column is the target",
-    ".csv": "a table with a header row whose last column is the target",
-}
-
-
-def resolve_data(value: Any, folder: str = ".") -> Any:
-    """What `data:` in a YAML config names, as `tune`'s `data`: a dataset name
-    (kept as it is), a `.npz`, `.npy` or `.csv` file (`DATA_FILES`; a
-    relative path is read from the config's `folder` first), or a
-    `module:function` whose call returns any form `tune` takes. Files are
-    read as plain arrays: nothing is unpickled.
-
-    Raises:
-        ArgumentError: the file is missing, unreadable or of another kind.
-    """
-    if not isinstance(value, str) or not value:
-        raise ArgumentError(f"`data` must be a dataset name, a data file or 'module:function'. Received: data={value!r}.")
-    suffix = os.path.splitext(value)[1].lower()
-    if suffix not in DATA_FILES:
-        if ":" in value and not os.path.exists(value):
-            return _import("data", value)()
-        return value  # a dataset name: `tune` checks it
-    path = value if os.path.isabs(value) or not os.path.exists(os.path.join(folder, value)) else \
-        os.path.join(folder, value)
-    import numpy as np
-
-    try:
-        if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as arrays:
-                names = ("x", "y", "x_val", "y_val") if "x_val" in arrays else ("x", "y")
-                return tuple(arrays[name] for name in names)
-        table = np.load(path, allow_pickle=False) if suffix == ".npy" else \
-            np.loadtxt(path, delimiter=",", skiprows=1, dtype="float32", ndmin=2)
-    except (OSError, KeyError, ValueError) as err:
-        raise ArgumentError(
-            f"Cannot read data={value!r}: {err}. A {suffix} file must hold {DATA_FILES[suffix]}."
-        ) from err
-    if table.ndim != 2 or table.shape[1] < 2:
-        raise ArgumentError(f"data={value!r} must hold {DATA_FILES[suffix]}. Received: an array of shape {table.shape}.")
-    return table[:, :-1], table[:, -1]
-
-
-def load_config(path: str) -> dict[str, Any]:
-    """Reads a YAML run config into `tune` keyword arguments plus `build_fn`.
-
-    Example YAML:
-        builder: mlp
-        data: digits
-        algorithm: bohb
-        objective: val_accuracy
-        max_epochs: 9
-        space:              # optional for mlp and cnn: kerashp.builders.default_space
-          units: {type: int, low: 16, high: 256, log: true}
-          activation: [relu, tanh]
-    """
-    import yaml
-
-    from kerashp.space import Space
-
-    try:
-        with open(path) as f:
-            config = yaml.safe_load(f)
-    except OSError as err:
-        raise ArgumentError(f"Cannot read config {path!r}: {err.strerror}.") from err
-    except yaml.YAMLError as err:
-        raise ArgumentError(f"{path!r} is not valid YAML: {err}") from err
-    if not isinstance(config, dict):
-        raise ArgumentError(f"{path!r} must hold a mapping of tune's settings (builder, data, space, ...). "
-                            f"Received: {type(config).__name__}.")
-    unknown = [key for key in config if key not in _CONFIG_KEYS]
-    if unknown:
-        key = unknown[0]
-        hint = did_you_mean(key, _CONFIG_KEYS) or "`kerashp tune --help` lists the keys."
-        raise ArgumentError(f"Unknown key {key!r} in {path!r}. {hint}")
-    kwargs = dict(config)
-    kwargs["space"] = Space.from_config(config["space"]) if config.get("space") is not None else None
-    kwargs["build_fn"] = _resolve_builder(str(config.get("builder", "mlp")))
-    kwargs.pop("builder", None)
-    kwargs["data"] = resolve_data(config.get("data", "digits"), os.path.dirname(os.path.abspath(path)))
-    return kwargs
 
 
 def _save_plots(result: Any, kinds: Any = None, directory: str | None = None) -> None:
@@ -179,10 +68,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         algorithm="bohb",
         objective="val_accuracy",
         max_epochs=args.max_epochs,
-        directory=args.directory,
-        name="demo",
-        overwrite=True,
         seed=args.seed,
+        run=khp.RunFolder(args.directory, "demo", if_exists="overwrite"),
         verbose=1,
     )
     print()
@@ -192,18 +79,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the command line's flags set, as YAML reads their values."""
+    import yaml
+
+    from kerashp.options import OPTIONS
+
+    given = {}
+    for option in OPTIONS:
+        text = getattr(args, option.name, None) if option.flag else None
+        if text is not None:
+            try:
+                given[option.name] = yaml.safe_load(text)
+            except yaml.YAMLError:
+                given[option.name] = text
+    return given
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
     import kerashp as khp
 
-    kwargs = load_config(args.config)
-    if args.directory:
-        kwargs["directory"] = args.directory
-    if args.resume or args.overwrite:  # the flags override the YAML's keys
-        kwargs.update(resume=args.resume, overwrite=args.overwrite)
-    if args.workers is not None:
-        kwargs["workers"] = args.workers if args.workers == "auto" else _count(args.workers)
-    if args.chief:
-        kwargs["listen"] = f"{args.host}:{args.port}"
+    kwargs = load_config(args.config, _flags(args))
     result = khp.tune(kwargs.pop("build_fn"), kwargs.pop("space"), **kwargs)
     print()
     print(result.summary())
@@ -212,24 +108,16 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(text: str) -> int | str:
-    try:
-        return int(text)
-    except ValueError:
-        return text  # tune names the flag's value in its error
-
-
 def _cmd_worker(args: argparse.Namespace) -> int:
     import kerashp as khp
 
-    kwargs = load_config(args.config)
-    if args.directory:
-        kwargs["directory"] = args.directory
-    if not kwargs.get("name"):
-        raise ArgumentError(f"`kerashp worker` finds the chief's run by its name, but {args.config!r} has no `name:`. "
-                            "Add the run's name to the YAML the chief runs, and give both the same file.")
-    khp.worker(kwargs["build_fn"], chief=args.chief, directory=kwargs.get("directory", "kerashp_runs"),
-               name=kwargs["name"])
+    kwargs = load_config(args.config, {"directory": args.directory} if args.directory else None)
+    run = kwargs["run"]
+    if not run.name:
+        raise ArgumentError(f"`kerashp worker` finds the chief's run by its name, but {args.config!r} has no "
+                            "`name:` under `run:`. Add the run's name to the YAML the chief runs, and give both the "
+                            "same file.")
+    khp.worker(kwargs["build_fn"], chief=args.chief, directory=run.directory, name=run.name)
     return 0
 
 
@@ -270,18 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     demo.set_defaults(func=_cmd_demo)
     tune = sub.add_parser("tune", help="run the search described by a YAML config",
-                          epilog=f"YAML keys (kerashp.tune's arguments): {', '.join(_CONFIG_KEYS)}")
+                          epilog=f"YAML keys (kerashp.tune's options, docs/options.md): {', '.join(config_keys())}. "
+                          "Each flag overrides the YAML's value.")
     tune.add_argument("config", help="YAML file: builder, data, algorithm, space, budget")
-    tune.add_argument("--directory", help="override the config's directory")
-    again = tune.add_mutually_exclusive_group()
-    again.add_argument("--resume", action="store_true", help="continue the run of that name (YAML: resume: true)")
-    again.add_argument("--overwrite", action="store_true", help="start that run over (YAML: overwrite: true)")
-    tune.add_argument("--workers", help="worker processes on this machine, or auto (YAML: workers: 2)")
-    tune.add_argument("--chief", action="store_true", help="also take workers started on other machines with "
-                      "`kerashp worker CONFIG --chief HOST:PORT` (YAML: listen: HOST:PORT)")
-    tune.add_argument("--host", default="127.0.0.1", help="with --chief: the address to listen on (default "
-                      "127.0.0.1; 0.0.0.0 for every interface, which needs KERASHP_TOKEN)")
-    tune.add_argument("--port", type=int, default=_CHIEF_PORT, help=f"with --chief: the port (default {_CHIEF_PORT})")
+    from kerashp.options import GROUPS, OPTIONS
+
+    for option in OPTIONS:
+        if option.flag:
+            where = f"`{option.name}:` under `{option.group}:`" if option.group else f"`{option.name}:`"
+            tune.add_argument(option.flag, dest=option.name, metavar="VALUE",
+                              help=f"{option.doc.split('. ')[0].rstrip('.')} (YAML: {where}; "
+                              f"{GROUPS[option.group].__name__ if option.group else 'tune'})".replace("%", "%%"))
 
     worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --chief`) on a shared "
                             "run folder")
@@ -360,7 +247,8 @@ def _below_level_dropped(text: str, level: int) -> str:
 def _interrupted(args: argparse.Namespace) -> str:
     """What Ctrl-C leaves, and the command that carries on."""
     if args.command == "tune":
-        again = ["kerashp", "tune", args.config, *(["--directory", args.directory] if args.directory else []), "--resume"]
+        again = ["kerashp", "tune", args.config, *(["--directory", args.directory] if args.directory else []),
+                 "--if-exists", "resume"]
         return f"interrupted; finished trials are saved. Continue with:\n  {shlex.join(again)}"
     if args.command == "demo":
         return f"interrupted; finished trials are in {os.path.join(args.directory, 'demo')} (`kerashp demo` starts over)."

@@ -164,11 +164,12 @@ def make_oracle(tmp_path):
 
     def make(algorithm, space, *, objective="val_accuracy", name="oracle", max_trials=20, epochs=9, seed=0,
              prior=(), initial=(), **options):
+        """`algorithm`: a name (with its `options`) or an algorithm object."""
         space = Space(space)
-        algo = algorithms.get(algorithm)
+        algo = algorithms.get({"name": algorithm, **options} if isinstance(algorithm, str) else algorithm)
         queued = initial_values(space, list(initial), max_trials)
         oracle = algo.make_oracle(as_objective(objective), space=space, max_trials=max_trials, epochs=epochs,
-                                  seed=seed, options={**algo.options, **options}, initial=queued, prior=list(prior))
+                                  seed=seed, initial=queued, prior=list(prior))
         oracle._set_project_dir(str(tmp_path), name)
         hp = oracle.get_space()
         declare(space, hp)

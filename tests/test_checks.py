@@ -19,16 +19,23 @@ def test_did_you_mean_names_the_closest_options_or_nothing():
 
 def test_a_mistyped_algorithm_in_tune_gets_the_closest_name(tmp_path):
     with pytest.raises(khp.ArgumentError, match=r"Received: algorithm='tpee'. Did you mean 'tpe'\?$"):
-        khp.tune(khp.builders.mlp, {"units": 8}, data="iris", algorithm="tpee", directory=tmp_path)
+        khp.tune(
+            khp.builders.mlp,
+            {"units": 8},
+            data="iris",
+            algorithm="tpee",
+            run=khp.RunFolder(directory=tmp_path),
+        )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_settings_are_named_in_python_or_in_the_commands_words():
-    assert [setting("resume", True), setting("name"), setting("seed", 3)] == ["resume=True", "name=", "seed=3"]
+    assert [setting("if_exists", "resume"), setting("name"), setting("seed", 3)] == [
+        "run=khp.RunFolder(if_exists='resume')", "run=khp.RunFolder(name=...)", "seed=3"]
     with command_line_messages():
-        assert setting("resume", True) == "--resume (or `resume: true` in the YAML)"
-        assert setting("overwrite", True) == "--overwrite (or `overwrite: true` in the YAML)"
-        assert setting("name") == "`name:` in the YAML"
-        assert setting("directory") == "--directory (or `directory:` in the YAML)"
-        assert setting("seed", 3) == "`seed: 3` in the YAML"
-    assert setting("overwrite", True) == "overwrite=True"
+        assert setting("if_exists", "resume") == "--if-exists resume (or `if_exists: resume` under `run:` in the YAML)"
+        assert setting("name") == "--name (or `name:` under `run:` in the YAML)"
+        assert setting("workers", "two") == "--workers two (or `workers: two` under `execution:` in the YAML)"
+        assert setting("seed", 3) == "--seed 3 (or `seed: 3` in the YAML)"
+        assert setting("space") == "`space:` in the YAML"
+    assert setting("if_exists", "overwrite") == "run=khp.RunFolder(if_exists='overwrite')"

@@ -1,4 +1,4 @@
-"""`kerashp tune`'s flags and messages: `--resume` / `--overwrite`, errors
+"""`kerashp tune`'s flags and messages: `--if-exists`, errors
 that name flags and YAML keys, close-name suggestions, the `tensorboard:` key,
 and no TensorFlow C++ start-up lines."""
 
@@ -21,7 +21,7 @@ data: iris
 algorithm: random
 max_trials: 1
 seed: 0
-name: tiny
+run: {name: tiny}
 space:
   units: 4
   epochs: 1
@@ -37,7 +37,7 @@ def _config(tmp_path: Path, text: str = TINY, name: str = "search.yaml") -> str:
 @pytest.mark.slow  # the flags without a search: test_the_workers_and_chief_flags_reach_tune_over_the_yaml
 def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_the_yaml(tmp_path, capsys):
     runs = str(tmp_path / "runs")
-    config = _config(tmp_path, TINY + "tensorboard: " + str(tmp_path / "logs") + "\n")
+    config = _config(tmp_path, TINY.replace("{name: tiny}", "{name: tiny, tensorboard: " + str(tmp_path / "logs") + "}"))
     assert cli.main(["tune", config, "--directory", runs]) == 0
     assert (tmp_path / "logs" / "trial_0").is_dir()  # the `tensorboard:` key reached tune
     first = khp.load_result(tmp_path / "runs" / "tiny").records[0]
@@ -45,33 +45,35 @@ def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_t
 
     assert cli.main(["tune", config, "--directory", runs]) == 2
     err = capsys.readouterr().err
-    assert ("A run named 'tiny' exists in" in err and "Pass --resume (or `resume: true` in the YAML) to continue it, "
-            "--overwrite (or `overwrite: true` in the YAML) to start it over, or another `name:` in the YAML." in err)
-    assert "resume=True" not in err and "overwrite=True" not in err
+    assert ("A run named 'tiny' exists in" in err and "Pass --if-exists resume (or `if_exists: resume` under `run:` "
+            "in the YAML) to continue it, --if-exists overwrite (or `if_exists: overwrite` under `run:` in the YAML) "
+            "to start it over, or another --name (or `name:` under `run:` in the YAML)." in err)
+    assert "RunFolder" not in err
 
-    assert cli.main(["tune", config, "--directory", runs, "--resume"]) == 0  # its one trial is done: nothing runs
+    assert cli.main(["tune", config, "--directory", runs, "--if-exists", "resume"]) == 0  # its one trial is done: nothing runs
     assert "resuming" in capsys.readouterr().out
     assert khp.load_result(tmp_path / "runs" / "tiny").records[0].seconds == first.seconds
 
-    resuming = _config(tmp_path, TINY.replace("units: 4", "units: 8") + "resume: true\n", "changed.yaml")
+    resuming = _config(tmp_path, TINY.replace("units: 4", "units: 8").replace("{name: tiny}",
+                                                                               "{name: tiny, if_exists: resume}"),
+                       "changed.yaml")
     assert cli.main(["tune", resuming, "--directory", runs]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("kerashp: error: --resume (or `resume: true` in the YAML), but the run 'tiny' was made with "
-                          "different settings: space entry") and "Use another `name:` in the YAML, or --overwrite" in err
-    assert cli.main(["tune", resuming, "--directory", runs, "--overwrite"]) == 0  # the flag beats `resume: true`
+    assert err.startswith("kerashp: error: --if-exists resume (or `if_exists: resume` under `run:` in the YAML), but "
+                          "the run 'tiny' was made with different settings: space entry")
+    assert "Use another --name (or `name:` under `run:` in the YAML), or --if-exists overwrite" in err
+    assert cli.main(["tune", resuming, "--directory", runs, "--if-exists", "overwrite"]) == 0  # the flag wins
     assert khp.load_result(tmp_path / "runs" / "tiny").records[0].params["units"] == 8
 
 
-def test_resume_and_overwrite_exclude_each_other(tmp_path, capsys):
-    with pytest.raises(SystemExit) as done:
-        cli.main(["tune", _config(tmp_path), "--resume", "--overwrite"])
-    assert done.value.code == 2
-    assert "argument --overwrite: not allowed with argument --resume" in capsys.readouterr().err
+def test_a_bad_if_exists_flag_is_refused_naming_the_choices(tmp_path, capsys):
+    assert cli.main(["tune", _config(tmp_path), "--if-exists", "append"]) == 2
+    assert "`if_exists` of RunFolder must be one of ('error', 'resume', 'overwrite')" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("line", "message"), [
     ("max_trail: 5", "Unknown key 'max_trail' in '{path}'. Did you mean 'max_trials'?"),
-    ("tensorbord: logs", "Unknown key 'tensorbord' in '{path}'. Did you mean 'tensorboard'?"),
+    ("executon: {workers: 2}", "Unknown key 'executon' in '{path}'. Did you mean 'execution'?"),
     ("colour: blue", "Unknown key 'colour' in '{path}'. `kerashp tune --help` lists the keys."),
 ])
 def test_a_mistyped_yaml_key_gets_the_closest_key_not_the_list(line, message, tmp_path, capsys):
@@ -84,7 +86,7 @@ def test_the_help_of_tune_lists_the_yaml_keys(capsys):
     with pytest.raises(SystemExit):
         cli.main(["tune", "--help"])
     out = capsys.readouterr().out
-    assert "--resume" in out and "--overwrite" in out and "max_trials" in out and "tensorboard" in out
+    assert "--if-exists" in out and "--workers" in out and "max_trials" in out and "--tensorboard" in out
 
 
 def test_a_mistyped_algorithm_in_the_yaml_gets_the_closest_name(tmp_path, monkeypatch, capsys):
@@ -98,7 +100,7 @@ def test_a_mistyped_algorithm_in_the_yaml_gets_the_closest_name(tmp_path, monkey
 @pytest.mark.parametrize(("argv", "expected"), [
     (["tune", "my search.yaml", "--directory", "runs"],
      "kerashp: interrupted; finished trials are saved. Continue with:\n  kerashp tune 'my search.yaml' "
-     "--directory runs --resume"),
+     "--directory runs --if-exists resume"),
     (["demo"], "kerashp: interrupted; finished trials are in kerashp_runs/demo (`kerashp demo` starts over)."),
 ])
 def test_ctrl_c_says_how_to_carry_on_in_the_commands_words(argv, expected, monkeypatch, capsys):
@@ -109,7 +111,7 @@ def test_ctrl_c_says_how_to_carry_on_in_the_commands_words(argv, expected, monke
     monkeypatch.setattr(cli, "_import_tensorflow", lambda: None)
     assert cli.main(argv) == 130
     err = capsys.readouterr().err
-    assert err.strip() == expected and "resume=True" not in err
+    assert err.strip() == expected and "RunFolder" not in err
 
 
 # What `import tensorflow` 2.21 writes on this CPU machine, twice over.
@@ -159,31 +161,38 @@ def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypa
         seen.update(kwargs)
         raise Called
 
-    config = _config(tmp_path, TINY + "workers: 3\n")
+    config = _config(tmp_path, TINY + "execution: {workers: 3}\n")
     assert cli.main(["tune", config, "--workers", "two"]) == 2  # the real tune refuses it before anything runs
-    assert "Received: --workers two (or `workers: two` in the YAML)." in capsys.readouterr().err
+    assert "Received: --workers two (or `workers: two` under `execution:` in the YAML)." in capsys.readouterr().err
     monkeypatch.setattr(khp, "tune", tune)
     for argv, workers in (([], 3), (["--workers", "2"], 2), (["--workers", "auto"], "auto")):
         with pytest.raises(Called):
             cli.main(["tune", config, *argv])
-        assert seen["workers"] == workers and "listen" not in seen
+        assert seen["execution"].workers == workers and seen["execution"].listen is None
     with pytest.raises(Called):
-        cli.main(["tune", config, "--chief", "--host", "0.0.0.0", "--port", "8471"])
-    assert seen["listen"] == "0.0.0.0:8471"
-    # the fast tier's share of test_an_existing_run_is_continued_...: --resume, --overwrite, --directory and
-    # the `tensorboard:` key reach tune, the flags over `resume: true` in the YAML
-    config = _config(tmp_path, TINY + f"tensorboard: {tmp_path / 'logs'}\nresume: true\n")
-    for argv, resume, overwrite in (([], True, False), (["--overwrite"], False, True)):
+        cli.main(["tune", config, "--listen", "0.0.0.0:8471"])
+    assert seen["execution"].listen == "0.0.0.0:8471"
+    # the fast tier's share of test_an_existing_run_is_continued_...: --if-exists, --directory and
+    # the `tensorboard:` key reach tune, the flags over the YAML's `if_exists: resume`
+    config = _config(tmp_path, TINY.replace("{name: tiny}", f"{{name: tiny, tensorboard: {tmp_path / 'logs'}, "
+                                                            "if_exists: resume}"))
+    for argv, if_exists in (([], "resume"), (["--if-exists", "overwrite"], "overwrite")):
         with pytest.raises(Called):
             cli.main(["tune", config, "--directory", str(tmp_path / "runs"), *argv])
-        assert (seen["resume"], seen.get("overwrite", False)) == (resume, overwrite)
-        assert seen["directory"] == str(tmp_path / "runs") and seen["tensorboard"] == str(tmp_path / "logs")
+        run = seen["run"]
+        assert (run.if_exists, run.directory, run.tensorboard) == (if_exists, str(tmp_path / "runs"),
+                                                                   str(tmp_path / "logs"))
+    config = _config(tmp_path, TINY.replace("algorithm: random", "algorithm: {name: tpe, pruner: {first_rung: 2}}"),
+                     "algo.yaml")  # an algorithm with its options, as tune takes it
+    with pytest.raises(Called):
+        cli.main(["tune", config])
+    assert khp.algorithms.get(seen["algorithm"]) == khp.algorithms.TPE(pruner=khp.pruners.ASHA(first_rung=2))
 
 
 def test_yaml_data_takes_files_and_a_loader(tmp_path, monkeypatch):
     import numpy as np
 
-    from kerashp.cli import load_config, resolve_data
+    from kerashp.config import load_config, resolve_data
 
     x, y = np.arange(12, dtype="float32").reshape(6, 2), np.array([0, 1, 0, 1, 0, 1])
     np.savez(tmp_path / "d.npz", x=x, y=y)
@@ -194,7 +203,7 @@ def test_yaml_data_takes_files_and_a_loader(tmp_path, monkeypatch):
         np.testing.assert_array_equal(got_x, x)
         np.testing.assert_array_equal(got_y, y)
     (tmp_path / "search.yaml").write_text("data: d.csv\n")  # relative to the config's folder
-    np.testing.assert_array_equal(load_config(str(tmp_path / "search.yaml"))["data"][1], y)
+    np.testing.assert_array_equal(load_config(str(tmp_path / "search.yaml"))["data"].source[1], y)
     (tmp_path / "my_data.py").write_text("import numpy as np\ndef load():\n    return np.zeros((4, 2)), np.arange(4)\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -26,8 +26,18 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as runs:
-        result = khp.tune(khp.builders.mlp, demo_space(), data="digits", algorithm="bohb", objective="val_accuracy",
-                          max_trials=30, min_epochs=3, max_epochs=9, directory=runs, name="demo", seed=0, verbose=0)
+        result = khp.tune(
+            khp.builders.mlp,
+            demo_space(),
+            data="digits",
+            algorithm=khp.algorithms.BOHB(pruner=khp.pruners.ASHA(first_rung=3)),
+            objective="val_accuracy",
+            max_trials=30,
+            max_epochs=9,
+            seed=0,
+            verbose=0,
+            run=khp.RunFolder(directory=runs, name="demo"),
+        )
         print(result.summary(n=5))
         written, skipped = plots.save(result, directory=HERE, dpi=80)
     for kind, path in written.items():

@@ -1,34 +1,55 @@
 """`BaseAlgorithm`: what `kerashp.tune` needs to know of a search algorithm.
 
-An algorithm is one object in its own module, registered by name. It knows
-its defaults, the options only it takes, what it needs of the space, whether
-it decides each trial's epochs, how many trials to expect, and how to make
-its keras-tuner `Oracle`. `tune()` asks it instead of testing names.
+An algorithm is an object that carries and checks its own options in its
+constructor (`TPE(pruner=ASHA(reduction_factor=4))`), as Optuna's samplers
+do. Its class knows its defaults, what it needs of the space, whether it
+decides each trial's epochs, how many trials to expect, and how to make its
+keras-tuner `Oracle`. `tune()` asks it instead of testing names.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from kerashp._checks import check_int, check_one_of
 from kerashp.exceptions import ArgumentError
-from kerashp.pruners.asha import ASHA, first_rung
+from kerashp.pruners.asha import ASHA, Rungs
 from kerashp.space import Space
 
-__all__ = ["PRUNING", "BaseAlgorithm", "make_asha"]
+__all__ = ["STARTING_POINTS", "BaseAlgorithm", "as_pruner"]
 
-#: The options of an algorithm that can stop trials early with ASHA
-#: (`min_epochs=None`: ASHA's first rung measured and sized to the search, `kerashp.pruners.asha`).
-PRUNING = {"pruner": None, "min_epochs": None, "eta": 3}
+#: Constructor arguments that say where a search starts, not how it searches:
+#: `run.json` does not record them among the options, and a resume may leave them out.
+STARTING_POINTS = ("initial", "warm_start")
+
+
+def as_pruner(pruner: Any, owner: str) -> ASHA | None:
+    """`None`, an `ASHA`, `"asha"`, or ASHA's options as a mapping (a YAML file's
+    `pruner: {first_rung: 3}`), as an `ASHA` or `None`."""
+    if pruner is None or isinstance(pruner, ASHA):
+        return pruner
+    if pruner == "asha":
+        return ASHA()
+    if isinstance(pruner, Mapping) and pruner.get("name", "asha") == "asha":
+        options = {k: v for k, v in pruner.items() if k != "name"}
+        unknown = sorted(set(options) - set(inspect.signature(ASHA).parameters))
+        if unknown:
+            raise ArgumentError(
+                f"ASHA takes first_rung and reduction_factor. Received: {', '.join(unknown)} in {owner}'s pruner "
+                f"{dict(pruner)!r}. Drop them.")
+        return ASHA(**options)
+    raise ArgumentError(
+        f"Argument `pruner` of {owner} must be None, 'asha' or khp.pruners.ASHA(...). Received: pruner={pruner!r:.80}."
+    )
 
 
 class BaseAlgorithm:
-    """Base of the registered algorithms; subclasses set the class attributes
-    and implement `make_oracle`.
+    """Base of the algorithms; subclasses set the class attributes, take their
+    own options in `__init__` and implement `make_oracle`.
 
     Attributes:
-        name: The `algorithm=` name.
+        name: The `algorithm=` name it is registered under.
         summary: One line for docs and errors.
         default_max_trials: Trials when `max_trials` is not given (`None`:
             the algorithm decides).
@@ -37,10 +58,9 @@ class BaseAlgorithm:
         decides_epochs: The algorithm gives each trial its epochs (the space
             must not search `epochs`).
         needs_discrete_space: Every searched entry must have finitely many values.
-        options: Options only this algorithm takes, with their defaults
-            (`PRUNING` for those that can stop trials early).
-        takes_initial: `initial=` configurations can be queued.
-        takes_warm_start: Earlier records can feed its proposals.
+        pruner: The `ASHA` that stops its trials early, or `None`.
+        initial: Configurations to run first (`[]`: none).
+        warm_start: An earlier run whose completed trials feed its model, or `None`.
     """
 
     name: str = ""
@@ -49,35 +69,42 @@ class BaseAlgorithm:
     default_epochs: int = 10
     decides_epochs: bool = False
     needs_discrete_space: bool = False
-    options: Mapping[str, Any] = {}
-    takes_initial: bool = True
-    takes_warm_start: bool = False
+    pruner: ASHA | None = None
+    warm_start: Any = None
+
+    def __init__(self, *, initial: list[dict] | None = None):
+        if initial is not None and (isinstance(initial, Mapping) or not isinstance(initial, (list, tuple))):
+            raise ArgumentError(
+                f"Argument `initial` of {type(self).__name__} must be a list of dicts of hyperparameter values. "
+                f"Received: initial={initial!r:.80}. For one configuration, wrap it in a list: initial=[{{...}}]."
+            )
+        self.initial = list(initial or [])
+
+    # options ------------------------------------------------------------------
+    def _own(self) -> dict[str, Any]:
+        """The constructor's arguments but the starting points, as given."""
+        return {n: getattr(self, n) for n in inspect.signature(type(self)).parameters if n not in STARTING_POINTS}
+
+    def options(self) -> dict[str, Any]:
+        """The options that change how it searches, as `run.json` records them."""
+        return {n: v.get_config() if isinstance(v, ASHA) else v for n, v in self._own().items()}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.options()}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._own().items())})"
 
     # checks -------------------------------------------------------------------
-    def check(self, space: Space, *, given: Mapping[str, Any], initial: list | None, warm_start: Any,
-              cv: int | None = None) -> None:
-        """Refuses what does not apply to this algorithm, naming why.
-
-        Args:
-            space: The search space.
-            given: The algorithm-specific options the user passed (not `None`).
-            initial: Queued configurations, if any.
-            warm_start: An earlier run, if any.
-            cv: Folds, if the search cross-validates.
-        """
-        for key, value in given.items():
-            if key not in self.options:
-                raise ArgumentError(
-                    f"Argument `{key}` applies to {_owners(key)} only, not to algorithm={self.name!r}. "
-                    f"Received: {key}={value!r}. Drop it, or choose one of those algorithms."
-                )
-        self.check_options({**self.options, **given})
-        if cv is not None and self.pruner({**self.options, **given}, "min") is not None:
+    def check(self, space: Space, *, cv: int | None = None) -> None:
+        """Refuses a space or data options this algorithm cannot search, naming why."""
+        if cv is not None and self.pruner is not None:
             raise ArgumentError(
-                f"Stopping trials early (algorithm={self.name!r}"
-                + (f", pruner={given['pruner']!r}" if "pruner" in given else "")
-                + f") needs one score per epoch, but with cv={cv} the folds train one after another. "
-                "Drop `cv`, or search without a pruner."
+                f"Stopping trials early ({self!r}) needs one score per epoch, but with cv={cv} the folds train one "
+                "after another. Drop `cv`, or search without a pruner (algorithm='tpe' or khp.algorithms.TPE())."
             )
         if self.needs_discrete_space:
             space.check_discrete(f"algorithm={self.name!r}")
@@ -86,44 +113,10 @@ class BaseAlgorithm:
                 f"algorithm={self.name!r} decides how many epochs each trial trains, but the space searches "
                 "'epochs'. Fix it (epochs=30) or drop it, or use algorithm='random'/'bayesian'."
             )
-        if initial and not self.takes_initial:
-            raise ArgumentError(
-                f"algorithm={self.name!r} does not take `initial` configurations: {self._why_not_initial()} "
-                "Drop `initial`, or use algorithm='random', 'bayesian' or 'hyperband'."
-            )
-        if warm_start is not None and not self.takes_warm_start:
-            raise ArgumentError(
-                f"algorithm={self.name!r} cannot learn from an earlier run (`warm_start`): its proposals do not "
-                "depend on earlier results. Use algorithm='bayesian' or 'tpe', or pass the earlier best configurations "
-                "as `initial=`."
-            )
 
-    def check_options(self, options: Mapping[str, Any]) -> None:
-        """Checks the values of this algorithm's own options (defaults filled in)."""
-        if "pruner" in options:
-            check_one_of("pruner", options["pruner"], (None, "asha"))
-            if options["pruner"] is None:
-                for key in ("min_epochs", "eta"):
-                    if options[key] != self.options[key]:
-                        raise ArgumentError(
-                            f"Argument `{key}` sets up the ASHA pruner, but pruner=None. "
-                            f"Received: {key}={options[key]!r}. Pass pruner='asha' too, or drop it."
-                        )
-        if "min_epochs" in options:
-            check_int("min_epochs", options["min_epochs"], allow_none=True)
-            check_int("eta", options["eta"], low=2)
-
-    def pruner(self, options: Mapping[str, Any], direction: str, *, epochs: int | None = None,
-               max_trials: int | None = None) -> ASHA | None:
-        """The ASHA pruner the options ask for, or `None`; for trials of
-        `epochs` epochs in a search of `max_trials`, which size its first
-        rung when `min_epochs` is `None`."""
-        if options.get("pruner") != "asha":
-            return None
-        return make_asha(options, direction, epochs=epochs, max_trials=max_trials)
-
-    def _why_not_initial(self) -> str:
-        return ""
+    def rungs(self, direction: str, *, epochs: int | None = None, max_trials: int | None = None) -> Rungs | None:
+        """The rungs of its pruner for one search, or `None` without one."""
+        return None if self.pruner is None else self.pruner.start(direction, epochs=epochs, max_trials=max_trials)
 
     # defaults -----------------------------------------------------------------
     def epochs(self, space: Space, max_epochs: int | None) -> int:
@@ -144,11 +137,10 @@ class BaseAlgorithm:
             return max_trials
         return None if budget is not None else self.default_max_trials
 
-    def expected_trials(self, space: Space, max_trials: int | None, *, epochs: int,
-                        options: Mapping[str, Any]) -> int | None:
+    def expected_trials(self, space: Space, max_trials: int | None, *, epochs: int) -> int | None:
         """Trials the search will run (`max_trials` from `max_trials()`,
-        `epochs` from `epochs()`, this algorithm's `options`), or `None` when
-        the time budget decides as it goes: the progress bar's total."""
+        `epochs` from `epochs()`), or `None` when the time budget decides as
+        it goes: the progress bar's total."""
         return max_trials
 
     # trials ---------------------------------------------------------------------
@@ -181,7 +173,6 @@ class BaseAlgorithm:
         max_trials: int | None,
         epochs: int,
         seed: int | None,
-        options: Mapping[str, Any],
         initial: list[dict],
         prior: list[tuple[dict, float]],
     ) -> Any:
@@ -193,27 +184,7 @@ class BaseAlgorithm:
             max_trials: Trials to run (from `max_trials()`; `None`: no limit).
             epochs: From `epochs()`.
             seed: The run's seed.
-            options: This algorithm's options, defaults filled in.
-            initial: keras-tuner values to propose first, in order.
-            prior: `(values, score)` of an earlier run's completed trials.
+            initial: keras-tuner values to propose first, in order (from `self.initial`).
+            prior: `(values, score)` of the `warm_start` run's completed trials.
         """
         raise NotImplementedError
-
-
-def make_asha(options: Mapping[str, Any], direction: str, *, epochs: int | None, max_trials: int | None) -> ASHA:
-    """ASHA from the options `min_epochs` and `eta`. Without `min_epochs`, the
-    first rung is measured (`asha.cost_rung`), at least the rung sized to the
-    search (`first_rung(epochs, max_trials, eta)`) and at most `epochs // eta`,
-    hedged over Hyperband's brackets (`ASHA.bracket_of`)."""
-    eta = options["eta"]
-    if options.get("min_epochs") is not None or not epochs:
-        return ASHA(min_epochs=options.get("min_epochs") or 1, eta=eta, direction=direction)
-    return ASHA(min_epochs=None, eta=eta, direction=direction, floor=first_rung(epochs, max_trials, eta),
-                cap=epochs // eta, brackets=True)
-
-
-def _owners(option: str) -> str:
-    from kerashp.algorithms import registered
-
-    owners = [a.name for a in registered() if option in a.options]
-    return " and ".join(repr(o) for o in owners) or "no algorithm"

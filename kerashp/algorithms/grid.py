@@ -1,4 +1,4 @@
-"""`algorithm="grid"`: every combination of the space's values, in `Space.grid()` order."""
+"""`algorithm="grid"` or `Grid()`: every combination of the space's values, in `Space.grid()` order."""
 
 from __future__ import annotations
 
@@ -6,24 +6,25 @@ from typing import Any
 
 from kerashp.algorithms._base import BaseAlgorithm
 
-__all__ = ["GridSearch"]
+__all__ = ["Grid"]
 
 
-class GridSearch(BaseAlgorithm):
+class Grid(BaseAlgorithm):
+    """Every combination of the space's values, in `Space.grid()` order (no options)."""
+
     name = "grid"
     summary = "every combination of the space's values, in order (Space.grid)"
     default_max_trials = None
     needs_discrete_space = True
-    takes_initial = False
 
-    def _why_not_initial(self) -> str:
-        return "it runs every combination of the space in a fixed order."
+    def __init__(self):
+        super().__init__()
 
-    def expected_trials(self, space, max_trials, *, epochs, options) -> int:
+    def expected_trials(self, space, max_trials, *, epochs) -> int:
         size = space.grid_size()
         return min(size, max_trials) if max_trials else size
 
-    def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
+    def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         import keras_tuner as kt
 
         from kerashp.algorithms._keras_tuner import to_values

@@ -1,4 +1,4 @@
-"""`algorithm="hyperband"`: keras-tuner's Hyperband. It decides each trial's
+"""`algorithm="hyperband"` or `Hyperband(...)`: keras-tuner's Hyperband. It decides each trial's
 epochs, and a promoted trial trains on from its parent's weights
 (`tuner/initial_epoch` to `tuner/epochs`)."""
 
@@ -13,15 +13,15 @@ from kerashp.algorithms._base import BaseAlgorithm
 __all__ = ["Hyperband", "hyperband_trials"]
 
 
-def hyperband_trials(max_epochs: int, factor: int, iterations: int = 1) -> int:
-    """Trials keras-tuner's `HyperbandOracle(max_epochs, factor,
+def hyperband_trials(max_epochs: int, reduction_factor: int, iterations: int = 1) -> int:
+    """Trials keras-tuner's `HyperbandOracle(max_epochs, factor=reduction_factor,
     hyperband_iterations=iterations)` runs when every trial completes and the
     space never runs out of new values.
 
     Each iteration runs the brackets `b = B-1 ... 0` (`B`: how many times
-    `max_epochs` divides by `factor` before it drops below 1 epoch); bracket
-    `b` starts `ceil(s * factor**b)` trials (`s = ceil(1 + log_factor(max_epochs)) / (b + 1)`)
-    and round `r` promotes `ceil(s * factor**(b - r))` of them. The
+    `max_epochs` divides by `reduction_factor` before it drops below 1 epoch); bracket
+    `b` starts `ceil(s * reduction_factor**b)` trials (`s = ceil(1 + log(max_epochs, reduction_factor)) / (b + 1)`)
+    and round `r` promotes `ceil(s * reduction_factor**(b - r))` of them. The
     arithmetic is the oracle's own (`_get_num_brackets`, `_get_size`).
 
     Example:
@@ -30,27 +30,37 @@ def hyperband_trials(max_epochs: int, factor: int, iterations: int = 1) -> int:
     """
     brackets, epochs = 0, max_epochs
     while epochs >= 1:
-        epochs /= factor
+        epochs /= reduction_factor
         brackets += 1
-    end_size = math.ceil(1 + math.log(max_epochs, factor))
-    per_iteration = sum(math.ceil(end_size / (b + 1) * factor ** (b - r))
+    end_size = math.ceil(1 + math.log(max_epochs, reduction_factor))
+    per_iteration = sum(math.ceil(end_size / (b + 1) * reduction_factor ** (b - r))
                         for b in range(brackets) for r in range(b + 1))
     return iterations * per_iteration
 
 
 class Hyperband(BaseAlgorithm):
+    """Successive halving over brackets, promoting the best trials, which
+    train on from their parent's weights.
+
+    Args:
+        reduction_factor: Each round keeps the best `1/reduction_factor` of a
+            bracket's trials and trains them `reduction_factor` times as long.
+            Defaults to `3`.
+        initial: Configurations to run first (in the first brackets). Defaults to `None`.
+    """
+
     name = "hyperband"
     summary = "successive halving over brackets, promoting the best trials (keras-tuner's HyperbandOracle)"
     default_max_trials = None
     default_epochs = 27
     decides_epochs = True
-    options = {"factor": 3}
 
-    def check_options(self, options) -> None:
-        check_int("factor", options["factor"], low=2)
+    def __init__(self, reduction_factor: int = 3, *, initial: list[dict] | None = None):
+        super().__init__(initial=initial)
+        self.reduction_factor = check_int("reduction_factor", reduction_factor, low=2)
 
-    def expected_trials(self, space, max_trials, *, epochs, options) -> int:
-        scheduled = hyperband_trials(epochs, options["factor"])
+    def expected_trials(self, space, max_trials, *, epochs) -> int:
+        scheduled = hyperband_trials(epochs, self.reduction_factor)
         return min(scheduled, max_trials) if max_trials else scheduled
 
     def budget(self, values, epochs) -> tuple[int, int]:
@@ -83,7 +93,7 @@ class Hyperband(BaseAlgorithm):
         bracket, round_ = values.get("tuner/bracket"), values.get("tuner/round")
         return bracket if bracket is not None and round_ is not None and round_ < bracket else None
 
-    def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
+    def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         import keras_tuner as kt
 
         from kerashp.algorithms._oracles import (
@@ -97,7 +107,7 @@ class Hyperband(BaseAlgorithm):
         class Oracle(DurableOracle, InBounds, QueueInBrackets, kt.oracles.HyperbandOracle):
             pass
 
-        oracle = Oracle(max_epochs=epochs, factor=options["factor"], **oracle_kwargs(objective, seed))
+        oracle = Oracle(max_epochs=epochs, factor=self.reduction_factor, **oracle_kwargs(objective, seed))
         if max_trials is not None:
             oracle.max_trials = max_trials
         oracle.set_queue(initial)

@@ -1,8 +1,8 @@
-"""`algorithm="tpe"` and `algorithm="bohb"`: proposals from Optuna's
-Tree-structured Parzen Estimator behind a keras-tuner oracle.
+"""`algorithm="tpe"` / `TPE(...)` and `algorithm="bohb"` / `BOHB(...)`:
+proposals from Optuna's Tree-structured Parzen Estimator behind a keras-tuner oracle.
 
-`"tpe"` trains every trial its full epochs unless `pruner="asha"` is given;
-`"bohb"` is TPE with ASHA always on — Hyperband's budget allocation (many
+`TPE()` trains every trial its full epochs unless given a pruner
+(`TPE(pruner=ASHA())`); `BOHB()` is TPE with ASHA always on — Hyperband's budget allocation (many
 trials cut at the first rungs, sized to what a model costs and to the
 search, `kerashp.pruners.asha`; the best trained on) with TPE choosing each new
 trial, and no rebuilds: a trial that goes on trains on in the same `fit`. Trials stopped early reach the sampler as PRUNED with the last value
@@ -16,35 +16,61 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerashp.algorithms._base import PRUNING, BaseAlgorithm, make_asha
-from kerashp.pruners.asha import ASHA
+from kerashp.algorithms._base import BaseAlgorithm, as_pruner
+from kerashp.exceptions import ArgumentError
 
 __all__ = ["BOHB", "TPE"]
 
 
 class TPE(BaseAlgorithm):
+    """Optuna's TPE sampler proposes each trial (multivariate, grouped, constant liar).
+
+    Args:
+        pruner: `khp.pruners.ASHA(...)` (or `"asha"`) to stop bad trials
+            early. Defaults to `None`: every trial trains its full epochs.
+        initial: Configurations to run first. Defaults to `None`.
+        warm_start: An earlier run (its folder or `TuneResult`) whose
+            completed trials feed the sampler. Defaults to `None`.
+    """
+
     name = "tpe"
     summary = "Optuna's TPE sampler proposes each trial (multivariate, grouped, constant liar)"
-    takes_warm_start = True
-    options = PRUNING
 
-    def make_oracle(self, objective, *, space, max_trials, epochs, seed, options, initial, prior) -> Any:
+    def __init__(self, pruner: Any = None, *, initial: list[dict] | None = None, warm_start: Any = None):
+        super().__init__(initial=initial)
+        self.pruner = as_pruner(pruner, type(self).__name__)
+        self.warm_start = warm_start
+
+    def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         from kerashp.algorithms._oracles import oracle_kwargs, quiet
         from kerashp.algorithms._tpe_oracle import TPEOracle
 
         oracle = TPEOracle(space, sampler_seed=seed, prior=prior, max_trials=max_trials,
                            **oracle_kwargs(objective, seed))
         oracle.set_queue(initial)
-        oracle.set_pruner(self.pruner(options, objective.direction, epochs=epochs, max_trials=max_trials), epochs)
+        oracle.set_pruner(self.rungs(objective.direction, epochs=epochs, max_trials=max_trials), epochs)
         return quiet(oracle)
 
 
 class BOHB(TPE):
+    """TPE proposals with ASHA stopping bad trials early (model-based Hyperband).
+
+    Args:
+        pruner: Its `khp.pruners.ASHA(...)`. Defaults to `ASHA()`: the first
+            rung measured and sized to the search, hedged over brackets.
+        initial: Configurations to run first. Defaults to `None`.
+        warm_start: An earlier run whose completed trials feed the sampler.
+            Defaults to `None`.
+    """
+
     name = "bohb"
     summary = "TPE proposals with ASHA stopping bad trials at rungs sized to the search (model-based Hyperband)"
     default_epochs = 27
     default_max_trials = 30  # most are stopped after 1 or 3 epochs
-    options = {"min_epochs": None, "eta": 3}  # None: the first rung measured and sized to the search (asha)
 
-    def pruner(self, options, direction, *, epochs=None, max_trials=None) -> ASHA:
-        return make_asha(options, direction, epochs=epochs, max_trials=max_trials)
+    def __init__(self, pruner: Any = "asha", *, initial: list[dict] | None = None, warm_start: Any = None):
+        super().__init__(pruner, initial=initial, warm_start=warm_start)
+        if self.pruner is None:
+            raise ArgumentError(
+                "BOHB is TPE with ASHA: it needs a pruner. Received: pruner=None. Use khp.algorithms.TPE() to "
+                "train every trial its full epochs, or BOHB(pruner=khp.pruners.ASHA(...)).")

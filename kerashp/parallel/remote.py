@@ -120,7 +120,7 @@ def worker(
     if chief is None:
         raise ArgumentError(f"The chief of {store.path} takes no workers from other machines (it was started "
                             "without listen=). Start it with listen='HOST:PORT' (or `kerashp tune CONFIG --chief`).")
-    algo = algorithms.get(settings["algorithm"])
+    algo = algorithms.stored(settings)
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
     job = {
         "build_fn": build_fn, "callbacks": callbacks, "space": Space.from_config(settings["space"]),

@@ -1,13 +1,13 @@
 """Asynchronous successive halving (ASHA): trials stopped early, never rebuilt.
 
-Rungs sit at `first * eta**k` epochs, each at most `1 / eta` of the trial's
+Rungs sit at `first * eta**k` epochs (`eta`: the reduction factor), each at most `1 / eta` of the trial's
 epochs (a rung nearer the end would cut a trial that has all but finished
 for next to no saving). When a trial reaches a rung it reports its
 objective there; it trains on only if that value is among the best
 `max(1, n // eta)` of the `n` values reported at that epoch so far (itself
 included), and is stopped otherwise.
 
-The first rung `first` is `min_epochs` when given. Without it, it is
+The first rung `first` is `first_rung` when given. Without it, it is
 decided by two rules, the larger winning:
 
 - **sized to the search** (`first_rung`): a search of `max_trials` trials
@@ -41,8 +41,11 @@ fewer models are built per epoch trained.
 The rule runs in the oracle (`update_trial`), so it decides the same way
 for trials in this process, in worker processes or on other machines.
 
+`ASHA` is what a user configures (`first_rung`, `reduction_factor`); each
+search starts its own `Rungs` from it (`ASHA.start`), which hold the values.
+
 Example:
-    >>> rungs = ASHA(min_epochs=1, eta=3, direction="max")
+    >>> rungs = ASHA(first_rung=1).start("max", epochs=9, max_trials=10)
     >>> rungs.keep("0", epoch=1, value=0.5), rungs.keep("1", epoch=1, value=0.4)
     (True, False)
 """
@@ -57,7 +60,7 @@ from typing import Any
 
 from kerashp._checks import check_int
 
-__all__ = ["ASHA", "COST_KEYS", "cost_rung", "first_rung", "model_costs", "rung_of"]
+__all__ = ["ASHA", "COST_KEYS", "Rungs", "cost_rung", "first_rung", "model_costs", "rung_of"]
 
 #: The names under which a trial reports what its model cost (seconds
 #: before its first epoch ended, beyond one epoch) and what an epoch cost.
@@ -125,14 +128,58 @@ def cost_rung(ratio: float) -> int:
 
 
 class ASHA:
-    """The rungs of one search and the values reported at them.
+    """Asynchronous successive halving: stops a trial at a rung unless it is
+    in the top `1/reduction_factor` of the trials that reached that rung.
 
     Args:
-        min_epochs: The first rung, in epochs. `None`: decided from the costs
+        first_rung: Epochs a trial trains before its first rung. Defaults to
+            `None`: measured in the search from what a new model costs
+            against an epoch (`cost_rung`), at least the rung sized to the
+            search (`first_rung(epochs, max_trials, reduction_factor)`), at
+            most `epochs // reduction_factor`, and hedged over Hyperband's
+            brackets (`Rungs.bracket_of`).
+        reduction_factor: A trial goes on past a rung only in the top
+            `1/reduction_factor` there; rungs are `reduction_factor` times
+            apart. Defaults to `3`.
+
+    Raises:
+        ArgumentError: a value out of range, named with the fix.
+    """
+
+    name = "asha"
+
+    def __init__(self, first_rung: int | None = None, reduction_factor: int = 3):
+        self.first_rung = check_int("first_rung", first_rung, allow_none=True)
+        self.reduction_factor = check_int("reduction_factor", reduction_factor, low=2)
+
+    def get_config(self) -> dict[str, Any]:
+        """The options, as `run.json` records them and `from_config` reads them."""
+        return {"name": self.name, "first_rung": self.first_rung, "reduction_factor": self.reduction_factor}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ASHA) and other.get_config() == self.get_config()
+
+    def __repr__(self) -> str:
+        return f"ASHA(first_rung={self.first_rung!r}, reduction_factor={self.reduction_factor!r})"
+
+    def start(self, direction: str, *, epochs: int | None, max_trials: int | None) -> Rungs:
+        """The rungs of one search of trials of `epochs` epochs, `max_trials` of them."""
+        eta = self.reduction_factor
+        if self.first_rung is not None or not epochs:
+            return Rungs(first_rung=self.first_rung or 1, reduction_factor=eta, direction=direction)
+        return Rungs(first_rung=None, reduction_factor=eta, direction=direction,
+                     floor=first_rung(epochs, max_trials, eta), cap=epochs // eta, brackets=True)
+
+
+class Rungs:
+    """The rungs of one search and the values reported at them (`ASHA.start`).
+
+    Args:
+        first_rung: The first rung, in epochs. `None`: decided from the costs
             the trials report (`cost_rung`), at least `floor`, at most `cap`.
             Defaults to `1`.
-        eta: Reduction factor: a trial continues past a rung if it is in the
-            top `1/eta` there. Defaults to `3`.
+        reduction_factor: A trial continues past a rung if it is in the
+            top `1/reduction_factor` there. Defaults to `3`.
         direction: `"min"` or `"max"`. Defaults to `"min"`.
         floor: The least first rung when it is measured (`first_rung`).
         cap: The largest first rung when it is measured (`None`: no cap).
@@ -140,10 +187,10 @@ class ASHA:
             (`bracket_of`); only with a `cap`, the last rung.
     """
 
-    def __init__(self, min_epochs: int | None = 1, eta: int = 3, direction: str = "min", *,
+    def __init__(self, first_rung: int | None = 1, reduction_factor: int = 3, direction: str = "min", *,
                  floor: int = 1, cap: int | None = None, brackets: bool = False):
-        self.min_epochs = check_int("min_epochs", min_epochs, allow_none=True)
-        self.eta = check_int("eta", eta, low=2)
+        self.first_rung = check_int("first_rung", first_rung, allow_none=True)
+        self.reduction_factor = check_int("reduction_factor", reduction_factor, low=2)
         self.direction = direction
         self.floor, self.cap, self.brackets = floor, cap, bool(brackets) and cap is not None
         self.values: dict[int, dict[str, float]] = {}  # epoch -> trial id -> value
@@ -152,8 +199,8 @@ class ASHA:
     @property
     def first(self) -> int | None:
         """The first rung in epochs; `None` while it waits for a cost report."""
-        if self.min_epochs is not None:
-            return self.min_epochs
+        if self.first_rung is not None:
+            return self.first_rung
         if self.cap is not None and self.floor >= self.cap:
             return self.floor  # no cost could move it
         if not self.costs:
@@ -178,7 +225,7 @@ class ASHA:
         first = self.first
         if not self.brackets or first is None:
             return 0
-        shares = _bracket_shares(first, self.cap, self.eta)
+        shares = _bracket_shares(first, self.cap, self.reduction_factor)
         ticket = zlib.crc32(str(trial_id).encode()) % sum(shares)
         for bracket, share in enumerate(shares):
             if ticket < share:
@@ -196,14 +243,14 @@ class ASHA:
         if first is None:
             return True
         bracket = self.bracket_of(trial_id)
-        if (rung_of(epoch, first * self.eta**bracket, self.eta) is None
-                or (last is not None and epoch * self.eta > last)
+        if (rung_of(epoch, first * self.reduction_factor**bracket, self.reduction_factor) is None
+                or (last is not None and epoch * self.reduction_factor > last)
                 or (self.brackets and epoch > self.cap)):
             return True
         if self.brackets:
             reported = {t: v for t, v in reported.items() if self.bracket_of(t) == bracket}
         values = sorted(reported.values(), reverse=self.direction == "max")
-        cutoff = values[max(1, len(values) // self.eta) - 1]
+        cutoff = values[max(1, len(values) // self.reduction_factor) - 1]
         mine = reported[trial_id]
         return mine <= cutoff if self.direction == "min" else mine >= cutoff
 
@@ -213,6 +260,6 @@ class ASHA:
     def set_state(self, state: dict[str, Any]) -> None:
         self.values = {int(e): dict(v) for e, v in (state.get("values") or {}).items()}
         self.costs = [list(c) for c in state.get("costs") or []]
-        if "rungs" in state and self.min_epochs is not None:  # kerashp 0.1: values by rung index
+        if "rungs" in state and self.first_rung is not None:  # kerashp 0.1: values by rung index
             for k, v in state["rungs"].items():
-                self.values.setdefault(self.min_epochs * self.eta ** int(k), {}).update(v)
+                self.values.setdefault(self.first_rung * self.reduction_factor ** int(k), {}).update(v)

@@ -91,7 +91,7 @@ def open_logs(tensorboard: Any, callbacks: Any, *, resume: bool, overwrite: bool
         raise ArgumentError(
             f"{what}={str(root)!r} already holds the logs of a search ({', '.join(existing[:3])}"
             f"{', ...' if len(existing) > 3 else ''}). Pass another folder (e.g. {str(root / 'run2')!r}), "
-            f"{setting('resume', True)} to continue that run, or {setting('overwrite', True)} to replace its logs."
+            f"{setting('if_exists', 'resume')} to continue that run, or {setting('if_exists', 'overwrite')} to replace its logs."
         )
     return TrialLogs(root, template=template, clear=bool(existing) and overwrite and not resume)
 

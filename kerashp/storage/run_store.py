@@ -36,6 +36,7 @@ from kerashp.exceptions import (
     KerashpError,
     RunFolderError,
 )
+from kerashp.options import compared
 from kerashp.storage import weights
 from kerashp.tuning.trial import TrialRecord
 
@@ -243,11 +244,9 @@ class RunStore:
     def write_settings(self, settings: dict) -> None:
         write_json(self.path / "run.json", {"schema": SCHEMA_VERSION, **settings})
 
-    #: The settings that give finished trials their meaning: a resume with any
-    #: of them changed is refused. The others (max_trials, the time budget,
-    #: workers, verbose, TensorBoard) may change from one call to the next.
-    COMPARED = ("algorithm", "options", "objective", "space", "builder", "data", "cv", "validation_split", "seed",
-                "max_epochs", "batch_size", "class_weight", "precision", "fingerprint")
+    #: The settings that give finished trials their meaning (`kerashp.options`
+    #: declares them): a resume with any of them changed is refused.
+    COMPARED = compared()
 
     def check_same_run(self, settings: dict) -> None:
         """Refuses to resume with `settings` (as `tune` writes them) that differ
@@ -273,9 +272,9 @@ class RunStore:
                 differences.append(f"{key}: {then!r} then, {now!r} now")
         if differences:
             raise RunFolderError(
-                f"{setting('resume', True)}, but the run {self.name!r} was made with different settings: "
+                f"{setting('if_exists', 'resume')}, but the run {self.name!r} was made with different settings: "
                 f"{'; '.join(differences)}. Its finished trials would mean something else. Use another "
-                f"{setting('name')}, or {setting('overwrite', True)}, or resume with the settings it was made with."
+                f"{setting('name')}, or {setting('if_exists', 'overwrite')}, or resume with the settings it was made with."
             )
 
     @contextlib.contextmanager
@@ -303,7 +302,7 @@ class RunStore:
         path = self.path / "run.json"
         if not path.exists():
             raise RunFolderError(f"No kerashp run in {self.path}: run.json is missing.")
-        settings = read_json(path, hint=f"Run the same search again with {setting('resume', True)}: it writes the file again.")
+        settings = read_json(path, hint=f"Run the same search again with {setting('if_exists', 'resume')}: it writes the file again.")
         version = settings.get("schema", 0)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise RunFolderError(
@@ -341,7 +340,7 @@ class RunStore:
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 damaged.append(DamagedFileError(path, f"not a trial record: {type(err).__name__}: {err}"))
         for err in damaged:
-            report_damage(err, f"Its trial is left out: {setting('resume', True)} runs it again; the other trials are intact.")
+            report_damage(err, f"Its trial is left out: {setting('if_exists', 'resume')} runs it again; the other trials are intact.")
         return sorted(found, key=lambda r: r.number), damaged
 
     # weights ----------------------------------------------------------------
@@ -392,6 +391,6 @@ class RunStore:
             record = self.trials_dir / f"{trial_id}.json"
             raise DamagedFileError(
                 path, f"not the weights of this trial's model: {error_summary(str(err), 200)}",
-                f"Delete it and the trial's record {record}, then run the search again with {setting('resume', True)}: "
+                f"Delete it and the trial's record {record}, then run the search again with {setting('if_exists', 'resume')}: "
                 "the trial is trained again.",
             ) from None

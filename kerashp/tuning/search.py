@@ -1,26 +1,25 @@
-"""`kerashp.tune`: search a dict space with a registered algorithm.
+"""`kerashp.tune`: search a dict space with an algorithm.
 
-The entry validates every argument before anything trains, opens the run's
-storage, prepares the data once (a hold-out split or cross-validation
-folds), and runs the algorithm's oracle with kerashp's one `Tuner`.
+The entry checks every argument before anything trains, opens the run's
+folder, prepares the data once (a hold-out split or cross-validation
+folds), and runs the algorithm's oracle with kerashp's one `Tuner`. Its
+options are declared once, in `kerashp.options`: its docstring's argument
+list is written from there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kerashp import algorithms
 from kerashp._checks import check_int, setting
-from kerashp.exceptions import (
-    ArgumentError,
-    KerashpError,
-    RunFolderError,
-)
+from kerashp.exceptions import ArgumentError, KerashpError, RunFolderError
+from kerashp.options import OPTIONS, Data, Execution, RunFolder, as_group, describe
 from kerashp.reporting.observers import Observers, as_observers
 from kerashp.space import Space, as_space
 from kerashp.storage.run_store import RunStore, error_summary
@@ -62,167 +61,100 @@ def tune(
     space: Mapping[str, Any] | Space | None = None,
     *,
     data: Any,
-    algorithm: str = "bohb",
+    algorithm: str | algorithms.BaseAlgorithm | Mapping[str, Any] = "bohb",
     objective: str | tuple[str, str] = "val_loss",
     max_trials: int | None = None,
     max_epochs: int | None = None,
     time_budget: float | str | None = None,
+    batch_size: int = 32,
     callbacks: list | Callable[[dict], list] | None = None,
-    tensorboard: str | Path | None = None,
     on_trial_end: Callable[[TrialRecord], Any] | Iterable[Callable] | None = None,
-    initial: list[dict] | None = None,
-    warm_start: str | Path | TuneResult | None = None,
-    directory: str | Path = "kerashp_runs",
-    name: str | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
     seed: int | None = None,
     verbose: int = 1,
-    cv: int | None = None,
-    validation_split: float | None = None,
-    batch_size: int = 32,
-    factor: int | None = None,
-    pruner: str | None = None,
-    min_epochs: int | None = None,
-    eta: int | None = None,
-    strategy: Any = "auto",
-    mixed_precision: str | None = None,
-    task: str | None = None,
-    test_data: Any = None,
-    class_weight: dict | str | None = None,
-    sample_weight: Any = None,
-    workers: int | str | None = None,
-    listen: str | None = None,
+    run: RunFolder | None = None,
+    execution: Execution | None = None,
 ) -> TuneResult:
-    """Search `space` for the hyperparameters that make `build_fn` best.
+    data, run, execution = as_group("data", data), as_group("run", run), as_group("execution", execution)
+    plan = _plan(build_fn, space, data=data, algorithm=algorithm, objective=objective, max_trials=max_trials,
+                 max_epochs=max_epochs, time_budget=time_budget, batch_size=batch_size, seed=seed,
+                 execution=execution, on_trial_end=on_trial_end)
+    store, board = _open_folder(run, plan, callbacks)
+    prepared, test, strategy, precision = _prepare(plan, data, execution)
+    settings = _recorded(plan, build_fn, data, store, board, prepared, precision, max_trials, time_budget, batch_size,
+                         seed)
+    if store.exists():
+        store.check_same_run(settings)  # before anything is written or trained
+    if plan.count or plan.chief:
+        from kerashp.datasets._files import check_writable
+
+        check_writable(prepared)
+    store.write_settings(settings)
+    progress, watchers = _reporting(plan, store, board, on_trial_end, verbose, strategy)
+    deadline = time.monotonic() + plan.budget if plan.budget is not None else None
+    tuner = _tuner(plan, build_fn, prepared, store, board, watchers, callbacks, batch_size, seed, deadline, strategy,
+                   precision)
+    _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, batch_size, seed, deadline, precision)
+    return _after_search(tuner, store, build_fn, prepared, test, settings, progress)
+
+
+tune.__doc__ = f"""Search `space` for the hyperparameters that make `build_fn` best.
+
+    Every option is declared in `kerashp.options` (docs/options.md lists
+    them, with what a resume does with each). `data`, `run` and `execution`
+    take the groups `khp.Data`, `khp.RunFolder` and `khp.Execution`.
 
     Args:
-        build_fn: Function from a hyperparameter dict to a `keras.Model`, or
-            a classic builder taking them as keyword arguments with defaults
-            (`create_model(optimizer="adam", init="glorot_uniform")`; see
-            `kerashp.builders._calling`), compiled or not (an uncompiled one is compiled from the reserved
-            keys `optimizer`, `learning_rate`, `momentum`, `nesterov`, `loss`). The
-            built-in `kerashp.builders.mlp` / `cnn` infer shapes from `data`.
-        space: Dict of name to a range, a list of choices, or a fixed value.
-            `batch_size` and `epochs` in it go to `fit`. Defaults to `None`:
-            `kerashp.builders.default_space(build_fn, data)`, for the
-            built-in `mlp` and `cnn` (`result.settings["space"]` shows it).
-        data: A dataset name (`"digits"`, `"mnist"`, ...), `(x, y)`,
-            `(x, y, x_val, y_val)`, a `tf.data.Dataset` or `(train_ds, val_ds)`.
-        algorithm: A registered algorithm: `"bohb"`, `"tpe"`, `"random"`,
-            `"grid"`, `"bayesian"` or `"hyperband"` (`kerashp.algorithms`).
-            Defaults to `"bohb"`: TPE proposals with ASHA stopping bad trials early.
-        objective: A metric from `History` such as `"val_accuracy"`, direction
-            inferred, or `(name, "min"|"max")`. Defaults to `"val_loss"`.
-        max_trials: Trials to run. Defaults to `None`: with a `time_budget`,
-            as many as it allows; else 30 for bohb, 10 for tpe, random and
-            Bayesian, the whole grid for grid, Hyperband's own schedule.
-        max_epochs: Epochs a trial trains (Hyperband: the most a trial gets).
-            Defaults to `None`: `epochs` from the space, else 10 (27 for bohb and Hyperband).
-        time_budget: Seconds or `"10m"`-style: no trial starts after it and
-            the running one stops, completed on what it trained (`timed_out`
-            in its record). Defaults to `None`.
-        callbacks: Keras callbacks (copied into each trial), or a function of
-            the hp dict returning a list. A `keras.callbacks.TensorBoard`
-            among them is treated as `tensorboard=` its `log_dir`. Defaults to `None`.
-        tensorboard: A folder for TensorBoard: each trial writes Keras's
-            TensorBoard logs to `<folder>/trial_<number>` (`.../fold_<k>`
-            with `cv`), and the HParams dashboard gets the space and one
-            session per trial (`kerashp.reporting.tensorboard`). Defaults to `None`.
-        on_trial_end: A function (or a list) called with each finished
-            trial's `TrialRecord`, once, after it is stored. Defaults to `None`.
-        initial: Configurations (dicts of hyperparameter values; fixed and
-            inactive entries may be left out) to run first, before the
-            algorithm's own proposals. Defaults to `None`.
-        warm_start: An earlier run (its folder or `TuneResult`) whose
-            completed trials feed the algorithm's model (`"bayesian"`).
-            Defaults to `None`.
-        directory: Parent folder of runs. Defaults to `"kerashp_runs"`.
-        name: The run's folder name. Defaults to `None`: algorithm and time.
-        resume: Continue the run in `directory/name`: finished trials are
-            kept and not run again. Defaults to `False`.
-        overwrite: Delete an existing run of that name first. Defaults to `False`.
-        seed: Seed of the split, the oracle and each trial's initial weights:
-            the same seed gives the same sequence of trials. Defaults to `None`.
-        verbose: 0 silent; 1 one line per trial and a progress bar. Defaults to `1`.
-        cv: Cross-validate each trial over `cv` folds (stratified for
-            classification): every fold trains a fresh model on its training
-            part and is scored on its held-out part, and the trial's score
-            is the mean. Works with every algorithm. Defaults to `None`.
-        validation_split: Held-out fraction when `data` has no validation
-            part (not with `cv`). Defaults to `None`: 0.2.
-        batch_size: Batch size when the space has none. Defaults to `32`.
-        factor: Hyperband's reduction factor. Defaults to `None`: 3.
-        pruner: `"asha"` stops bad trials early (random, Bayesian and TPE
-            proposals): rungs at `min_epochs * eta**k` epochs, up to `1/eta`
-            of a trial's epochs, and a trial goes on past a rung only in the
-            top `1/eta` there. Defaults to `None`: every trial trains its full
-            epochs (`"bohb"` always prunes).
-        min_epochs: Epochs before ASHA's first rung. Defaults to `None`: the
-            larger of what a new model costs against an epoch, measured in
-            the search (`kerashp.pruners.asha.cost_rung`, at most
-            `epochs // eta`), and the rung sized to the search,
-            `epochs // eta**k` (at least 1) for the largest `k` with
-            `eta**k <= max_trials`.
-        eta: ASHA's reduction factor. Defaults to `None`: 3.
-        strategy: A `tf.distribute.Strategy` or `"auto"`. Defaults to `"auto"`.
-        mixed_precision: The Keras dtype policy trials build under:
-            `"float32"`, `"mixed_float16"`, `"mixed_bfloat16"`, or `"auto"`
-            (`kerashp.devices.resolve_precision`: bfloat16 on TPUs and
-            Ampere+ GPUs, float16 on Volta/Turing, float32 on CPUs). The
-            run records it (`settings["precision"]`) and rebuilds its models
-            with it. Defaults to `None`: float32, as Keras; `"auto"` is an
-            opt-in until a GPU measurement shows it as accurate and faster.
-        task: `"classification"` or `"regression"`; inferred from labels
-            when `None`. Defaults to `None`.
-        class_weight: Weigh each class's samples in training as scikit-learn
-            does: `"balanced"` (inverse class frequency in the training
-            part) or `{label: weight}` (others weigh 1). Validation scores are
-            not weighted. Defaults to `None`.
-        sample_weight: One weight per training sample of `data` (arrays or a
-            dataset name), as scikit-learn defines it: the training loss is
-            the weighted mean, the builders' normalization statistics are
-            weighted, and 0 leaves the sample out. Validation scores are not
-            weighted. Defaults to `None`.
-        workers: Worker processes that run trials at once on this machine
-            (`kerashp.parallel.workers`), or `"auto"`: one per GPU, else one
-            per CPU core (at most 8). Each is replaced every
-            `TRIALS_PER_PROCESS` trials, so `workers=1` runs a long search
-            in bounded memory. The data must be arrays or a dataset name
-            (written once to the run folder and memory-mapped). Defaults
-            to `None`: trials run one at a time in this process.
-        listen: `"HOST:PORT"` where the chief also takes workers started
-            elsewhere (`kerashp.worker`, or `kerashp worker CONFIG --chief
-            HOST:PORT`) on a run folder they share. Any address but
-            loopback needs a token in `KERASHP_TOKEN` (or a file named by
-            `KERASHP_TOKEN_FILE`) on every machine. Defaults to `None`:
-            only this machine's `workers`.
-        test_data: Held-out `(x_test, y_test)` or a `tf.data.Dataset`, used
-            for nothing in the search: the best model is scored on it at the
-            end (`result.test_scores`, and the summary). Defaults to `None`.
+{describe()}
 
     Returns:
         A `TuneResult` with `best_params`, `best_score`, `best_model` and `trials`.
 
+    Raises:
+        ArgumentError: an argument that cannot work, before anything trains.
+        RunFolderError: the run exists (see `RunFolder.if_exists`) or was made
+            with other settings.
+
     Example:
         >>> import kerashp as khp
-        >>> result = khp.tune(khp.builders.mlp, {"units": khp.Int(16, 256, log=True)},
+        >>> result = khp.tune(khp.builders.mlp, {{"units": khp.Int(16, 256, log=True)}},
         ...                   data="digits", algorithm="random", max_trials=5)
         >>> result.best_params
     """
+
+
+@dataclasses.dataclass
+class _Plan:
+    """What the arguments resolve to, every one checked."""
+
+    space: Space
+    algo: algorithms.BaseAlgorithm
+    goal: Any
+    budget: float | None
+    epochs: int
+    trials: int | None
+    count: int
+    chief: Any
+    queued: list
+    prior: list
+    prepared_data: Callable[[], Any]
+
+
+def _plan(build_fn, space, *, data, algorithm, objective, max_trials, max_epochs, time_budget, batch_size, seed,
+          execution, on_trial_end) -> _Plan:
     from kerashp.builders._calling import check_builder  # imports Keras
     from kerashp.builders.keras_tuner import space_for
-    from kerashp.datasets import prepare, weigh_classes
-    from kerashp.reporting.tensorboard import open_logs
+    from kerashp.datasets import prepare
+    from kerashp.devices import resolve_precision
+    from kerashp.parallel.remote import parse_listen
+    from kerashp.parallel.workers import worker_count
 
-    data_options = {"validation_split": validation_split, "cv": cv, "seed": seed, "task": task,
-                    "sample_weight": sample_weight}
     prepared = None
 
     def prepared_data():
         nonlocal prepared
         if prepared is None:
-            prepared = prepare(data, **data_options)
+            prepared = prepare(data.source, validation_split=data.validation_split, cv=data.cv, seed=seed,
+                               task=data.task, sample_weight=data.sample_weight)
         return prepared
 
     space = space_for(build_fn, space, prepared_data)  # a keras-tuner builder's own, or `space`
@@ -231,134 +163,138 @@ def tune(
 
         space = default_space(build_fn, prepared_data().spec)
     space = as_space(space)
-
     check_builder(build_fn, space.entries, conditional=space.conditions)
     algo = algorithms.get(algorithm)
     goal = as_objective(objective)
     budget = parse_duration(time_budget)
-    for key, value in {"max_trials": max_trials, "max_epochs": max_epochs, "cv": cv}.items():
-        check_int(key, value, low=2 if key == "cv" else 1, allow_none=True)
+    check_int("max_trials", max_trials, allow_none=True)
+    check_int("max_epochs", max_epochs, allow_none=True)
     check_int("batch_size", batch_size)
-    from kerashp.devices import PRECISIONS, resolve_precision
-    from kerashp.parallel.remote import parse_listen
-    from kerashp.parallel.workers import run_workers, worker_count
-
-    count = worker_count(workers)
-    if mixed_precision not in (None, "auto", *PRECISIONS):
-        resolve_precision(mixed_precision, None)  # raises, naming the choices
-    chief = None if listen is None else parse_listen(listen)
-    if count and strategy != "auto":
+    count = worker_count(execution.workers)
+    if execution.precision not in (None, "auto"):
+        resolve_precision(execution.precision, None)  # raises, naming the choices
+    chief = None if execution.listen is None else parse_listen(execution.listen)
+    if count and execution.strategy != "auto":
         raise ArgumentError(
             f"Argument `strategy` cannot be shared by {count} worker processes: each picks its own. Received: "
-            f"strategy={strategy!r} with workers={workers!r}. Leave strategy='auto', or pass workers=1 to train "
-            "one trial at a time under that strategy."
+            f"strategy={execution.strategy!r} with workers={execution.workers!r}. Leave strategy='auto', or pass "
+            "workers=1 to train one trial at a time under that strategy."
         )
-    given = {k: v for k, v in {"factor": factor, "pruner": pruner, "min_epochs": min_epochs, "eta": eta}.items()
-             if v is not None}
-    algo.check(space, given=given, initial=initial, warm_start=warm_start, cv=cv)
-    options = {**algo.options, **given}
-    queued = initial_values(space, initial, max_trials)
-    prior = prior_observations(space, goal, warm_start)
-    observers = as_observers(on_trial_end)
-    epochs = algo.epochs(space, max_epochs)
-
-    store = RunStore(directory, name if name is not None else f"{algo.name}-{datetime.now():%Y%m%d-%H%M%S}")
-    store.check_folder()
-    if store.exists() and not resume and not overwrite:
-        raise RunFolderError(
-            f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass {setting('resume', True)} to "
-            f"continue it, {setting('overwrite', True)} to start it over, or another {setting('name')}."
-        )
-    board = open_logs(tensorboard, callbacks, resume=resume and store.exists(), overwrite=overwrite)
-    settings = {
-        "algorithm": algo.name,
-        "objective": {"name": goal.name, "direction": goal.direction},
-        "space": space.to_config(),
-        "builder": builder_ref(build_fn),
-        "seed": seed,
-        "max_trials": max_trials,
-        "max_epochs": epochs,
-        "cv": cv,
-        "batch_size": batch_size,
-        "validation_split": validation_split,
-        "workers": count,
-        "options": options,
-        "tensorboard": None if board.root is None else str(board.root),
-        "class_weight": class_weight if not isinstance(class_weight, Mapping) else [[k, v] for k, v in class_weight.items()],
-    }
-    if store.exists() and overwrite:
-        store.remove()
-
-    from kerashp.devices import get_strategy, resolve_precision
-    from kerashp.reporting.progress import Progress
-    from kerashp.tuning.best_model import prepare_test, test_metrics
-    from kerashp.tuning.tuner import BudgetSpent, SearchTuner
-
-    prepared = weigh_classes(prepared_data(), class_weight)
-    test = prepare_test(test_data, prepared.spec) if test_data is not None else None
-    strategy = get_strategy(strategy)
-    precision = resolve_precision(mixed_precision, strategy)
-    settings.update({"data": prepared.name, "fingerprint": prepared.fingerprint(), "spec": prepared.spec.to_dict(),
-                     "precision": precision})
-    if store.exists():
-        store.check_same_run(settings)  # before anything is written or trained
-    if count or chief:
-        from kerashp.datasets._files import check_writable
-
-        check_writable(prepared)
-    store.write_settings(settings)
+    algo.check(space, cv=data.cv)
+    as_observers(on_trial_end)  # checked here, before the folder is written
     trials = algo.max_trials(max_trials, budget)
+    return _Plan(space=space, algo=algo, goal=goal, budget=budget, epochs=algo.epochs(space, max_epochs),
+                 trials=trials, count=count, chief=chief, queued=initial_values(space, algo.initial, max_trials),
+                 prior=prior_observations(space, goal, algo.warm_start), prepared_data=prepared_data)
+
+
+def _open_folder(run: RunFolder, plan: _Plan, callbacks: Any):
+    """The run's store and TensorBoard logs; an existing run is resumed,
+    removed or refused as `run.if_exists` says."""
+    from kerashp.reporting.tensorboard import open_logs
+
+    name = run.name if run.name is not None else f"{plan.algo.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    store = RunStore(run.directory, name)
+    store.check_folder()
+    exists = store.exists()
+    if exists and run.if_exists == "error":
+        raise RunFolderError(
+            f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass {setting('if_exists', 'resume')} "
+            f"to continue it, {setting('if_exists', 'overwrite')} to start it over, or another {setting('name')}."
+        )
+    board = open_logs(run.tensorboard, callbacks, resume=exists and run.if_exists == "resume",
+                      overwrite=run.if_exists == "overwrite")
+    if exists and run.if_exists == "overwrite":
+        store.remove()
+    return store, board
+
+
+def _prepare(plan: _Plan, data: Data, execution: Execution):
+    """The prepared data (class weights applied), the test data, the strategy and the dtype policy."""
+    from kerashp.datasets import weigh_classes
+    from kerashp.devices import get_strategy, resolve_precision
+    from kerashp.tuning.best_model import prepare_test
+
+    prepared = weigh_classes(plan.prepared_data(), data.class_weight)
+    test = prepare_test(data.test, prepared.spec, "Data(test=...)") if data.test is not None else None
+    strategy = get_strategy(execution.strategy)
+    return prepared, test, strategy, resolve_precision(execution.precision, strategy)
+
+
+def _recorded(plan, build_fn, data, store, board, prepared, precision, max_trials, time_budget, batch_size,
+              seed) -> dict[str, Any]:
+    """What `run.json` records: one value for each key `kerashp.options` declares."""
+    class_weight = data.class_weight
+    values = {
+        "builder": builder_ref(build_fn), "space": plan.space.to_config(), "data": prepared.name,
+        "algorithm": plan.algo.name, "options": plan.algo.options(),
+        "objective": {"name": plan.goal.name, "direction": plan.goal.direction},
+        "max_trials": max_trials, "max_epochs": plan.epochs, "time_budget": plan.budget, "batch_size": batch_size,
+        "seed": seed, "fingerprint": prepared.fingerprint(), "cv": data.cv, "validation_split": data.validation_split,
+        "task": prepared.spec.task, "spec": prepared.spec.to_dict(),
+        "class_weight": [[k, v] for k, v in class_weight.items()] if isinstance(class_weight, Mapping) else class_weight,
+        "tensorboard": None if board.root is None else str(board.root), "workers": plan.count, "precision": precision,
+    }
+    keys = [key for option in OPTIONS for key in option.keys]
+    assert set(values) - {"spec"} == set(keys), sorted(set(values) ^ set(keys))  # kerashp.options declares each
+    return {**{key: values[key] for key in dict.fromkeys(keys)}, "spec": values["spec"]}  # spec: what it inferred
+
+
+def _reporting(plan, store, board, on_trial_end, verbose, strategy):
+    from kerashp.reporting.progress import Progress
+
     done = store.records()
-    progress = Progress(algo.expected_trials(space, trials, epochs=epochs, options=options), goal, verbose, done=done)
+    progress = Progress(plan.algo.expected_trials(plan.space, plan.trials, epochs=plan.epochs), plan.goal, verbose,
+                        done=done)
     if done:
-        best = f", best {goal.name}={progress.best:.4g}" if progress.best is not None else ""
+        best = f", best {plan.goal.name}={progress.best:.4g}" if progress.best is not None else ""
         progress.message(f"resuming {store.path}: {len(done)} trials finished before{best}")
-    board.start(space, goal)
+    board.start(plan.space, plan.goal)
     replicas = getattr(strategy, "num_replicas_in_sync", 1)
     if replicas > 1:
         progress.message(f"{type(strategy).__name__} over {replicas} replicas: batch_size is the global batch, "
                          f"split {replicas} ways (each replica trains batch_size/{replicas} samples a step)")
-    deadline = time.monotonic() + budget if budget is not None else None
-    watchers = Observers(board.trial_end, progress.trial_done, *observers)
-    oracle = algo.make_oracle(goal, space=space, max_trials=trials, epochs=epochs, seed=seed,
-                              options=options, initial=queued, prior=prior)
-    tuner = SearchTuner(
-        oracle,
-        algorithm=algo,
-        space=space,
-        build_fn=build_fn,
-        data=prepared,
-        objective=goal,
-        store=store,
-        observers=Observers(store.write_record, watchers),
-        callbacks=callbacks,
-        tensorboard=board,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        deadline=deadline,
-        strategy=strategy,
-        precision=precision,
-        prunes=getattr(oracle, "pruner", None) is not None,
+    return progress, Observers(board.trial_end, progress.trial_done, *as_observers(on_trial_end))
+
+
+def _tuner(plan, build_fn, prepared, store, board, watchers, callbacks, batch_size, seed, deadline, strategy,
+           precision):
+    from kerashp.tuning.tuner import SearchTuner
+
+    oracle = plan.algo.make_oracle(plan.goal, space=plan.space, max_trials=plan.trials, epochs=plan.epochs,
+                                   seed=seed, initial=plan.queued, prior=plan.prior)
+    return SearchTuner(
+        oracle, algorithm=plan.algo, space=plan.space, build_fn=build_fn, data=prepared, objective=plan.goal,
+        store=store, observers=Observers(store.write_record, watchers), callbacks=callbacks, tensorboard=board,
+        epochs=plan.epochs, batch_size=batch_size, seed=seed, deadline=deadline, strategy=strategy,
+        precision=precision, prunes=getattr(oracle, "pruner", None) is not None,
     )
+
+
+def _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, batch_size, seed, deadline,
+            precision) -> None:
+    """Runs the trials, here or in workers; the time budget ends it as a finish."""
     import keras_tuner as kt
+
+    from kerashp.parallel.workers import run_workers
+    from kerashp.tuning.tuner import BudgetSpent
 
     finished = False
     try:
-        if count or chief:
-            job = {"build_fn": build_fn, "callbacks": callbacks, "space": space, "algorithm": algo,
-                   "objective": goal, "epochs": epochs, "batch_size": batch_size, "seed": seed,
+        if plan.count or plan.chief:
+            job = {"build_fn": build_fn, "callbacks": callbacks, "space": plan.space, "algorithm": plan.algo,
+                   "objective": plan.goal, "epochs": plan.epochs, "batch_size": batch_size, "seed": seed,
                    "directory": str(store.directory), "name": store.name, "tensorboard": board,
                    "precision": precision}
-            if run_workers(tuner, count=count, job=job, observers=watchers, deadline=deadline, listen=chief,
-                           message=progress.message) == "budget":
+            if run_workers(tuner, count=plan.count, job=job, observers=watchers, deadline=deadline,
+                           listen=plan.chief, message=progress.message) == "budget":
                 raise BudgetSpent()
         else:
             tuner.search()
         finished = True
     except BudgetSpent:
         finished = True
-        progress.message(f"time budget of {budget:g}s spent: no new trial started")
+        progress.message(f"time budget of {plan.budget:g}s spent: no new trial started")
     except kt.errors.FatalError as err:
         cause = err.__cause__
         raise (cause if isinstance(cause, KerashpError) else err) from None
@@ -366,11 +302,15 @@ def tune(
         if "consecutive failures" not in str(err):
             raise
         raise KerashpError(
-            f"The search stopped: {oracle.max_consecutive_failed_trials} trials in a row failed. "
+            f"The search stopped: {tuner.oracle.max_consecutive_failed_trials} trials in a row failed. "
             f"Last error: {error_summary(str(err))}"
         ) from None
     finally:
         progress.close(finished)
+
+
+def _after_search(tuner, store, build_fn, prepared, test, settings, progress) -> TuneResult:
+    """The result; with cv, the best trial refit on all the data; with test data, its scores."""
     result = TuneResult(store.path, build_fn=build_fn)
     if prepared.folds is not None and any(r.completed for r in result.records):
         best = result.best_trial
@@ -380,7 +320,9 @@ def tune(
             with store.after_the_search("refitting the best trial on all the data"):
                 tuner.refit(best)
     if test is not None and any(r.completed for r in result.records):
-        with store.after_the_search("scoring the best model on test_data"):
+        from kerashp.tuning.best_model import test_metrics
+
+        with store.after_the_search("scoring the best model on the test data"):
             scores = test_metrics(result.best_model, test)
         store.write_settings({**settings, "test": scores})
         result.settings["test"] = scores

@@ -15,7 +15,7 @@ import optuna
 import pytest
 
 import kerashp as khp
-from kerashp.pruners.asha import ASHA
+from kerashp.pruners.asha import Rungs
 from kerashp.tuning import TrialStatus
 
 SPACE = {
@@ -116,7 +116,7 @@ def test_a_lost_event_log_rebuilds_the_study_from_the_trials(tpe_oracle, tmp_pat
 
 
 def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tpe_oracle):
-    oracle = tpe_oracle(algorithm="bohb", min_epochs=1)  # every trial judged at one epoch: no brackets
+    oracle = tpe_oracle(algorithm="bohb", pruner={"first_rung": 1})  # every trial judged at one epoch: no brackets
     curves = [[0.5, 0.6, 0.7], [0.2, 0.3, 0.4], [0.1, 0.2, 0.2], [0.6, 0.7, 0.8]]
     for curve in curves:
         trial = oracle.create_trial("tuner0")
@@ -135,15 +135,17 @@ def test_pruned_trials_reach_the_sampler_as_pruned_with_their_last_value(tpe_ora
 def test_tpe_and_bohb_take_their_options_and_refuse_the_rest(tmp_path):
     data = khp.datasets.load("iris")
     cases = [
-        ("bohb", {"cv": 2}, r"Stopping trials early \(algorithm='bohb'\) needs one score per epoch"),
-        ("bohb", {"pruner": "asha"}, r"`pruner` applies to .*not to algorithm='bohb'"),
-        ("tpe", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='tpe'"),
+        ("bohb", {"cv": 2}, r"Stopping trials early \(BOHB\(pruner=ASHA.*\)\) needs one score per epoch"),
+        ("bohb", {"pruner": None}, r"BOHB is TPE with ASHA: it needs a pruner"),
+        ("tpe", {"reduction_factor": 3}, r"`reduction_factor` does not apply to algorithm 'tpe'"),
     ]
     for algorithm, kwargs, match in cases:
         space = {"units": [4, 8], "epochs": 2}
+        data_options = {"cv": kwargs.pop("cv")} if "cv" in kwargs else {}
         with pytest.raises(khp.ArgumentError, match=match):
-            khp.tune(khp.builders.mlp, space, data=data, algorithm=algorithm, verbose=0, directory=tmp_path,
-                     name="x", **kwargs)
+            khp.tune(khp.builders.mlp, space, data=khp.Data(data, **data_options),
+                     algorithm=khp.algorithms.get({"name": algorithm, **kwargs}), verbose=0,
+                     run=khp.RunFolder(tmp_path, "x"))
     assert not (tmp_path / "x").exists()
 
 
@@ -156,9 +158,19 @@ def test_bohb_searches_until_the_time_budget_is_spent_and_starts_no_trial_after_
     assert bohb.max_trials(None, 12) is None and bohb.max_trials(None, None) == bohb.default_max_trials
     budget, seen = 6, []
     started = time.monotonic()
-    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "learning_rate": khp.Float(1e-3, 1e-1, log=True)},
-                      data="iris", algorithm="bohb", max_epochs=9, time_budget=budget, seed=0, verbose=0,
-                      directory=tmp_path, name="b", objective="val_accuracy", on_trial_end=seen.append)
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": khp.Int(2, 16), "learning_rate": khp.Float(1e-3, 1e-1, log=True)},
+        data="iris",
+        algorithm="bohb",
+        max_epochs=9,
+        time_budget=budget,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        on_trial_end=seen.append,
+        run=khp.RunFolder(directory=tmp_path, name="b"),
+    )
     assert time.monotonic() - started >= budget  # it stopped for the budget, not for a trial count
     records = result.records
     assert len(records) == len(seen) >= 1 and [r.number for r in records] == list(range(len(records)))
@@ -184,16 +196,26 @@ def scripted_score(hp):
 
 @pytest.mark.slow
 def test_bohb_stops_trials_at_its_first_rung_and_keeps_weights_of_completed_trials_only(tmp_path):
-    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "batch_size": 50}, data="iris", algorithm="bohb",
-                      max_trials=5, max_epochs=3, seed=0, verbose=0, directory=tmp_path, name="b",
-                      objective="val_accuracy", callbacks=scripted_score)
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": khp.Int(2, 16), "batch_size": 50},
+        data="iris",
+        algorithm="bohb",
+        max_trials=5,
+        max_epochs=3,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        callbacks=scripted_score,
+        run=khp.RunFolder(directory=tmp_path, name="b"),
+    )
     records = result.records
     statuses = [r.status for r in records]
     assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses, statuses
     # eta=3 over 3 epochs: one rung, at epoch 1, that keeps the top third of the trials of its bracket
     # that reached it, and of fewer than 6 trials that is the best one: a trial below the best seen before
     # it stops there. The other bracket (about 2 trials in 5) stops nothing.
-    brackets = ASHA(min_epochs=None, eta=3, floor=1, cap=1, brackets=True)
+    brackets = Rungs(first_rung=None, reduction_factor=3, floor=1, cap=1, brackets=True)
     best_so_far = {0: -1.0, 1: -math.inf}
     for record in records:
         units, bracket = record.params["units"], brackets.bracket_of(record.trial_id)
@@ -208,9 +230,18 @@ def test_bohb_stops_trials_at_its_first_rung_and_keeps_weights_of_completed_tria
 @pytest.mark.slow
 def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
     data = khp.datasets.load("iris")
-    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "epochs": 2, "batch_size": 32}, data=data,
-                      algorithm="tpe", cv=2, max_trials=50, time_budget=10, seed=0, verbose=0,
-                      directory=tmp_path, name="cv", objective="val_accuracy")
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": khp.Int(2, 16), "epochs": 2, "batch_size": 32},
+        data=khp.Data(data, cv=2),
+        algorithm="tpe",
+        max_trials=50,
+        time_budget=10,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="cv"),
+    )
     assert 1 <= len(result.records) < 50
     assert all(len(r.fold_scores) == 2 for r in result.records if r.completed)
     assert result.best_model is not None
@@ -245,8 +276,17 @@ def test_a_trial_cut_by_the_budget_reaches_the_sampler_as_pruned(tpe_oracle):
 
 @pytest.mark.slow
 def test_a_search_tells_tpe_the_trial_the_budget_cut(tmp_path):
-    result = khp.tune(khp.builders.mlp, {"units": khp.Int(2, 16), "epochs": 2000, "batch_size": 16}, data="iris",
-                      algorithm="tpe", max_trials=5, time_budget=3, seed=0, verbose=0, directory=tmp_path, name="t")
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": khp.Int(2, 16), "epochs": 2000, "batch_size": 16},
+        data="iris",
+        algorithm="tpe",
+        max_trials=5,
+        time_budget=3,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="t"),
+    )
     assert len(result.records) == 1 and result.records[0].timed_out and result.records[0].completed
     events = json.loads((tmp_path / "t" / "oracle.json").read_text())["kerashp_tpe"]["events"]
     assert [e[2] for e in events if e[0] == "tell"] == ["PRUNED"]

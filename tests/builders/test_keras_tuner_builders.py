@@ -104,8 +104,16 @@ def digits_onehot():
 
 @pytest.mark.slow
 def test_the_guides_builder_searches_and_gives_its_best_model(digits_onehot, tmp_path):
-    result = khp.tune(guide_build_model, data=digits_onehot, algorithm="random", max_trials=3, max_epochs=2,
-                      seed=1, verbose=0, directory=tmp_path, name="guide")
+    result = khp.tune(
+        guide_build_model,
+        data=digits_onehot,
+        algorithm="random",
+        max_trials=3,
+        max_epochs=2,
+        seed=1,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="guide"),
+    )
     assert all(r.completed for r in result.records)
     assert set(result.trials.columns) >= {"num_layers", "units_0", "units_2", "activation", "dropout", "lr"}
     best = result.best_model
@@ -147,15 +155,33 @@ def test_a_hypermodel_tunes_its_fit_and_a_hook_may_return_its_own_score(tmp_path
     x, y = khp.datasets.load("digits")
     x, y = x[:300], y[:300]
     GuideHyperModel.fits = 0
-    result = khp.tune(GuideHyperModel(), data=(x.astype("float32"), y), algorithm="random", max_trials=3,
-                      max_epochs=2, seed=0, verbose=0, directory=tmp_path, name="hm", objective="val_accuracy")
+    result = khp.tune(
+        GuideHyperModel(),
+        data=(x.astype("float32"), y),
+        algorithm="random",
+        max_trials=3,
+        max_epochs=2,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="hm"),
+    )
     assert {"units", "normalize", "shuffle"} <= set(result.best_params)
     # one a trial, and 4 with a stand-in model while reading the space: the defaults, units=32, normalize
     # and shuffle True
     assert GuideHyperModel.fits == 3 + 4
     assert all(r.completed and len(r.history["val_accuracy"]) == 2 for r in result.records)
-    scored = khp.tune(ScoredHyperModel(), data=(x.astype("float32"), y), algorithm="random", max_trials=2,
-                      max_epochs=2, seed=0, verbose=0, directory=tmp_path, name="scored", objective="val_accuracy")
+    scored = khp.tune(
+        ScoredHyperModel(),
+        data=(x.astype("float32"), y),
+        algorithm="random",
+        max_trials=2,
+        max_epochs=2,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="scored"),
+    )
     for record in scored.records:
         assert record.score <= 0.5 and record.history["val_accuracy"] == [record.score]
 
@@ -183,8 +209,16 @@ def test_the_documented_repeat_recipe_scores_a_trial_by_its_mean(tmp_path):
     x, y = khp.datasets.load("digits")
     hypermodel = Repeated()
     hypermodel.scores = []
-    result = khp.tune(hypermodel, data=(x[:300].astype("float32"), y[:300]), algorithm="grid", max_epochs=1,
-                      seed=0, verbose=0, directory=tmp_path, name="repeated", objective="val_accuracy")
+    result = khp.tune(
+        hypermodel,
+        data=(x[:300].astype("float32"), y[:300]),
+        algorithm="grid",
+        max_epochs=1,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="repeated"),
+    )
     trained = hypermodel.scores[-len(result.records):]  # after the space was read (with a stand-in model)
     assert [r.score for r in result.records] == pytest.approx([float(np.mean(s)) for s in trained])
     assert all(len(set(s)) > 1 for s in trained)  # three trainings from three initial weights

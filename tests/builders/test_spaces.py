@@ -66,8 +66,16 @@ def test_another_builder_is_refused_naming_it_and_the_fix():
 def test_every_value_the_space_can_take_builds_a_model(tmp_path):
     x, y = khp.datasets.load("iris")
     space = {**default_space(mlp, (x, y)), "epochs": 2}
-    result = khp.tune(mlp, space, data=(x, y), algorithm="random", max_trials=3, seed=0, verbose=0,
-                      directory=tmp_path, name="default")
+    result = khp.tune(
+        mlp,
+        space,
+        data=(x, y),
+        algorithm="random",
+        max_trials=3,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="default"),
+    )
     assert sum(r.completed for r in result.records) == 3
 
 

@@ -107,8 +107,16 @@ def test_the_standardized_loss_is_plain_mse_over_the_variance():
 def test_a_tuned_model_beats_predicting_the_mean_and_reloads_in_units(tmp_path):
     x, y = offset_data(500)
     space = {"layers": 1, "units": khp.Int(16, 64), "learning_rate": 1e-2, "epochs": 15}
-    result = khp.tune(khp.builders.mlp, space, data=(x[:400], y[:400]), algorithm="random", max_trials=2,
-                      seed=0, verbose=0, directory=tmp_path, name="reg")
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=(x[:400], y[:400]),
+        algorithm="random",
+        max_trials=2,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="reg"),
+    )
     score = r2(y[400:], result.best_model.predict(x[400:], verbose=0))
     assert score > 0.9  # predicting the mean scores 0
     reopened = khp.load_result(tmp_path / "reg", build_fn=khp.builders.mlp)

@@ -111,8 +111,17 @@ def test_a_chief_serves_workers_started_with_the_command(digits_small, tmp_path,
                for _ in range(2)]
     monkeypatch.setenv("KERASHP_TOKEN", "t0ken")
     try:
-        result = khp.tune(khp.builders.mlp, SPACE, data=(x, y), algorithm="random", max_trials=4, seed=0,
-                          listen=f"127.0.0.1:{port}", directory=tmp_path / "runs", name="shared", verbose=0)
+        result = khp.tune(
+            khp.builders.mlp,
+            SPACE,
+            data=(x, y),
+            algorithm="random",
+            max_trials=4,
+            seed=0,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path / "runs", name="shared"),
+            execution=khp.Execution(listen=f"127.0.0.1:{port}"),
+        )
     except BaseException:  # the timeout's failure among them: the workers go too, their output with it
         for worker in workers:
             worker.kill()

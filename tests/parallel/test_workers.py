@@ -50,20 +50,35 @@ def _listening(port: int) -> set[str]:
 @pytest.mark.subprocess
 def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resume(digits_small, tmp_path):
     options = {"data": digits_small, "algorithm": "random", "seed": 3, "directory": tmp_path, "verbose": 0}
-    alone = khp.tune(khp.builders.mlp, SPACE, max_trials=4, name="alone", **options)
+    alone = khp.tune(khp.builders.mlp, SPACE, max_trials=4, run=khp.RunFolder(name="alone"), **options)
 
     def ctrl_c(record):
         os.kill(os.getpid(), signal.SIGINT)
 
     with pytest.raises(KeyboardInterrupt):
-        khp.tune(khp.builders.mlp, SPACE, max_trials=4, name="pair", workers=2, on_trial_end=ctrl_c, **options)
+        khp.tune(
+            khp.builders.mlp,
+            SPACE,
+            max_trials=4,
+            on_trial_end=ctrl_c,
+            run=khp.RunFolder(name="pair"),
+            execution=khp.Execution(workers=2),
+            **options,
+        )
     assert _worker_pids() == []  # Ctrl-C in the chief stopped every worker
     kept = khp.load_result(tmp_path / "pair").records
     assert kept and all(r.completed for r in kept)
 
     seen = []
-    result = khp.tune(khp.builders.mlp, SPACE, max_trials=4, name="pair", workers=2, resume=True,
-                      on_trial_end=seen.append, **options)
+    result = khp.tune(
+        khp.builders.mlp,
+        SPACE,
+        max_trials=4,
+        on_trial_end=seen.append,
+        run=khp.RunFolder(name="pair", if_exists="resume"),
+        execution=khp.Execution(workers=2),
+        **options,
+    )
     table = result.trials.sort_values("trial")
     assert list(table["trial"]) == [0, 1, 2, 3] and set(table["status"]) == {"COMPLETED"}
     assert sorted(r.number for r in seen) == sorted(set(range(4)) - {r.number for r in kept})  # each once
@@ -82,8 +97,17 @@ def test_bohb_with_workers_prunes_through_the_chief_and_workers_are_replaced(dig
 
     monkeypatch.setattr(workers, "TRIALS_PER_PROCESS", 3)
     space = {**SPACE, "epochs": 9}
-    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="bohb", max_trials=8, seed=0, workers=2,
-                      directory=tmp_path, name="bohb", verbose=0)
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=digits_small,
+        algorithm="bohb",
+        max_trials=8,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="bohb"),
+        execution=khp.Execution(workers=2),
+    )
     table = result.trials
     assert sorted(table["trial"]) == list(range(8)) and len({r.trial_id for r in result.records}) == 8
     assert (table["status"] == "PRUNED").any()  # ASHA's answers reached the workers mid-fit
@@ -107,8 +131,18 @@ def test_a_killed_worker_loses_only_its_trial_which_runs_again(digits_small, tmp
             killed.append(pids[0])
 
     space = {**SPACE, "epochs": 4}
-    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="random", max_trials=5, seed=0,
-                      workers=2, directory=tmp_path, name="kill", verbose=0, on_trial_end=kill_one)
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=digits_small,
+        algorithm="random",
+        max_trials=5,
+        seed=0,
+        verbose=0,
+        on_trial_end=kill_one,
+        run=khp.RunFolder(directory=tmp_path, name="kill"),
+        execution=khp.Execution(workers=2),
+    )
     assert killed
     assert sorted(r.number for r in result.records) == [0, 1, 2, 3, 4]
     assert all(r.status.value == "COMPLETED" for r in result.records)
@@ -119,14 +153,30 @@ def test_a_killed_worker_loses_only_its_trial_which_runs_again(digits_small, tmp
 @pytest.mark.subprocess
 def test_an_error_in_a_worker_reaches_the_caller_by_kind(digits_small, tmp_path):
     with pytest.raises(ArgumentError, match="not among the metrics"):
-        khp.tune(khp.builders.mlp, SPACE, data=digits_small, algorithm="random", max_trials=2, workers=2,
-                 objective="val_auc", directory=tmp_path, name="fatal", verbose=0)
+        khp.tune(
+            khp.builders.mlp,
+            SPACE,
+            data=digits_small,
+            algorithm="random",
+            max_trials=2,
+            objective="val_auc",
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="fatal"),
+            execution=khp.Execution(workers=2),
+        )
 
 
 def test_bad_workers_values_are_refused_before_anything_trains(digits_small, tmp_path):
     for bad in (0, -1, 1.5, "two", True):
         with pytest.raises(ArgumentError, match="workers"):
-            khp.tune(khp.builders.mlp, SPACE, data=digits_small, workers=bad, directory=tmp_path, verbose=0)
+            khp.tune(
+                khp.builders.mlp,
+                SPACE,
+                data=digits_small,
+                verbose=0,
+                run=khp.RunFolder(directory=tmp_path),
+                execution=khp.Execution(workers=bad),
+            )
     assert not any(tmp_path.iterdir())
 
 

@@ -46,8 +46,16 @@ def result(write_run):
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory):
     """A real search: random with ASHA on iris."""
-    run = khp.tune(khp.builders.mlp, SPACE, data="iris", algorithm="random", pruner="asha", eta=2, max_trials=9,
-                   directory=tmp_path_factory.mktemp("runs"), name="plots", seed=2, verbose=0)
+    run = khp.tune(
+        khp.builders.mlp,
+        SPACE,
+        data="iris",
+        algorithm=khp.algorithms.Random(pruner=khp.pruners.ASHA(reduction_factor=2)),
+        max_trials=9,
+        seed=2,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path_factory.mktemp("runs"), name="plots"),
+    )
     statuses = [r.status for r in run.records]
     assert statuses.count(TrialStatus.COMPLETED) >= 3 and TrialStatus.PRUNED in statuses, statuses
     return run

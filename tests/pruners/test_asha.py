@@ -16,7 +16,7 @@ import keras
 import pytest
 
 import kerashp as khp
-from kerashp.pruners.asha import ASHA, COST_KEYS, cost_rung, first_rung, rung_of
+from kerashp.pruners.asha import COST_KEYS, Rungs, cost_rung, first_rung, rung_of
 from kerashp.tuning import TrialStatus
 
 # Six trials, each reporting val_accuracy at epochs 1..9, one after another.
@@ -48,13 +48,13 @@ def _play(report) -> dict[str, int | None]:
     return stopped
 
 
-def test_rungs_sit_at_min_epochs_times_powers_of_eta():
+def test_rungs_sit_at_the_first_rung_times_powers_of_the_reduction_factor():
     assert [e for e in range(1, 30) if rung_of(e, 1, 3) is not None] == [1, 3, 9, 27]
     assert [e for e in range(1, 30) if rung_of(e, 2, 2) is not None] == [2, 4, 8, 16]
     assert rung_of(9, 1, 3) == 2 and rung_of(4, 1, 3) is None
 
 
-def test_without_min_epochs_the_first_rung_is_sized_to_the_trials_and_epochs():
+def test_without_first_rung_the_first_rung_is_sized_to_the_trials_and_epochs():
     # the Hyperband bracket that starts max_trials trials: eta**k <= max_trials rungs apart
     assert first_rung(27, 30, 3) == 1  # the default BOHB search: rungs at 1, 3, 9 as before
     assert first_rung(100, 20, 3) == 11  # 20 trials of 100 epochs: rungs at 11 and 33, not 1, 3, 9, 27, 81
@@ -62,10 +62,10 @@ def test_without_min_epochs_the_first_rung_is_sized_to_the_trials_and_epochs():
     assert first_rung(100, None, 3) == 1  # a time budget: the number of trials is open
 
 
-@pytest.mark.parametrize(("options", "first"), [({}, 11), ({"min_epochs": 1}, 1), ({"min_epochs": 4}, 4)])
-def test_bohb_and_asha_size_their_first_rung_unless_min_epochs_is_given(make_oracle, options, first):
+@pytest.mark.parametrize(("options", "first"), [({}, 11), ({"pruner": {"first_rung": 1}}, 1), ({"pruner": {"first_rung": 4}}, 4)])
+def test_bohb_and_asha_size_their_first_rung_unless_first_rung_is_given(make_oracle, options, first):
     bohb = make_oracle("bohb", ORACLE_SPACE, max_trials=20, epochs=100, **options)
-    random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, pruner="asha", name="random", **options)
+    random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, name="random", **({"pruner": "asha"} | options))
     for oracle in (bohb, random):
         oracle.pruner.measured(0.1, 1.0)  # a cheap model: the rung sized to the search decides
         assert oracle.pruner.first == first
@@ -73,7 +73,7 @@ def test_bohb_and_asha_size_their_first_rung_unless_min_epochs_is_given(make_ora
 
 def test_the_first_rung_follows_what_a_model_costs_against_an_epoch():
     assert [cost_rung(r) for r in (0.0, 0.5, 1.0, 1.01, 3.8, 16.0)] == [1, 1, 1, 2, 4, 16]
-    cheap, dear, xla = (ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9) for _ in range(3))
+    cheap, dear, xla = (Rungs(first_rung=None, reduction_factor=3, direction="max", floor=1, cap=9) for _ in range(3))
     assert cheap.first is None and cheap.keep("0", 1, 0.1) and cheap.keep("1", 1, 0.0)  # no cost yet: none stopped
     cheap.measured(0.05, 0.2)  # a model costs a quarter of an epoch: trials are judged after one epoch
     dear.measured(0.46, 0.12)  # TensorFlow tracing a small MLP on a CPU: 0.46 s, epochs of 0.12 s
@@ -83,13 +83,13 @@ def test_the_first_rung_follows_what_a_model_costs_against_an_epoch():
     for model in (3.0, 3.0, 0.1):  # the median of the first SAMPLES reports; later ones are not taken
         dear.measured(model, 0.12)
     assert dear.costs == [[0.46, 0.12], [3.0, 0.12], [3.0, 0.12]] and dear.first == 9
-    fixed = ASHA(min_epochs=2, eta=3, direction="max")
+    fixed = Rungs(first_rung=2, reduction_factor=3, direction="max")
     fixed.measured(1.6, 0.1)
-    assert fixed.first == 2  # an explicit min_epochs wins
+    assert fixed.first == 2  # an explicit first_rung wins
 
 
 def test_brackets_hedge_the_measured_first_rung_as_hyperband_does():
-    rungs = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    rungs = Rungs(first_rung=None, reduction_factor=3, direction="max", floor=1, cap=9, brackets=True)
     ids = [str(i) for i in range(2000)]
     rungs.measured(0.1, 1.0)  # first rung 1: rungs 1, 3, 9 up to the cap, so 4 brackets
     by = {b: [t for t in ids if rungs.bracket_of(t) == b] for b in range(5)}
@@ -103,18 +103,18 @@ def test_brackets_hedge_the_measured_first_rung_as_hyperband_does():
     assert rungs.keep(first, 3, 0.5) and not rungs.keep(second, 3, 0.4)
     never = by[3][:4]  # the last bracket stops nothing
     assert all(rungs.keep(t, e, -float(i)) for i, t in enumerate(never) for e in (1, 3, 9, 27))
-    again = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    again = Rungs(first_rung=None, reduction_factor=3, direction="max", floor=1, cap=9, brackets=True)
     again.set_state(rungs.get_state())  # a resumed search puts every trial in the same bracket
     assert [again.bracket_of(t) for t in ids] == [rungs.bracket_of(t) for t in ids]
-    xla = ASHA(min_epochs=None, eta=3, direction="max", floor=1, cap=9, brackets=True)
+    xla = Rungs(first_rung=None, reduction_factor=3, direction="max", floor=1, cap=9, brackets=True)
     xla.measured(1.6, 0.1)  # first rung 9, the cap: a bracket judged at 9 epochs, one never stopped
     assert {xla.bracket_of(t) for t in ids} == {0, 1}
-    plain = ASHA(min_epochs=2, eta=3, direction="max", cap=9)  # an explicit min_epochs: no brackets
+    plain = Rungs(first_rung=2, reduction_factor=3, direction="max", cap=9)  # an explicit first_rung: no brackets
     assert {plain.bracket_of(t) for t in ids} == {0}
 
 
-@pytest.mark.parametrize(("options", "brackets"), [({}, True), ({"min_epochs": 1}, False)])
-def test_bohb_hedges_its_first_rung_unless_min_epochs_is_given(make_oracle, options, brackets):
+@pytest.mark.parametrize(("options", "brackets"), [({}, True), ({"pruner": {"first_rung": 1}}, False)])
+def test_bohb_hedges_its_first_rung_unless_first_rung_is_given(make_oracle, options, brackets):
     oracle = make_oracle("bohb", ORACLE_SPACE, max_trials=30, epochs=27, **options)
     assert oracle.pruner.brackets is brackets
 
@@ -132,27 +132,27 @@ def test_the_oracle_takes_a_trials_costs_out_of_its_metrics_and_keeps_them(make_
 
 
 def test_no_rung_sits_within_a_factor_eta_of_a_trials_last_epoch():
-    rungs = ASHA(min_epochs=11, eta=3, direction="min")
+    rungs = Rungs(first_rung=11, reduction_factor=3, direction="min")
     assert rungs.keep("0", 33, 0.5, last=100) and not rungs.keep("1", 33, 0.9, last=100)  # 33 * 3 <= 100: a rung
     assert rungs.keep("0", 99, 0.5, last=100) and rungs.keep("1", 99, 0.9, last=100)  # 99: too near the end
     assert rungs.keep("2", 99, 0.5) and not rungs.keep("3", 99, 0.9)  # of trials of any length, 99 is a rung
 
 
 def test_asha_stops_exactly_the_trials_it_should_on_a_scripted_objective():
-    rungs = ASHA(min_epochs=1, eta=3, direction="max")
+    rungs = Rungs(first_rung=1, reduction_factor=3, direction="max")
     assert _play(rungs.keep) == EXPECTED_STOP
     # the same scores as losses, lower being better: the same decisions
-    losses = ASHA(min_epochs=1, eta=3, direction="min")
+    losses = Rungs(first_rung=1, reduction_factor=3, direction="min")
     assert _play(lambda t, e, v: losses.keep(t, e, -v)) == EXPECTED_STOP
 
 
 def test_asha_state_round_trips_so_a_resumed_search_decides_the_same():
-    rungs = ASHA(min_epochs=1, eta=3, direction="max")
+    rungs = Rungs(first_rung=1, reduction_factor=3, direction="max")
     for trial_id in "012":
         for epoch, value in enumerate(SCRIPT[trial_id], start=1):
             if not rungs.keep(trial_id, epoch, value):
                 break
-    again = ASHA(min_epochs=1, eta=3, direction="max")
+    again = Rungs(first_rung=1, reduction_factor=3, direction="max")
     again.set_state(rungs.get_state())
     assert again.keep("3", 1, 0.55) is False and again.keep("5", 1, 0.70) is True
 
@@ -178,7 +178,7 @@ def _play_oracle(oracle) -> dict[str, int | None]:
 
 
 def test_the_oracle_answers_stopped_in_update_trial(make_oracle):
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
+    oracle = make_oracle("random", ORACLE_SPACE, pruner={"first_rung": 1})
     assert _play_oracle(oracle) == EXPECTED_STOP
     assert {int(k): v for k, v in oracle.pruned.items()} == {1: 1, 2: 3, 3: 1, 4: 1}  # trial id -> epoch
     state = oracle.get_state()["kerashp_asha"]
@@ -186,7 +186,7 @@ def test_the_oracle_answers_stopped_in_update_trial(make_oracle):
 
 
 def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
+    oracle = make_oracle("random", ORACLE_SPACE, pruner={"first_rung": 1})
     trial = oracle.create_trial("tuner0")
     writes = []
     save = oracle._save_trial
@@ -233,7 +233,7 @@ def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(make_ora
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
     from keras_tuner.src.distribute.oracle_client import OracleClient
 
-    oracle = make_oracle("random", ORACLE_SPACE, pruner="asha", min_epochs=1)
+    oracle = make_oracle("random", ORACLE_SPACE, pruner={"first_rung": 1})
     port = _free_port()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
@@ -253,7 +253,7 @@ def test_the_stopped_status_comes_back_through_keras_tuners_grpc_client(make_ora
 # ------------------------------------------------------------- a real search
 def _replay(records, objective: str, min_epochs: int, eta: int, epochs: int) -> dict[int, int | None]:
     """The epoch ASHA should stop each trial at, from the records' own histories."""
-    rungs = ASHA(min_epochs=min_epochs, eta=eta, direction="max")
+    rungs = Rungs(first_rung=min_epochs, reduction_factor=eta, direction="max")
     stops = {}
     for record in sorted(records, key=lambda r: r.number):
         stops[record.number] = None
@@ -276,9 +276,18 @@ def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_pa
     space = {"units": [2, 4, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True), "epochs": 9,
              "batch_size": 32}
     seen = []
-    result = khp.tune(build, space, data=data, algorithm="random", pruner="asha", min_epochs=1, max_trials=8, seed=0,
-                      verbose=0, directory=tmp_path, name="asha", objective="val_accuracy",
-                      on_trial_end=seen.append)
+    result = khp.tune(
+        build,
+        space,
+        data=data,
+        algorithm=khp.algorithms.Random(pruner=khp.pruners.ASHA(first_rung=1)),
+        max_trials=8,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        on_trial_end=seen.append,
+        run=khp.RunFolder(directory=tmp_path, name="asha"),
+    )
     records = result.records
     assert len(records) == len(seen) == len(builds) == 8  # a trial that goes on is never rebuilt
     expected = _replay(records, "val_accuracy", 1, 3, 9)
@@ -291,22 +300,23 @@ def test_a_search_with_asha_prunes_by_the_rule_and_builds_each_trial_once(tmp_pa
     assert f"{8 - len(pruned)} completed, {len(pruned)} stopped early, 0 failed" in result.summary()
 
 
-def test_pruner_options_are_checked_before_training(tmp_path):
-    data = khp.datasets.load("iris")
-    space = {"units": [4], "epochs": 3}
-    cases = [
-        ({"pruner": "median"}, r"pruner.*Received: pruner='median'"),
-        ({"pruner": "asha", "eta": 1}, r"`eta` must be an integer >= 2. Received: eta=1"),
-        ({"eta": 2}, r"`eta` sets up the ASHA pruner, but pruner=None.*pruner='asha'"),
-        ({"pruner": "asha", "cv": 3}, r"needs one score per epoch, but with cv=3.*Drop `cv`"),
-        ({"pruner": "asha", "algorithm": "grid"}, r"`pruner` applies to .*not to algorithm='grid'"),
-        ({"pruner": "asha", "algorithm": "hyperband"}, r"`pruner` applies to .*not to algorithm='hyperband'"),
-    ]
-    for kwargs, match in cases:
-        kwargs = {"algorithm": "random", **kwargs}
-        run_space = {"units": [4]} if kwargs["algorithm"] == "hyperband" else space
+def test_pruner_options_are_checked_where_they_are_given_and_before_training(tmp_path):
+    for make, match in [
+        (lambda: khp.algorithms.Random(pruner="median"), r"pruner.*Received: pruner='median'"),
+        (lambda: khp.pruners.ASHA(reduction_factor=1), r"`reduction_factor` must be an integer >= 2. Received: "
+                                                       r"reduction_factor=1"),
+        (lambda: khp.pruners.ASHA(first_rung=0), r"`first_rung` must be an integer >= 1"),
+        (lambda: khp.algorithms.BOHB(pruner=None), r"BOHB is TPE with ASHA: it needs a pruner"),
+        (lambda: khp.algorithms.get({"name": "grid", "pruner": "asha"}),
+         r"`pruner` does not apply to algorithm 'grid'.*an option of Random and Bayesian and TPE and BOHB"),
+        (lambda: khp.algorithms.get({"name": "hyperband", "pruner": "asha"}), r"`pruner` does not apply"),
+    ]:
         with pytest.raises(khp.ArgumentError, match=match):
-            khp.tune(khp.builders.mlp, run_space, data=data, verbose=0, directory=tmp_path, name="x", **kwargs)
+            make()
+    with pytest.raises(khp.ArgumentError, match=r"needs one score per epoch, but with cv=3.*Drop `cv`"):
+        khp.tune(khp.builders.mlp, {"units": [4], "epochs": 3}, data=khp.Data(khp.datasets.load("iris"), cv=3),
+                 algorithm=khp.algorithms.Random(pruner=khp.pruners.ASHA()), verbose=0,
+                 run=khp.RunFolder(tmp_path, "x"))
     assert not (tmp_path / "x").exists()
 
 
@@ -340,15 +350,34 @@ def test_a_search_sizes_its_first_rung_to_what_its_models_cost(tmp_path, slow, f
         return model
 
     space = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-1, log=True), "batch_size": 32}
-    result = khp.tune(build, space, data=(x, y), algorithm="bohb", max_trials=9, max_epochs=6, seed=0, verbose=0,
-                      directory=tmp_path, name=slow, callbacks=[_SlowBatches()] if slow == "batches" else None)
+    result = khp.tune(
+        build,
+        space,
+        data=(x, y),
+        algorithm="bohb",
+        max_trials=9,
+        max_epochs=6,
+        seed=0,
+        verbose=0,
+        callbacks=[_SlowBatches()] if slow == "batches" else None,
+        run=khp.RunFolder(directory=tmp_path, name=slow),
+    )
     asha = json.loads((tmp_path / slow / "oracle.json").read_text())["kerashp_asha"]
     ratio = statistics.median(model / epoch for model, epoch in asha["costs"])  # a reused model costs less
     assert ratio > 2 if slow == "trace" else ratio < 1
     assert asha["first"] == first  # 9 trials of 6 epochs: 1 sized to the search, at most 6 // 3
     pruned = [r for r in result.records if r.status is TrialStatus.PRUNED]
     assert pruned and {r.state["pruned_at"] for r in pruned} <= {first, first * 3}
-    reopened = khp.tune(build, space, data=(x, y), algorithm="bohb", max_trials=10, max_epochs=6, seed=0, verbose=0,
-                        directory=tmp_path, name=slow, resume=True)
+    reopened = khp.tune(
+        build,
+        space,
+        data=(x, y),
+        algorithm="bohb",
+        max_trials=10,
+        max_epochs=6,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name=slow, if_exists="resume"),
+    )
     assert json.loads((tmp_path / slow / "oracle.json").read_text())["kerashp_asha"]["costs"] == asha["costs"]
     assert len(reopened.records) == 10

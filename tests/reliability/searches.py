@@ -23,6 +23,15 @@ def run_search(algorithm, directory, name="run", callbacks=None, **overrides):
     x, y = khp.datasets.load("digits")
     space, options = SEARCHES[algorithm]
     kwargs = {**options, **overrides}
-    return khp.tune(khp.builders.mlp, {**space, "batch_size": 64}, data=(x[:300], y[:300]), algorithm=algorithm,
-                    objective="val_accuracy", directory=directory, name=name, resume=True, seed=5, verbose=0,
-                    callbacks=callbacks, **kwargs)
+    return khp.tune(
+        khp.builders.mlp,
+        {**space, "batch_size": 64},
+        data=(x[:300], y[:300]),
+        algorithm=algorithm,
+        objective="val_accuracy",
+        seed=5,
+        verbose=0,
+        callbacks=callbacks,
+        run=khp.RunFolder(directory=directory, name=name, if_exists="resume"),
+        **kwargs,
+    )

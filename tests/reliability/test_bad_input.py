@@ -20,8 +20,17 @@ def digits():
 def tune(data, tmp_path, build_fn=khp.builders.mlp, **kwargs):
     """A one-trial search that records each fit it starts in `fits`."""
     fits = []
-    khp.tune(build_fn, {"units": 8, "epochs": 1}, data=data, algorithm="random", max_trials=1, verbose=0,
-             directory=tmp_path, name="r", callbacks=lambda hp: fits.append(hp) or [], **kwargs)
+    khp.tune(
+        build_fn,
+        {"units": 8, "epochs": 1},
+        data=data,
+        algorithm="random",
+        max_trials=1,
+        verbose=0,
+        callbacks=lambda hp: fits.append(hp) or [],
+        run=khp.RunFolder(directory=tmp_path, name="r"),
+        **kwargs,
+    )
     return fits
 
 
@@ -95,8 +104,15 @@ def test_a_trial_error_keeps_the_line_that_says_what_went_wrong(digits, tmp_path
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    khp.tune(build, {"units": khp.Int(1, 100), "epochs": 1}, data=(x, y), algorithm="random", max_trials=2,
-             verbose=0, directory=tmp_path, name="late")
+    khp.tune(
+        build,
+        {"units": khp.Int(1, 100), "epochs": 1},
+        data=(x, y),
+        algorithm="random",
+        max_trials=2,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="late"),
+    )
     errors = [r.error for r in khp.load_result(tmp_path / "late").records]
     assert errors and all("label value" in e and "outside the valid range of [0, 5)" in e for e in errors)
     assert not any("[[{{node" in e for e in errors)

@@ -41,7 +41,7 @@ def fits_logged(log):
 def test_a_damaged_record_is_reported_by_path_and_the_others_reopen(how, finished_run):
     run = finished_run("random")
     damage(run / "trials" / "1.json", how)
-    with pytest.warns(RuntimeWarning, match=r"trials/1\.json is damaged.*resume=True runs it again"):
+    with pytest.warns(RuntimeWarning, match=r"trials/1\.json is damaged.*if_exists='resume'\) runs it again"):
         result = khp.load_result(run)
     assert [r.trial_id for r in result.records] == ["0", "2"]
     assert result.best_trial.trial_id in ("0", "2")
@@ -130,7 +130,7 @@ def test_a_trial_with_nothing_left_is_recorded_failed_and_its_number_not_reused(
 def test_a_damaged_run_json_names_itself_and_resume_writes_it_again(finished_run):
     run = finished_run("random")
     damage(run / "run.json", "emptied")
-    with pytest.raises(DamagedFileError, match=r"run\.json is damaged.*resume=True") as info:
+    with pytest.raises(DamagedFileError, match=r"run\.json is damaged.*if_exists='resume'") as info:
         khp.load_result(run)
     assert info.value.path == run / "run.json"
     with pytest.warns(RuntimeWarning, match=r"run\.json is damaged"):

@@ -17,9 +17,18 @@ def digits():
 
 
 def search(digits, tmp_path, space, callbacks=None, trials=3, algorithm="grid"):
-    return khp.tune(khp.builders.mlp, {"units": 8, "epochs": 2, "batch_size": 64, **space}, data=digits,
-                    algorithm=algorithm, max_trials=trials, objective="val_accuracy", verbose=0,
-                    directory=tmp_path, name="r", callbacks=callbacks, seed=0)
+    return khp.tune(
+        khp.builders.mlp,
+        {"units": 8, "epochs": 2, "batch_size": 64, **space},
+        data=digits,
+        algorithm=algorithm,
+        max_trials=trials,
+        objective="val_accuracy",
+        verbose=0,
+        callbacks=callbacks,
+        seed=0,
+        run=khp.RunFolder(directory=tmp_path, name="r"),
+    )
 
 
 def test_a_diverged_trial_is_failed_whatever_the_objective(digits, tmp_path):

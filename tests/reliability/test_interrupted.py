@@ -29,9 +29,19 @@ def search(directory, name, algorithm, callbacks=None):
     if algorithm != "hyperband":
         space["epochs"] = 2
     options = {"max_epochs": 3, "factor": 3} if algorithm == "hyperband" else {}
-    return khp.tune(khp.builders.mlp, space, data=(x[:300], y[:300]), algorithm=algorithm, max_trials=4,
-                    objective="val_accuracy", directory=directory, name=name, resume=True, seed=3,
-                    callbacks=callbacks, verbose=0, **options)
+    return khp.tune(
+        khp.builders.mlp,
+        space,
+        data=(x[:300], y[:300]),
+        algorithm=algorithm,
+        max_trials=4,
+        objective="val_accuracy",
+        seed=3,
+        callbacks=callbacks,
+        verbose=0,
+        run=khp.RunFolder(directory=directory, name=name, if_exists="resume"),
+        **options,
+    )
 
 
 class Stop(keras.callbacks.Callback):

@@ -28,9 +28,17 @@ def test_finished_trials_leave_no_model_behind_and_memory_grows_slowly(tmp_path)
         models.append(weakref.ref(model))
         return model
 
-    khp.tune(build, {"units": khp.Int(8, 64), "epochs": 1, "batch_size": 64}, data=(x[:300], y[:300]),
-             algorithm="random", max_trials=16, seed=0, verbose=0, directory=tmp_path, name="m",
-             on_trial_end=lambda record: rss.append(rss_mb()))
+    khp.tune(
+        build,
+        {"units": khp.Int(8, 64), "epochs": 1, "batch_size": 64},
+        data=(x[:300], y[:300]),
+        algorithm="random",
+        max_trials=16,
+        seed=0,
+        verbose=0,
+        on_trial_end=lambda record: rss.append(rss_mb()),
+        run=khp.RunFolder(directory=tmp_path, name="m"),
+    )
     gc.collect()
     assert len(models) == 16 and not [ref for ref in models if ref() is not None]
     per_trial = (rss[-1] - rss[9]) / (len(rss) - 10)

@@ -26,9 +26,16 @@ def digits():
     return x[:200], y[:200]
 
 
-def search(digits, directory, name="r", **kwargs):
-    return khp.tune(khp.builders.mlp, {"units": [8, 16], "epochs": 1}, data=digits, algorithm="grid", verbose=0,
-                    directory=directory, name=name, **kwargs)
+def search(digits, directory, name="r", if_exists="error", **kwargs):
+    return khp.tune(
+        khp.builders.mlp,
+        {"units": [8, 16], "epochs": 1},
+        data=digits,
+        algorithm="grid",
+        verbose=0,
+        run=khp.RunFolder(directory, name, if_exists=if_exists),
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("name", ["", "../escape", "/abs", "a/b", ".hidden", "a\nb"])
@@ -42,7 +49,7 @@ def test_overwrite_never_deletes_through_a_symbolic_link(digits, tmp_path):
     search(digits, tmp_path, name="precious")
     (tmp_path / "link").symlink_to(tmp_path / "precious")
     with pytest.raises(RunFolderError, match=r"Refusing to delete .*link: it is a symbolic link"):
-        search(digits, tmp_path, name="link", overwrite=True)
+        search(digits, tmp_path, name="link", if_exists="overwrite")
     assert len(khp.load_result(tmp_path / "precious").records) == 2
 
 
@@ -52,8 +59,8 @@ def test_a_file_in_the_way_is_named_and_kept(where, digits, tmp_path):
     path = tmp_path / ("r" if where == "name" else "runs")
     path.write_text("my notes")
     directory = tmp_path / "runs" if where == "directory" else tmp_path
-    with pytest.raises(RunFolderError, match=rf"{path} is a file, not a folder.*pass another {where}="):
-        search(digits, directory, overwrite=True)
+    with pytest.raises(RunFolderError, match=rf"{path} is a file, not a folder.*pass another run=khp.RunFolder\({where}=..."):
+        search(digits, directory, if_exists="overwrite")
     assert path.read_text() == "my notes"
 
 
@@ -124,7 +131,7 @@ def test_planted_pickles_and_models_are_never_loaded(digits, tmp_path):
     reopened = khp.load_result(run)
     with pytest.raises(RunFolderError, match=r"weights\.npz is damaged.*Object arrays cannot be loaded"):
         _ = reopened.best_model
-    search(digits, tmp_path, resume=True, max_trials=2)
+    search(digits, tmp_path, if_exists="resume", max_trials=2)
     assert not marker.exists()
 
 

@@ -62,8 +62,15 @@ class _Recorded(tqdm.std.tqdm):
 def test_a_hyperband_search_fills_a_bar_whose_total_is_its_trial_count(digits_small, monkeypatch, tmp_path):
     monkeypatch.setattr(tqdm.auto, "tqdm", _Recorded)
     monkeypatch.setattr(_Recorded, "made", [])
-    result = khp.tune(khp.builders.mlp, {"units": khp.Int(4, 32), "batch_size": 128}, data=digits_small,
-                      algorithm="hyperband", max_epochs=2, factor=2, seed=0, directory=tmp_path, name="hb")
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": khp.Int(4, 32), "batch_size": 128},
+        data=digits_small,
+        algorithm=khp.algorithms.Hyperband(reduction_factor=2),
+        max_epochs=2,
+        seed=0,
+        run=khp.RunFolder(directory=tmp_path, name="hb"),
+    )
     (bar,) = _Recorded.made
     assert bar.total == len(result.records) == hyperband_trials(2, 2) == 5
     assert bar.n == 5
@@ -131,10 +138,10 @@ def test_a_resumed_run_shows_the_best_of_every_trial_not_only_the_new_ones(digit
     """The grid runs a good learning rate first, then one too small to learn:
     the resumed run's trial is worse than the best already on disk."""
     space = {"units": 16, "learning_rate": [3e-2, 1e-7], "batch_size": 64, "epochs": 2}
-    run = {"data": digits_small, "algorithm": "grid", "seed": 0, "directory": tmp_path, "name": "r"}
-    khp.tune(khp.builders.mlp, space, max_trials=1, **run)
+    run = {"data": digits_small, "algorithm": "grid", "seed": 0}
+    khp.tune(khp.builders.mlp, space, max_trials=1, run=khp.RunFolder(tmp_path, "r"), **run)
     capsys.readouterr()
-    result = khp.tune(khp.builders.mlp, space, resume=True, **run)
+    result = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(tmp_path, "r", if_exists="resume"), **run)
     first, second = result.records
     assert second.score > first.score  # val_loss: the new trial is worse
     out = capsys.readouterr().out

@@ -51,11 +51,18 @@ def test_each_trial_has_its_folder_and_the_hparams_dashboard_its_data(digits_sma
     from tensorboard.plugins.hparams import api_pb2, metadata
 
     logs = tmp_path / "logs"
-    result = khp.tune(_build_adam_only, {**tiny_space, "epochs": 1}, data=digits_small, algorithm="random",
-                      objective="val_accuracy", max_trials=3, seed=0, verbose=0, directory=tmp_path, name="run",
-                      initial=[{"units": 8, "learning_rate": 3e-3, "optimizer": "adam"},
-                               {"units": 16, "learning_rate": 3e-3, "optimizer": "sgd", "momentum": 0.5}],
-                      tensorboard=logs)
+    result = khp.tune(
+        _build_adam_only,
+        {**tiny_space, "epochs": 1},
+        data=digits_small,
+        algorithm=khp.algorithms.Random(initial=[{"units": 8, "learning_rate": 3e-3, "optimizer": "adam"},
+                               {"units": 16, "learning_rate": 3e-3, "optimizer": "sgd", "momentum": 0.5}]),
+        objective="val_accuracy",
+        max_trials=3,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="run", tensorboard=logs),
+    )
     records = result.records
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == [f"trial_{r.number}" for r in records]
     assert {str(r.status) for r in records} == {"COMPLETED", "FAILED"}  # trial 1 (sgd) failed
@@ -87,10 +94,11 @@ def test_a_tensorboard_callback_gets_one_folder_per_trial_and_resuming_repeats_n
 
     logs = tmp_path / "logs"
     space = {**{k: v for k, v in tiny_space.items() if k != "momentum"}, "optimizer": "adam", "epochs": 1}
-    run = {"data": digits_small, "algorithm": "random", "seed": 0, "verbose": 0, "directory": tmp_path, "name": "run",
+    run = {"data": digits_small, "algorithm": "random", "seed": 0, "verbose": 0,
            "callbacks": [keras.callbacks.TensorBoard(str(logs))]}
-    khp.tune(khp.builders.mlp, space, max_trials=1, **run)
-    result = khp.tune(khp.builders.mlp, space, max_trials=2, resume=True, **run)
+    khp.tune(khp.builders.mlp, space, max_trials=1, run=khp.RunFolder(tmp_path, "run"), **run)
+    result = khp.tune(khp.builders.mlp, space, max_trials=2, run=khp.RunFolder(tmp_path, "run", if_exists="resume"),
+                      **run)
 
     shared = {p.name for p in logs.iterdir() if not p.name.startswith("events.out.tfevents.")}
     assert shared == {"trial_0", "trial_1"}  # no logs/train that every trial writes to
@@ -127,8 +135,14 @@ def test_a_tensorboard_path_that_is_a_file_is_refused_before_training(digits_sma
     file = tmp_path / "logs"
     file.write_text("not a folder")
     with pytest.raises(khp.ArgumentError, match=r"tensorboard=.*logs.* is a file"):
-        khp.tune(khp.builders.mlp, tiny_space, data=digits_small, algorithm="random", max_trials=1,
-                 directory=tmp_path, name="run", tensorboard=file)
+        khp.tune(
+            khp.builders.mlp,
+            tiny_space,
+            data=digits_small,
+            algorithm="random",
+            max_trials=1,
+            run=khp.RunFolder(directory=tmp_path, name="run", tensorboard=file),
+        )
     assert not (tmp_path / "run" / "trials").exists()
 
 
@@ -139,15 +153,17 @@ def test_a_folder_holding_another_searchs_logs_is_refused_unless_the_run_resumes
     (logs / "trial_3" / "train" / "events.out.tfevents.1.host.1.v2").write_bytes(b"")
     (logs / "notes.txt").write_text("not a search's")
     run = {"data": digits_small, "algorithm": "random", "max_trials": 1, "seed": 0, "verbose": 0,
-           "directory": tmp_path, "name": "other", "tensorboard": logs}
+           "run": khp.RunFolder(tmp_path, "other", tensorboard=logs)}
     space = {**tiny_space, "epochs": 1}
     with pytest.raises(khp.ArgumentError, match=(
             rf"tensorboard='{logs}' already holds the logs of a search \(trial_3\). Pass another folder "
-            rf"\(e.g. '{logs / 'run2'}'\), resume=True to continue that run, or overwrite=True to replace its logs.")):
+            rf"\(e.g. '{logs / 'run2'}'\), run=khp.RunFolder\(if_exists='resume'\) to continue that run, or "
+            rf"run=khp.RunFolder\(if_exists='overwrite'\) to replace its logs.")):
         khp.tune(khp.builders.mlp, space, **run)
     assert not (tmp_path / "other").exists() and (logs / "trial_3").is_dir()  # refused before anything
 
-    khp.tune(khp.builders.mlp, space, overwrite=True, **run)
+    run["run"] = khp.RunFolder(tmp_path, "other", tensorboard=logs, if_exists="overwrite")
+    khp.tune(khp.builders.mlp, space, **run)
     names = sorted(p.name for p in logs.iterdir())
     assert names[1:] == ["notes.txt", "trial_0"] and names[0].startswith("events.out.tfevents.")  # the experiment
 
@@ -187,7 +203,7 @@ def test_an_interrupted_trials_logs_are_replaced_when_the_run_resumes(digits_sma
     left = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
     assert left and _steps(logs / "trial_1" / "train", "epoch_loss") == [0]  # what the interrupted attempt wrote
 
-    result = khp.tune(khp.builders.mlp, space, resume=True, **run)
+    result = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(if_exists="resume"), **run)
     assert [r.number for r in result.records] == [0, 1] and len(fits) == 3
     again = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
     assert not left & again  # the interrupted attempt's files are gone
@@ -203,8 +219,17 @@ def test_with_folds_each_fold_has_its_curves_and_its_session_in_one_process_or_i
 
     logs = tmp_path / "logs"
     space = {"units": khp.Int(8, 16), "learning_rate": khp.Float(1e-3, 1e-2, log=True), "epochs": 1}
-    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="random", max_trials=2, cv=2, seed=0,
-                      workers=workers, verbose=0, directory=tmp_path, name="run", tensorboard=logs)
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=khp.Data(digits_small, cv=2),
+        algorithm="random",
+        max_trials=2,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="run", tensorboard=logs),
+        execution=khp.Execution(workers=workers),
+    )
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["trial_0", "trial_1"]
     for record in result.records:
         trial = logs / f"trial_{record.number}"

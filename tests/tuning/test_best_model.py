@@ -24,8 +24,16 @@ def digits_split():
 @pytest.fixture(scope="module")
 def searched(digits_split, tmp_path_factory):
     train, test = digits_split
-    return khp.tune(khp.builders.mlp, SPACE, data=train, test_data=test, algorithm="grid", seed=0, verbose=0,
-                    objective="val_accuracy", directory=tmp_path_factory.mktemp("final"), name="run")
+    return khp.tune(
+        khp.builders.mlp,
+        SPACE,
+        data=khp.Data(train, test=test),
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path_factory.mktemp("final"), name="run"),
+    )
 
 
 def test_the_best_model_is_scored_on_the_test_data(searched, digits_split):
@@ -57,8 +65,16 @@ def test_refit_trains_the_best_configuration_on_training_and_validation_data(sea
 def test_refit_takes_as_many_gradient_steps_as_the_best_trial_took_to_its_best_epoch(digits_split, tmp_path):
     (x, y), _ = digits_split
     space = {**SPACE, "units": 8, "learning_rate": 1e-3, "epochs": 8}
-    result = khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="grid", seed=0, verbose=0, objective="loss",
-                      directory=tmp_path, name="steps")
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=(x, y),
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        objective="loss",
+        run=khp.RunFolder(directory=tmp_path, name="steps"),
+    )
     best = result.best_trial
     assert best.best_epoch == 8 and result.settings["spec"]["num_samples"] == 320  # the 80 % part
     # the trial: 8 epochs of 7 batches of 50 over 320 samples, 56 steps; the refit: 7 epochs of 8 over all 400
@@ -75,8 +91,15 @@ def test_refit_epochs_keep_the_steps_and_the_epochs_when_a_size_is_unknown():
 
 
 def test_refit_reloads_a_named_dataset(tmp_path):
-    result = khp.tune(khp.builders.mlp, {"units": 8, "batch_size": 30, "epochs": 2}, data="iris", algorithm="grid",
-                      seed=0, verbose=0, directory=tmp_path, name="iris")
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": 8, "batch_size": 30, "epochs": 2},
+        data="iris",
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="iris"),
+    )
     model = result.refit(epochs=1)
     assert int(model.optimizer.iterations) == 150 // 30  # all 150 iris samples, one epoch
 
@@ -97,13 +120,19 @@ def test_export_writes_a_keras_file_that_loads_back(searched, digits_split, tmp_
         ((np.zeros((5, 8)), np.zeros(5, int)), r"`x_test` has samples of shape \(8,\), the search trained on \(64,\)"),
         ((np.zeros((5, 64)), np.full(5, 11)), r"Labels \[11\] do not occur in the training labels"),
         ((np.zeros((5, 64)), np.zeros(4, int)), r"`x_test` and `y_test` differ in length"),
-        (np.zeros((5, 64)), r"`test_data` must be \(x_test, y_test\) or a tf.data.Dataset"),
+        (np.zeros((5, 64)), r"`Data\(test=...\)` must be \(x_test, y_test\) or a tf.data.Dataset"),
     ],
 )
 def test_bad_test_data_is_refused_before_training(test_data, match, digits_split, tmp_path):
     train, _ = digits_split
     with pytest.raises(khp.exceptions.DataError, match=match):
-        khp.tune(khp.builders.mlp, SPACE, data=train, test_data=test_data, directory=tmp_path, name="bad", verbose=0)
+        khp.tune(
+            khp.builders.mlp,
+            SPACE,
+            data=khp.Data(train, test=test_data),
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="bad"),
+        )
     assert not (tmp_path / "bad" / "trials").exists() or not list((tmp_path / "bad" / "trials").iterdir())
 
 
@@ -112,8 +141,16 @@ def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
     from kerashp.builders import default_space
 
     x, y = khp.datasets.load("iris")
-    result = khp.tune(khp.builders.mlp, data=(x, y), algorithm="random", max_trials=1, max_epochs=1, seed=0,
-                      verbose=0, directory=tmp_path, name="default")
+    result = khp.tune(
+        khp.builders.mlp,
+        data=(x, y),
+        algorithm="random",
+        max_trials=1,
+        max_epochs=1,
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="default"),
+    )
     searched = khp.space.Space.from_config(result.settings["space"])
     expected = khp.space.as_space(default_space(khp.builders.mlp, khp.datasets.prepare((x, y), seed=0).spec))
     assert searched.to_config() == expected.to_config()
@@ -122,5 +159,5 @@ def test_without_a_space_the_builders_default_space_is_searched(tmp_path):
 
 def test_without_a_space_a_builder_of_ones_own_is_refused_before_training(tmp_path):
     with pytest.raises(khp.exceptions.ArgumentError, match=r"default_space knows the built-in builders"):
-        khp.tune(lambda hp: None, data="iris", directory=tmp_path, name="mine", verbose=0)
+        khp.tune(lambda hp: None, data="iris", verbose=0, run=khp.RunFolder(directory=tmp_path, name="mine"))
     assert not (tmp_path / "mine").exists()

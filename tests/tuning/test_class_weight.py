@@ -59,8 +59,15 @@ def test_class_weights_reach_the_fit_of_every_trial_and_the_refit(tmp_path):
         return model
 
     x, y = _imbalanced(200, 0)
-    result = khp.tune(build, {"units": 4, "epochs": 1, "batch_size": 50}, data=(x, y), class_weight="balanced",
-                      algorithm="grid", seed=0, verbose=0, directory=tmp_path, name="weighted")
+    result = khp.tune(
+        build,
+        {"units": 4, "epochs": 1, "batch_size": 50},
+        data=khp.Data((x, y), class_weight="balanced"),
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="weighted"),
+    )
     result.refit(data=(x, y), epochs=1)
     (trial, refit) = seen
     assert set(trial) == {0, 1} and trial[1] > 5 * trial[0]  # the 5% class weighs more, counted on the trial's part
@@ -74,8 +81,15 @@ def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
     space = {"units": 8, "layers": 1, "learning_rate": 0.01, "batch_size": 100, "epochs": 5}
 
     def recall(class_weight, name):
-        result = khp.tune(khp.builders.mlp, space, data=train, class_weight=class_weight, algorithm="grid",
-                          seed=0, verbose=0, directory=tmp_path, name=name)
+        result = khp.tune(
+            khp.builders.mlp,
+            space,
+            data=khp.Data(train, class_weight=class_weight),
+            algorithm="grid",
+            seed=0,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name=name),
+        )
         predicted = result.best_model.predict(test[0], verbose=0).argmax(axis=1)
         return predicted[test[1] == 1].mean(), result
 
@@ -89,8 +103,13 @@ def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
 def test_class_weights_in_a_regression_are_refused(tmp_path):
     x, y = khp.datasets.load("diabetes")
     with pytest.raises(khp.exceptions.ArgumentError, match=r"`class_weight` weighs classes, but the task is regression"):
-        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=(x, y), class_weight="balanced",
-                 directory=tmp_path, verbose=0)
+        khp.tune(
+            khp.builders.mlp,
+            {"units": 4, "epochs": 1},
+            data=khp.Data((x, y), class_weight="balanced"),
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path),
+        )
 
 
 def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):
@@ -99,8 +118,13 @@ def test_balanced_weights_need_labels_kerashp_can_count(tmp_path):
     x, y = _imbalanced(200, 0)
     data = tf.data.Dataset.from_tensor_slices((x, y))
     with pytest.raises(khp.exceptions.ArgumentError, match=r"class_weight='balanced' counts the training labels"):
-        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=data, class_weight="balanced",
-                 directory=tmp_path, verbose=0)
+        khp.tune(
+            khp.builders.mlp,
+            {"units": 4, "epochs": 1},
+            data=khp.Data(data, class_weight="balanced"),
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path),
+        )
 
 
 @pytest.mark.slow
@@ -109,8 +133,15 @@ def test_balanced_sample_weights_raise_the_minority_classs_recall_too(tmp_path):
 
     train, test = _imbalanced(2000, 0), _imbalanced(2000, 1)
     space = {"units": 8, "layers": 1, "learning_rate": 0.01, "batch_size": 100, "epochs": 5}
-    result = khp.tune(khp.builders.mlp, space, data=train, sample_weight=compute_sample_weight("balanced", train[1]),
-                      algorithm="grid", seed=0, verbose=0, directory=tmp_path, name="weighted")
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=khp.Data(train, sample_weight=compute_sample_weight("balanced", train[1])),
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="weighted"),
+    )
     predicted = result.best_model.predict(test[0], verbose=0).argmax(axis=1)
     assert predicted[test[1] == 1].mean() > 0.6  # 0.27 unweighted (the class-weight test above)
 
@@ -126,8 +157,16 @@ def test_samples_of_weight_zero_leave_the_search_and_the_refit(tmp_path):
     space = {"units": 8, "learning_rate": 0.01, "batch_size": 20, "epochs": 3}
 
     def search(data, name, **kwargs):
-        return khp.tune(khp.builders.mlp, space, data=data, algorithm="grid", seed=0, verbose=0,
-                        directory=tmp_path, name=name, **kwargs)
+        return khp.tune(
+            khp.builders.mlp,
+            space,
+            data=data,
+            algorithm="grid",
+            seed=0,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name=name),
+            **kwargs,
+        )
 
     clean = search((x_train, y_train, *val), "clean")
     weights = np.r_[np.ones(100), np.zeros(40)]
@@ -153,5 +192,10 @@ def test_samples_of_weight_zero_leave_the_search_and_the_refit(tmp_path):
 def test_bad_sample_weights_are_refused_before_training(weights, match, tmp_path):
     x, y = _imbalanced(100, 0)
     with pytest.raises(khp.exceptions.ArgumentError, match=match):
-        khp.tune(khp.builders.mlp, {"units": 4, "epochs": 1}, data=(x, y), sample_weight=weights,
-                 directory=tmp_path, verbose=0)
+        khp.tune(
+            khp.builders.mlp,
+            {"units": 4, "epochs": 1},
+            data=khp.Data((x, y), sample_weight=weights),
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path),
+        )

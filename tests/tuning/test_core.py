@@ -23,13 +23,23 @@ def iris():
     return khp.datasets.load("iris")
 
 
-def run(data, tmp_path, **kwargs):
-    kwargs.setdefault("algorithm", "random")
+def run(data, tmp_path, *, algorithm="random", name="run", resume=False, cv=None, validation_split=None,
+        **kwargs):
+    """`tune` on `data`: the algorithm's own options (`initial`, `warm_start`,
+    `reduction_factor`) go to its object, `cv`/`validation_split` to `Data`."""
+    options = {k: kwargs.pop(k) for k in ("initial", "warm_start", "reduction_factor") if k in kwargs}
     kwargs.setdefault("verbose", 0)
     kwargs.setdefault("seed", 0)
     kwargs.setdefault("objective", "val_accuracy")
     space = kwargs.pop("space", {**SPACE, "epochs": 1})
-    return khp.tune(khp.builders.mlp, space, data=data, directory=tmp_path, name=kwargs.pop("name", "run"), **kwargs)
+    return khp.tune(
+        khp.builders.mlp,
+        space,
+        data=khp.Data(data, cv=cv, validation_split=validation_split),
+        algorithm=algorithms.get({"name": algorithm, **options}),
+        run=khp.RunFolder(tmp_path, name, if_exists="resume" if resume else "error"),
+        **kwargs,
+    )
 
 
 # ------------------------------------------------------------------ registry
@@ -44,19 +54,22 @@ def test_the_registry_holds_each_algorithm_once_with_its_traits():
 @pytest.mark.parametrize(
     ("algorithm", "kwargs", "match"),
     [
-        ("random", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='random'"),
-        ("grid", {"factor": 2}, r"`factor` applies to 'hyperband' only, not to algorithm='grid'"),
-        ("bayesian", {"factor": 3}, r"`factor` applies to 'hyperband' only, not to algorithm='bayesian'"),
-        ("hyperband", {"factor": 1}, r"`factor` must be an integer >= 2. Received: factor=1"),
-        ("grid", {"initial": [{"units": 4}]}, r"algorithm='grid' does not take `initial`.*fixed order"),
-        ("random", {"warm_start": "elsewhere"}, r"algorithm='random' cannot learn from an earlier run"),
-        ("grid", {"warm_start": "elsewhere"}, r"algorithm='grid' cannot learn from an earlier run"),
-        ("hyperband", {"warm_start": "elsewhere"}, r"algorithm='hyperband' cannot learn from an earlier run"),
+        ("random", {"reduction_factor": 3}, r"`reduction_factor` does not apply to algorithm 'random'.*an option "
+                                            r"of Hyperband"),
+        ("grid", {"reduction_factor": 2}, r"`reduction_factor` does not apply to algorithm 'grid'"),
+        ("bayesian", {"reduction_factor": 3}, r"`reduction_factor` does not apply to algorithm 'bayesian'"),
+        ("hyperband", {"reduction_factor": 1}, r"`reduction_factor` must be an integer >= 2. Received: "
+                                               r"reduction_factor=1"),
+        ("grid", {"initial": [{"units": 4}]}, r"`initial` does not apply to algorithm 'grid', which takes no options"),
+        ("random", {"warm_start": "elsewhere"}, r"`warm_start` does not apply to algorithm 'random'.*option of "
+                                                r"Bayesian and TPE and BOHB"),
+        ("grid", {"warm_start": "elsewhere"}, r"`warm_start` does not apply to algorithm 'grid'"),
+        ("hyperband", {"warm_start": "elsewhere"}, r"`warm_start` does not apply to algorithm 'hyperband'"),
         ("hyperband", {"space": {"units": [4], "epochs": [1, 2]}}, r"'hyperband' decides how many epochs.*searches 'epochs'"),
         ("grid", {"space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
-        ("random", {"cv": 3, "validation_split": 0.3}, r"With cv=3.*validation_split=0.3 does not apply"),
+        ("random", {"cv": 3, "validation_split": 0.3}, r"Data takes cv or validation_split, not both"),
         ("random", {"cv": 1}, r"`cv` must be an integer >= 2. Received: cv=1"),
-        ("random", {"initial": {"units": 4}}, r"`initial` must be a list of dicts.*initial=\[\{...\}\]"),
+        ("random", {"initial": {"units": 4}}, r"`initial` of Random must be a list of dicts.*initial=\[\{...\}\]"),
         ("random", {"initial": [{"units": 5, "learning_rate": 0.01}]}, r"initial\[0\] sets units=5, outside"),
         ("random", {"initial": [{"units": 4, "learning_rate": 0.01}] * 3, "max_trials": 2},
          r"`initial` has 3 configurations, more than max_trials=2"),
@@ -94,8 +107,18 @@ def test_on_trial_end_receives_every_finished_trial_once_after_it_is_stored(iris
             raise ValueError("four units are not allowed here")
         return khp.builders.mlp(hp)
 
-    result = khp.tune(build, {**SPACE, "epochs": 1}, data=iris, algorithm="random", max_trials=4, seed=0,
-                      objective="val_accuracy", directory=tmp_path, name="run", verbose=0, on_trial_end=[observer])
+    result = khp.tune(
+        build,
+        {**SPACE, "epochs": 1},
+        data=iris,
+        algorithm="random",
+        max_trials=4,
+        seed=0,
+        objective="val_accuracy",
+        verbose=0,
+        on_trial_end=[observer],
+        run=khp.RunFolder(directory=tmp_path, name="run"),
+    )
     assert [r.number for r in seen] == [r.number for r in result.records] == [0, 1, 2, 3]
     assert all(isinstance(r, TrialRecord) for r in seen)
     statuses = {r.status for r in seen}
@@ -243,8 +266,16 @@ def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_c
                                                                                          eager_mlp):
     """The cv tests below at the fast tier's scale: two folds of one epoch, one trial that trains, the refit."""
     space = {"optimizer": ["adam", "nope"], "units": 4, "learning_rate": 0.01, "epochs": 1}
-    result = khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=2, objective="val_accuracy", seed=0,
-                      directory=tmp_path, name="run", verbose=1)
+    result = khp.tune(
+        eager_mlp,
+        space,
+        data=khp.Data(iris, cv=2),
+        algorithm="grid",
+        objective="val_accuracy",
+        seed=0,
+        verbose=1,
+        run=khp.RunFolder(directory=tmp_path, name="run"),
+    )
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("trial ")]
     assert len(lines) == len(result.records) == 2  # the progress display shows cv trials
     by_opt = {r.params["optimizer"]: r for r in result.records}
@@ -255,9 +286,16 @@ def test_a_cross_validated_trial_scores_its_folds_a_failed_one_is_recorded_and_c
     assert failed.status is TrialStatus.FAILED and failed.fold_scores is None
     assert "Unknown optimizer 'nope'" in failed.error and result.best_params["optimizer"] == "adam"
     assert result.settings["cv"] == 2 and result.best_model.predict(iris[0][:2], verbose=0).shape == (2, 3)
-    with pytest.raises(khp.RunFolderError, match=r"different settings: cv: 2 then, 3 now"):
-        khp.tune(eager_mlp, space, data=iris, algorithm="grid", cv=3, objective="val_accuracy", seed=0,
-                 directory=tmp_path, name="run", resume=True)
+    with pytest.raises(khp.RunFolderError, match=r"different settings: .*cv: 2 then, 3 now"):
+        khp.tune(
+            eager_mlp,
+            space,
+            data=khp.Data(iris, cv=3),
+            algorithm="grid",
+            objective="val_accuracy",
+            seed=0,
+            run=khp.RunFolder(directory=tmp_path, name="run", if_exists="resume"),
+        )
 
 
 @pytest.mark.slow
@@ -300,7 +338,7 @@ def test_cv_with_a_time_budget_stops_and_resume_goes_on(iris, tmp_path, capsys):
     assert [r.number for r in seen] == [2] and len(resumed.records) == 3
     assert (tmp_path / "r" / "trials" / "0.json").read_text() == before
     assert [r.params for r in resumed.records[:2]] == [r.params for r in first.records]
-    with pytest.raises(khp.RunFolderError, match=r"different settings: cv: 2 then, 3 now"):
+    with pytest.raises(khp.RunFolderError, match=r"different settings: .*cv: 2 then, 3 now"):
         run(iris, tmp_path, name="r", cv=3, space=small, max_trials=3, resume=True)
 
 

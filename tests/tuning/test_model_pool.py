@@ -79,10 +79,10 @@ def test_a_search_reuses_compiled_models_and_scores_as_without(tmp_path, monkeyp
     x, y = khp.datasets.load("iris")
     space = {"units": 8, "learning_rate": [1e-3, 1e-2, 3e-2], "epochs": 2, "batch_size": 32}
     options = {"data": (x, y), "algorithm": "grid", "seed": 0, "verbose": 0, "directory": tmp_path}
-    shared = khp.tune(khp.builders.mlp, space, name="shared", **options)
+    shared = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(name="shared"), **options)
     assert [r.cost["reused"] for r in shared.records] == [False, True, True]
     monkeypatch.setattr(CompiledModels, "max_bytes", 0)  # nothing kept: every trial builds its own
-    alone = khp.tune(khp.builders.mlp, space, name="alone", **options)
+    alone = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(name="alone"), **options)
     assert [r.cost["reused"] for r in alone.records] == [False, False, False]
     for a, b in zip(shared.records, alone.records, strict=True):
         assert a.params == b.params

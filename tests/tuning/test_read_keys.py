@@ -36,13 +36,28 @@ def test_a_search_reports_a_key_nothing_reads_and_not_one_a_callback_reads(tmp_p
     x, y = khp.datasets.load("iris")
     space = {"units": [4, 8], "lr": khp.Float(1e-3, 1e-1, log=True), "epochs": 1}
     with pytest.warns(UserWarning, match=r"'lr' reached nothing in the first trial.*Did you mean 'learning_rate'"):
-        khp.tune(guide_builder, space, data=(x, y), algorithm="random", max_trials=2, seed=0, verbose=0,
-                 directory=tmp_path, name="lr")
+        khp.tune(
+            guide_builder,
+            space,
+            data=(x, y),
+            algorithm="random",
+            max_trials=2,
+            seed=0,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="lr"),
+        )
 
     def schedule(hp):
         return [keras.callbacks.ReduceLROnPlateau(patience=hp["patience"])]
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        khp.tune(guide_builder, {"units": [4], "patience": [1, 2], "epochs": 1}, data=(x, y), algorithm="grid",
-                 callbacks=schedule, verbose=0, directory=tmp_path, name="patience")
+        khp.tune(
+            guide_builder,
+            {"units": [4], "patience": [1, 2], "epochs": 1},
+            data=(x, y),
+            algorithm="grid",
+            callbacks=schedule,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="patience"),
+        )

@@ -88,8 +88,16 @@ def test_best_trial_and_top_break_ties_on_the_loss_at_the_best_epoch(tmp_path):
 
 
 def test_a_searchs_records_carry_the_metrics_of_their_best_epoch(digits_small, tmp_path):
-    result = khp.tune(khp.builders.mlp, {"units": [8, 16], "epochs": 2, "batch_size": 128}, data=digits_small,
-                      algorithm="grid", objective="val_accuracy", directory=tmp_path, name="run", seed=0, verbose=0)
+    result = khp.tune(
+        khp.builders.mlp,
+        {"units": [8, 16], "epochs": 2, "batch_size": 128},
+        data=digits_small,
+        algorithm="grid",
+        objective="val_accuracy",
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="run"),
+    )
     for r in result.records:
         at = [{k: v[i] for k, v in r.history.items()} for i in range(r.epochs)]
         assert r.metrics == at[r.best_epoch - 1]

@@ -3,6 +3,7 @@ full tier, a cheaper search of the same behaviour in the fast one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import keras
@@ -12,13 +13,19 @@ import pytest
 import kerashp as khp
 
 
-def run(space, data, tmp_path, **kwargs):
+def run(space, data, tmp_path, *, name="run", if_exists="error", **kwargs):
     kwargs.setdefault("algorithm", "random")
     kwargs.setdefault("max_trials", 3)
     kwargs.setdefault("verbose", 0)
     kwargs.setdefault("seed", 0)
     kwargs.setdefault("objective", "val_accuracy")
-    return khp.tune(khp.builders.mlp, space, data=data, directory=tmp_path, name=kwargs.pop("name", "run"), **kwargs)
+    return khp.tune(
+        khp.builders.mlp,
+        space,
+        data=data,
+        run=khp.RunFolder(tmp_path, name, if_exists=if_exists),
+        **kwargs,
+    )
 
 
 @pytest.mark.slow
@@ -112,8 +119,17 @@ def test_a_promoted_trial_trains_on_its_parents_model_for_more_epochs(eager_mlp,
         return eager_mlp(hp)
 
     space = {"units": [4, 8, 16], "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 32}
-    result = khp.tune(build, space, data="iris", algorithm="hyperband", max_epochs=2, factor=2, seed=0, verbose=0,
-                      objective="val_accuracy", directory=tmp_path, name="run")
+    result = khp.tune(
+        build,
+        space,
+        data="iris",
+        algorithm=khp.algorithms.Hyperband(reduction_factor=2),
+        max_epochs=2,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="run"),
+    )
     promoted = [r for r in result.records if r.promoted_from is not None]
     assert promoted and len(builds) == len(result.records) - len(promoted)  # no rebuild for a promotion
     for record in promoted:
@@ -131,8 +147,17 @@ def test_hyperband_gives_promoted_trials_more_epochs_on_the_same_model(digits_sm
         builds.append(hp)
         return khp.builders.mlp(hp)
 
-    result = khp.tune(build, space, data=digits_small, algorithm="hyperband", max_epochs=4, seed=0, verbose=0,
-                      objective="val_accuracy", directory=tmp_path, name="run")
+    result = khp.tune(
+        build,
+        space,
+        data=digits_small,
+        algorithm="hyperband",
+        max_epochs=4,
+        seed=0,
+        verbose=0,
+        objective="val_accuracy",
+        run=khp.RunFolder(directory=tmp_path, name="run"),
+    )
     trials = result.trials
     promoted = trials[trials["promoted_from"].notna()]
     assert len(promoted) >= 1
@@ -178,8 +203,16 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
                           metrics=["accuracy"])
         return model
 
-    result = khp.tune(nan_build, space, data=data, algorithm="grid", objective="val_loss",
-                      directory=tmp_path, name="f", verbose=0, seed=0)
+    result = khp.tune(
+        nan_build,
+        space,
+        data=data,
+        algorithm="grid",
+        objective="val_loss",
+        verbose=0,
+        seed=0,
+        run=khp.RunFolder(directory=tmp_path, name="f"),
+    )
     trials = result.trials.set_index("mode")
     assert trials.loc["ok", "status"] == "COMPLETED"
     assert trials.loc["raise", "status"] == "FAILED"
@@ -200,8 +233,15 @@ def test_build_fn_returning_a_non_model_stops_at_once(tiny_space, digits_small, 
         return "not a model"
 
     with pytest.raises(khp.InvalidModelError, match=r"build_fn must return a keras.Model.*Received: str"):
-        khp.tune(build, tiny_space, data=digits_small, algorithm="random", max_trials=5,
-                 directory=tmp_path, name="x", verbose=0)
+        khp.tune(
+            build,
+            tiny_space,
+            data=digits_small,
+            algorithm="random",
+            max_trials=5,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="x"),
+        )
     assert len(calls) == 1
 
 
@@ -210,8 +250,15 @@ def test_uncompiled_model_is_compiled_from_reserved_keys(digits_small, tmp_path)
         return keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
 
     space = {"optimizer": ["sgd"], "learning_rate": 0.05, "epochs": 1}
-    result = khp.tune(build, space, data=digits_small, algorithm="grid", objective="val_accuracy",
-                      directory=tmp_path, name="u", verbose=0)
+    result = khp.tune(
+        build,
+        space,
+        data=digits_small,
+        algorithm="grid",
+        objective="val_accuracy",
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="u"),
+    )
     model = result.best_model
     assert isinstance(model.optimizer, keras.optimizers.SGD)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
@@ -252,8 +299,8 @@ def test_time_budget_stops_the_search(digits_small, tmp_path):
         ({"objective": "val_thing"}, r"Cannot tell whether 'val_thing' should be minimized or maximized. Pass objective=\('val_thing', 'max'\)"),
         ({"time_budget": "ten minutes"}, r"time_budget='ten minutes'"),
         ({"max_trials": 0}, r"`max_trials` must be an integer >= 1. Received: max_trials=0"),
-        ({"name": "../escape"}, r"`name` must be a plain folder name.*Received: name='../escape'"),
-        ({"name": "/abs"}, r"Received: name='/abs'"),
+        ({"run": khp.RunFolder(name="../escape")}, r"`name` must be a plain folder name.*Received: name='../escape'"),
+        ({"run": khp.RunFolder(name="/abs")}, r"Received: name='/abs'"),
         ({"algorithm": "grid", "space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
         ({"space": {"lr": khp.Float(1e-3, 1e-1)}}, r"'lr' would reach nothing: mlp\(\) reads .*Did you mean 'learning_rate'\?"),
         ({"space": {"unit": [8, 16]}}, r"'unit' would reach nothing.*Did you mean 'units'\?"),
@@ -265,7 +312,8 @@ def test_bad_arguments_fail_before_training(kwargs, match, tiny_space, digits_sm
     space = kwargs.pop("space", tiny_space)
     kwargs.setdefault("data", digits_small)
     with pytest.raises(ValueError, match=match) as caught:
-        khp.tune(khp.builders.mlp, space, directory=tmp_path, verbose=0, **kwargs)
+        kwargs["run"] = dataclasses.replace(kwargs.get("run", khp.RunFolder()), directory=tmp_path)
+        khp.tune(khp.builders.mlp, space, verbose=0, **kwargs)
     assert isinstance(caught.value, khp.KerashpError)
     assert not (tmp_path.parent / "escape").exists()
 
@@ -280,12 +328,12 @@ def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_
     run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
     sibling = tmp_path / "keep.txt"
     sibling.write_text("mine")
-    with pytest.raises(khp.KerashpError, match=r"A run named 'r' exists.*resume=True.*overwrite=True"):
+    with pytest.raises(khp.KerashpError, match=r"A run named 'r' exists.*if_exists='resume'.*if_exists='overwrite'"):
         run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
-    run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, overwrite=True)
+    run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, if_exists="overwrite")
     assert sibling.read_text() == "mine"
     with pytest.raises(khp.KerashpError, match=r"different settings: space entry 'units': \{.*\[8, 16\]\} then, \{.*\[4\]\} now\.") as err:
-        run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, resume=True)
+        run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, if_exists="resume")
     assert "learning_rate" not in str(err.value)  # only the entry that differs
 
 
@@ -296,22 +344,42 @@ def test_tf_data_inputs(digits_small, tmp_path):
     train = tf.data.Dataset.from_tensor_slices((x[:300], y[:300]))
     val = tf.data.Dataset.from_tensor_slices((x[300:], y[300:]))
     space = {"units": [8], "epochs": 1, "batch_size": 50}
-    result = khp.tune(khp.builders.mlp, space, data=(train, val), algorithm="grid", objective="val_accuracy",
-                      directory=tmp_path, name="ds", verbose=0)
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=(train, val),
+        algorithm="grid",
+        objective="val_accuracy",
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="ds"),
+    )
     record = result.records[0]
     assert record.status == "COMPLETED"
     assert result.best_model.output_shape == (None, 10)
     with pytest.raises(khp.ArgumentError, match=r"\(train_ds, val_ds\) pair, so validation_split=0.3 does not apply"):
-        khp.tune(khp.builders.mlp, space, data=(train, val), algorithm="grid", directory=tmp_path, name="ds2",
-                 validation_split=0.3)
+        khp.tune(
+            khp.builders.mlp,
+            space,
+            data=khp.Data((train, val), validation_split=0.3),
+            algorithm="grid",
+            run=khp.RunFolder(directory=tmp_path, name="ds2"),
+        )
 
 
 @pytest.mark.slow
 def test_cross_validated_tune_returns_the_same_kind_of_result(tmp_path):
     x, y = khp.datasets.load("iris")
     space = {"units": [4, 8], "epochs": 3, "learning_rate": 0.01, "batch_size": 16}
-    result = khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="grid", cv=3, objective="val_accuracy",
-                      directory=tmp_path, name="cv", verbose=0, seed=0)
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=khp.Data((x, y), cv=3),
+        algorithm="grid",
+        objective="val_accuracy",
+        verbose=0,
+        seed=0,
+        run=khp.RunFolder(directory=tmp_path, name="cv"),
+    )
     trials = result.trials
     assert len(trials) == 2 and set(trials["units"]) == {4, 8}
     folds = trials[["fold0", "fold1", "fold2"]].to_numpy()
@@ -363,7 +431,19 @@ def test_a_resume_with_any_setting_that_gives_trials_their_meaning_changed_is_re
     }
     for name, change in changed.items():
         with pytest.raises(khp.RunFolderError, match=rf"different settings: {name}"):
-            khp.tune(khp.builders.mlp, space, max_trials=2, resume=True, **{**base, **change})
+            khp.tune(
+                khp.builders.mlp,
+                space,
+                max_trials=2,
+                run=khp.RunFolder(if_exists="resume"),
+                **{**base, **change},
+            )
         assert (tmp_path / "r" / "run.json").read_bytes() == run_json  # never rewritten by a refused resume
-    result = khp.tune(khp.builders.mlp, space, max_trials=2, resume=True, **{**base, "verbose": 1})
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        max_trials=2,
+        run=khp.RunFolder(if_exists="resume"),
+        **{**base, "verbose": 1},
+    )
     assert len(result.records) == 2  # max_trials and verbose may change

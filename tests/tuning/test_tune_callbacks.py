@@ -14,9 +14,18 @@ def test_schedule_horizon_follows_hyperband_budget(digits_small, tmp_path):
     """A promoted trial trains epochs [i, T) of a T-epoch schedule, not a fresh one."""
     peak = 0.01
     space = {"units": [8, 16, 32], "dropout": (0.0, 0.2), "batch_size": 64}
-    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="hyperband", max_epochs=4,
-                      objective="val_accuracy", directory=tmp_path, name="hb", verbose=0, seed=0,
-                      callbacks=[khp.callbacks.WarmupCosine(peak)])
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=digits_small,
+        algorithm="hyperband",
+        max_epochs=4,
+        objective="val_accuracy",
+        verbose=0,
+        seed=0,
+        callbacks=[khp.callbacks.WarmupCosine(peak)],
+        run=khp.RunFolder(directory=tmp_path, name="hb"),
+    )
     steps = math.ceil(320 / 64)  # 400 examples, 20 % held out
     promoted = [r for r in result.records if r.promoted_from]
     assert promoted
@@ -36,8 +45,16 @@ def test_early_stopping_epoch_lands_in_trials_table(digits_small, tmp_path):
     # (a baseline alone does not: as in Keras, an epoch that improves on the best but not on the
     # baseline neither resets nor trips the patience, which made this test depend on the draw)
     stop = khp.callbacks.EarlyStopping(monitor="val_accuracy", min_delta=1.0, patience=1)
-    result = khp.tune(khp.builders.mlp, space, data=digits_small, algorithm="grid", objective="val_accuracy",
-                      directory=tmp_path, name="es", verbose=0, callbacks=[stop])
+    result = khp.tune(
+        khp.builders.mlp,
+        space,
+        data=digits_small,
+        algorithm="grid",
+        objective="val_accuracy",
+        verbose=0,
+        callbacks=[stop],
+        run=khp.RunFolder(directory=tmp_path, name="es"),
+    )
     row = result.trials.iloc[0]
     assert row["status"] == "COMPLETED"
     assert row["epochs_trained"] == 2

@@ -30,8 +30,16 @@ class CountFits(keras.callbacks.Callback):
 
 def test_tune_searches_a_classic_builder(digits_small, tmp_path):
     space = {"optimizer": ["adam", "sgd"], "init": ["he_normal"], "batch_size": 64, "epochs": 1}
-    result = khp.tune(create_model, space, data=digits_small, algorithm="grid", objective="val_accuracy",
-                      directory=tmp_path, name="classic", verbose=0, seed=0)
+    result = khp.tune(
+        create_model,
+        space,
+        data=digits_small,
+        algorithm="grid",
+        objective="val_accuracy",
+        verbose=0,
+        seed=0,
+        run=khp.RunFolder(directory=tmp_path, name="classic"),
+    )
     trials = result.trials
     assert (trials["status"] == "COMPLETED").all() and set(trials["optimizer"]) == {"adam", "sgd"}
     best = result.best_model  # rebuilt through the same rule
@@ -41,17 +49,28 @@ def test_tune_searches_a_classic_builder(digits_small, tmp_path):
 
 def test_tune_refuses_a_key_the_builder_does_not_take_before_training(digits_small, tmp_path):
     with pytest.raises(ArgumentError, match=r"'units' would reach nothing.*create_model"):
-        khp.tune(create_model, {"units": [8, 16], "optimizer": "adam"}, data=digits_small, directory=tmp_path,
-                 name="unknown", verbose=0)
+        khp.tune(
+            create_model,
+            {"units": [8, 16], "optimizer": "adam"},
+            data=digits_small,
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="unknown"),
+        )
     assert not (tmp_path / "unknown").exists()
 
 
 def test_tune_stops_at_the_first_build_when_learning_rate_would_be_ignored(digits_small, tmp_path):
     CountFits.fits = 0
     with pytest.raises(InvalidModelError, match=r"'learning_rate'.*silently ignored"):
-        khp.tune(create_model, {"learning_rate": [0.001, 0.01], "init": "he_normal", "epochs": 1},
-                 data=digits_small, algorithm="grid", directory=tmp_path, name="ignored", verbose=0,
-                 callbacks=[CountFits()])
+        khp.tune(
+            create_model,
+            {"learning_rate": [0.001, 0.01], "init": "he_normal", "epochs": 1},
+            data=digits_small,
+            algorithm="grid",
+            verbose=0,
+            callbacks=[CountFits()],
+            run=khp.RunFolder(directory=tmp_path, name="ignored"),
+        )
     assert CountFits.fits == 0
 
 

@@ -30,8 +30,15 @@ def iris_split():
 
 def test_an_unbuilt_sequential_gives_a_best_model_and_test_scores(iris_split, tmp_path):
     train, test = iris_split
-    result = khp.tune(guide_builder, {"units": [4, 8], "epochs": 2}, data=train, test_data=test, algorithm="grid",
-                      seed=0, verbose=0, directory=tmp_path, name="guide")
+    result = khp.tune(
+        guide_builder,
+        {"units": [4, 8], "epochs": 2},
+        data=khp.Data(train, test=test),
+        algorithm="grid",
+        seed=0,
+        verbose=0,
+        run=khp.RunFolder(directory=tmp_path, name="guide"),
+    )
     assert set(result.settings["test"]) >= {"accuracy", "loss"}
     model = result.best_model
     assert model.built and model.evaluate(*test, verbose=0)[1] == pytest.approx(result.settings["test"]["accuracy"])
@@ -48,8 +55,14 @@ def test_a_failure_after_the_search_names_the_step_and_keeps_the_run(iris_split,
     monkeypatch.setattr(final, "test_metrics", broken)
     train, test = iris_split
     with pytest.raises(khp.KerashpError, match=r"The search finished and its trials are saved in .*guide, but "
-                                               r"scoring the best model on test_data failed: RuntimeError: the "
+                                               r"scoring the best model on the test data failed: RuntimeError: the "
                                                r"metric server is down.*load_result"):
-        khp.tune(guide_builder, {"units": [4], "epochs": 1}, data=train, test_data=test, algorithm="grid",
-                 verbose=0, directory=tmp_path, name="guide")
+        khp.tune(
+            guide_builder,
+            {"units": [4], "epochs": 1},
+            data=khp.Data(train, test=test),
+            algorithm="grid",
+            verbose=0,
+            run=khp.RunFolder(directory=tmp_path, name="guide"),
+        )
     assert [r.completed for r in khp.load_result(tmp_path / "guide").records] == [True]
