@@ -3,8 +3,8 @@ name the argument, the value received and what was expected.
 
 They raise `ArgumentError`, a `ValueError`. Two helpers write the fix into a
 message: `did_you_mean` (the closest names to a typo) and `setting` (how to
-set an argument: `resume=True` in Python, `--resume` under the `kerashp`
-command).
+set an option: `run=khp.RunFolder(if_exists='resume')` in Python,
+`--if-exists resume` under the `kerashp` command).
 """
 
 from __future__ import annotations

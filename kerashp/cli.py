@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
                               help=f"{option.doc.split('. ')[0].rstrip('.')} (YAML: {where}; "
                               f"{GROUPS[option.group].__name__ if option.group else 'tune'})".replace("%", "%%"))
 
-    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --chief`) on a shared "
+    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --listen HOST:PORT`) on a shared "
                             "run folder")
     worker.add_argument("config", help="the chief's YAML file (its builder, directory and name)")
     worker.add_argument("--chief", help="the chief's HOST:PORT (default: where the chief says it listens, in the "

@@ -15,7 +15,7 @@ from kerashp.exceptions import ArgumentError
 
 __all__ = ["PRECISIONS", "dtype_policy", "get_strategy", "resolve_precision"]
 
-#: Keras's dtype policies `mixed_precision=` may name, besides `"auto"`.
+#: Keras's dtype policies `Execution(precision=...)` may name, besides `"auto"`.
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -85,8 +85,8 @@ def resolve_precision(precision: str | None, strategy: Any) -> str:
         return precision
     if precision != "auto":
         raise ArgumentError(
-            f"Argument `mixed_precision` must be 'auto' or one of {list(PRECISIONS)}. Received: "
-            f"mixed_precision={precision!r}. Pass 'auto' to let kerashp pick by device, or 'float32' for none."
+            f"Argument `precision` must be 'auto' or one of {list(PRECISIONS)}. Received: "
+            f"precision={precision!r}. Pass 'auto' to let kerashp pick by device, or 'float32' for none."
         )
     import keras
 

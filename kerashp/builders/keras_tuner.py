@@ -34,7 +34,7 @@ space:
   a dict of final metrics, or the objective's value as a number.
 
 What does not carry over, and why: a hyperparameter's `default` (kerashp's
-first trial is the algorithm's own pick; put the defaults in `initial=` to
+first trial is the algorithm's own pick; put the defaults in the algorithm's `initial=` to
 try them first); `sampling="reverse_log"` (no kerashp range samples that
 way; refused, naming the entry); two declarations of one name with
 different ranges under different conditions (a kerashp space has one entry

@@ -1,6 +1,6 @@
 """A prepared search's data as `.npy` files, for worker processes.
 
-`tune(..., workers=N)` prepares the data once in the chief and writes every
+`tune(..., execution=Execution(workers=N))` prepares the data once in the chief and writes every
 array of it (each split's training and validation parts, their weights, and
 all the data when cross-validating) to a folder; each worker memory-maps
 them, so N workers share one copy in the page cache and see exactly the

@@ -1,4 +1,4 @@
-"""Workers on other machines: `tune(..., listen="HOST:PORT")` and `kerashp.worker`.
+"""Workers on other machines: `tune(..., execution=Execution(listen="HOST:PORT"))` and `kerashp.worker`.
 
 The chief of a search (`kerashp.parallel.workers.run_workers`) can take
 workers started on other machines that see the same run folder (shared
@@ -76,8 +76,8 @@ def worker(
 ) -> None:
     """Runs trials for a search whose chief listens at `chief`, until it has none left.
 
-    Start the chief with `kerashp.tune(..., listen="HOST:PORT")` (or `kerashp
-    tune CONFIG --chief`), then this on any machine that sees the same run
+    Start the chief with `kerashp.tune(..., execution=Execution(listen="HOST:PORT"))` (or `kerashp
+    tune CONFIG --listen HOST:PORT`), then this on any machine that sees the same run
     folder (shared storage): the space, algorithm, objective and data come
     from there; the builder and callbacks are this call's. The token, when
     the chief needs one, comes from `KERASHP_TOKEN` or `KERASHP_TOKEN_FILE`.
@@ -119,7 +119,8 @@ def worker(
     deadline, chief = written.get("deadline"), chief or written.get("address")
     if chief is None:
         raise ArgumentError(f"The chief of {store.path} takes no workers from other machines (it was started "
-                            "without listen=). Start it with listen='HOST:PORT' (or `kerashp tune CONFIG --chief`).")
+                            "without listen=). Start it with Execution(listen='HOST:PORT') (or `kerashp tune CONFIG --listen "
+                            "HOST:PORT`).")
     algo = algorithms.stored(settings)
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
     job = {

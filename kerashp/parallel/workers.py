@@ -1,4 +1,4 @@
-"""`tune(..., workers=N)`: N worker processes run trials at once against
+"""`tune(..., execution=Execution(workers=N))`: N worker processes run trials at once against
 the chief's one oracle.
 
 The chief (the process that called `tune`) prepares the data once and
@@ -23,7 +23,7 @@ failed and the others go on. A worker that has run `TRIALS_PER_PROCESS`
 trials exits and a fresh one takes its place: TensorFlow keeps some memory
 of every model a process builds, so a long search stays in bounded memory.
 Ctrl-C in the chief stops every worker; the finished trials are in the run
-folder and `resume=True` goes on.
+folder and `RunFolder(if_exists="resume")` goes on.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ _FATAL = "kerashp-worker-fatal: "
 
 
 def worker_count(workers: int | str | None) -> int:
-    """The number of worker processes `workers=` asks for (0: none, trials run in the caller).
+    """The number of worker processes `Execution(workers=...)` asks for (0: none, trials run in the caller).
 
     `"auto"`: one per GPU when there are GPUs, else one per CPU core (at
     most 8): each worker then runs TensorFlow on its share of the cores.

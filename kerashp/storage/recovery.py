@@ -1,4 +1,4 @@
-"""Reopening a run for `resume=True`, whole or damaged.
+"""Reopening a run for `RunFolder(if_exists="resume")`, whole or damaged.
 
 keras-tuner keeps the search's state in `oracle.json` and one
 `trial_<id>/trial.json` per trial; kerashp keeps one `TrialRecord` per

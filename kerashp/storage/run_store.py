@@ -11,7 +11,7 @@ Layout of `<directory>/<name>/`:
   `trials/<trial_id>.fold<k>.weights.npz` per fold. Runs written before
   0.4 hold Keras `.weights.h5` files, which are still read.
 - `trial_<id>/`, `oracle.json`, `tuner0.json`: keras-tuner's own state, which
-  is what `resume=True` reloads.
+  is what `RunFolder(if_exists="resume")` reloads.
 """
 
 from __future__ import annotations

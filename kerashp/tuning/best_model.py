@@ -2,7 +2,7 @@
 scored on held-out test data, and written as a `.keras` file.
 
 `TuneResult.refit`, `TuneResult.evaluate`, `TuneResult.export` and
-`kerashp.tune(..., test_data=...)` are thin calls into this module.
+`kerashp.tune(..., data=Data(..., test=...))` are thin calls into this module.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ class TuneResult:
 
     @property
     def test_scores(self) -> dict[str, float] | None:
-        """The best model's metrics on `tune(..., test_data=...)`, else `None`."""
+        """The best model's metrics on `Data(..., test=...)`, else `None`."""
         return self.settings.get("test")
 
     def export(self, path: str | os.PathLike, *, model: Any = None) -> Path:

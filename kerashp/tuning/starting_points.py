@@ -3,7 +3,6 @@ and a `warm_start` run's completed trials as observations for the algorithm."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from kerashp.exceptions import ArgumentError, SpaceError
@@ -16,13 +15,8 @@ __all__ = ["initial_values", "prior_observations"]
 
 def initial_values(space: Space, initial: list[dict] | None, max_trials: int | None) -> list[dict]:
     """The keras-tuner values of each `initial` configuration, checked against the space."""
-    if initial is None:
-        return []
-    if isinstance(initial, Mapping) or not isinstance(initial, (list, tuple)):
-        raise ArgumentError(
-            f"Argument `initial` must be a list of dicts of hyperparameter values. Received: initial={initial!r:.80}. "
-            "For one configuration, wrap it in a list: initial=[{...}]."
-        )
+    if not initial:
+        return []  # a list of dicts: the algorithm's constructor checked it
     if max_trials is not None and len(initial) > max_trials:
         raise ArgumentError(
             f"`initial` has {len(initial)} configurations, more than max_trials={max_trials}. "

@@ -413,37 +413,36 @@ def test_kept_models_hold_one_bracket_within_their_memory_bound():
 @pytest.mark.slow
 def test_a_resume_with_any_setting_that_gives_trials_their_meaning_changed_is_refused(digits_small, tmp_path):
     x, y = digits_small
-    base = {"data": (x, y), "algorithm": "random", "seed": 0, "max_epochs": 1, "batch_size": 64, "verbose": 0,
-            "directory": tmp_path, "name": "r", "objective": "val_accuracy"}
+    base = {"data": khp.Data((x, y)), "algorithm": "random", "seed": 0, "max_epochs": 1, "batch_size": 64,
+            "verbose": 0, "objective": "val_accuracy"}
     space = {"units": [8, 16]}
-    khp.tune(khp.builders.mlp, space, max_trials=1, **base)
+    khp.tune(khp.builders.mlp, space, max_trials=1, run=khp.RunFolder(tmp_path, "r"), **base)
     run_json = (tmp_path / "r" / "run.json").read_bytes()
+    weights = np.ones(len(x))
+    weights[:10] = 0
     changed = {
-        "data": {"data": (x[:-1], y[:-1])},
+        "data: other arrays": {"data": khp.Data((x[:-1], y[:-1]))},
+        "space entry 'units'": {"space": {"units": [8, 32]}},
+        "builder": {"build_fn": khp.builders.cnn},
         "seed": {"seed": 1},
         "max_epochs": {"max_epochs": 2},
         "batch_size": {"batch_size": 32},
-        "validation_split": {"validation_split": 0.3},
+        "validation_split": {"data": khp.Data((x, y), validation_split=0.3)},
+        "cv": {"data": khp.Data((x, y), cv=2)},
         "objective": {"objective": "val_loss"},
         "algorithm": {"algorithm": "tpe"},
-        "class_weight": {"class_weight": "balanced"},
-        "precision": {"mixed_precision": "mixed_bfloat16"},
+        "options": {"algorithm": khp.algorithms.Random(pruner=khp.pruners.ASHA())},
+        "class_weight": {"data": khp.Data((x, y), class_weight="balanced")},
+        "data: other arrays than then": {"data": khp.Data((x, y), sample_weight=weights)},
+        "task": {"data": khp.Data((x, y), task="regression")},
+        "precision": {"execution": khp.Execution(precision="mixed_bfloat16")},
     }
     for name, change in changed.items():
-        with pytest.raises(khp.RunFolderError, match=rf"different settings: {name}"):
-            khp.tune(
-                khp.builders.mlp,
-                space,
-                max_trials=2,
-                run=khp.RunFolder(if_exists="resume"),
-                **{**base, **change},
-            )
+        call = {"build_fn": khp.builders.mlp, "space": space, **base, **change}
+        with pytest.raises(khp.RunFolderError, match=rf"different settings: .*{name}"):
+            khp.tune(call.pop("build_fn"), call.pop("space"), max_trials=2,
+                     run=khp.RunFolder(tmp_path, "r", if_exists="resume"), **call)
         assert (tmp_path / "r" / "run.json").read_bytes() == run_json  # never rewritten by a refused resume
-    result = khp.tune(
-        khp.builders.mlp,
-        space,
-        max_trials=2,
-        run=khp.RunFolder(if_exists="resume"),
-        **{**base, "verbose": 1},
-    )
+    result = khp.tune(khp.builders.mlp, space, max_trials=2, run=khp.RunFolder(tmp_path, "r", if_exists="resume"),
+                      **{**base, "verbose": 1})
     assert len(result.records) == 2  # max_trials and verbose may change
