@@ -27,7 +27,7 @@ from kerashp.exceptions import (
 )
 from kerashp.space import Bool, Choice, Fixed, Float, Int, Space
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "ArgumentError",
