@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 from kerashp.exceptions import ArgumentError
@@ -17,6 +18,17 @@ __all__ = ["PRECISIONS", "dtype_policy", "get_strategy", "resolve_precision"]
 
 #: Keras's dtype policies `Execution(precision=...)` may name, besides `"auto"`.
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def gpu_count() -> int:
+    """The GPUs this process may use, counted without starting TensorFlow (so a
+    chief takes no GPU memory before its workers start): those
+    `CUDA_VISIBLE_DEVICES` names when it is set, else the NVIDIA devices in
+    `/dev`. The one count `Execution(workers="auto")`, the workers' devices
+    and `get_strategy` go by."""
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        return len([d for d in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if d.strip()])
+    return len(list(Path("/dev").glob("nvidia[0-9]*")))
 
 
 def get_strategy(strategy: Any = "auto") -> Any:
@@ -52,8 +64,7 @@ def get_strategy(strategy: Any = "auto") -> Any:
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
+    if gpu_count() > 1 and len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
 

@@ -3,7 +3,8 @@
 `ArgumentError`, `SpaceError` and `DataError` are raised before anything
 trains, and are `ValueError`s. During a search, `FailedTrialError` marks one
 trial as failed (the search goes on), while `InvalidModelError` stops the
-search at once: every later trial would fail the same way. `RunFolderError`
+search at once: every later trial would fail the same way, and
+`TooManyFailuresError` stops it after many failed trials in a row. `RunFolderError`
 is about a run's folder on disk (it exists, it was written by a newer kerashp).
 """
 
@@ -19,6 +20,7 @@ __all__ = [
     "KerashpError",
     "RunFolderError",
     "SpaceError",
+    "TooManyFailuresError",
 ]
 
 
@@ -62,6 +64,11 @@ class DamagedFileError(RunFolderError):
 
 class FailedTrialError(KerashpError, RuntimeError):
     """One trial failed (an exception in fit, or a NaN/inf score)."""
+
+
+class TooManyFailuresError(KerashpError, RuntimeError):
+    """Trials failed one after another as many times as the search allows
+    (10): the search stopped, its trials kept. The message has the last error."""
 
 
 class InvalidModelError(KerashpError, TypeError):

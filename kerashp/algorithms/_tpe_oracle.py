@@ -26,9 +26,9 @@ import keras_tuner as kt
 import optuna
 from optuna.trial import TrialState
 
+from kerashp._keras_tuner_compat import DurableOracle, PrunerMixin, QueueMixin
 from kerashp.algorithms._keras_tuner import to_values
 from kerashp.algorithms._optuna import distributions, suggest
-from kerashp.algorithms._oracles import DurableOracle, PrunerMixin, QueueMixin
 from kerashp.space import Space
 
 __all__ = ["TPEOracle", "make_sampler"]

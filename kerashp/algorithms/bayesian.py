@@ -42,39 +42,23 @@ class Bayesian(BaseAlgorithm):
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         import keras_tuner as kt
-        from keras_tuner.src.engine import trial as trial_module
 
-        from kerashp.algorithms._oracles import (
+        from kerashp._keras_tuner_compat import (
             DurableOracle,
             InBounds,
+            PriorTrials,
             PrunerMixin,
             QueueFirst,
             oracle_kwargs,
             quiet,
         )
 
-        class Oracle(DurableOracle, QueueFirst, InBounds, PrunerMixin, kt.oracles.BayesianOptimizationOracle):
-            def populate_space(self, trial_id):
-                own = self.trials
-                self.trials = {**self._prior_trials(), **own}  # seen by the model, not run again
-                try:
-                    return super().populate_space(trial_id)
-                finally:
-                    self.trials = own
-
-            def _prior_trials(self) -> dict:
-                if not hasattr(self, "_prior"):  # built once the tuner has declared the space
-                    self._prior = {}
-                    for i, (values, score) in enumerate(prior):
-                        hps = self.hyperparameters.copy()
-                        hps.values = dict(values)
-                        trial = trial_module.Trial(hyperparameters=hps, trial_id=f"prior-{i}", status="COMPLETED")
-                        trial.score = score
-                        self._prior[trial.trial_id] = trial
-                        self._tried_so_far.add(self._compute_values_hash(values))
-                return self._prior
+        class Oracle(PriorTrials, DurableOracle, QueueFirst, InBounds, PrunerMixin,
+                     kt.oracles.BayesianOptimizationOracle):
+            pass
 
         oracle = Oracle(max_trials=max_trials, **oracle_kwargs(objective, seed))
+        oracle.set_prior(prior)
         oracle.set_queue(initial)
         oracle.set_pruner(self.rungs(objective.direction, epochs=epochs, max_trials=max_trials), epochs)
         return quiet(oracle)

@@ -27,8 +27,8 @@ class Grid(BaseAlgorithm):
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         import keras_tuner as kt
 
+        from kerashp._keras_tuner_compat import DurableOracle, oracle_kwargs, quiet
         from kerashp.algorithms._keras_tuner import to_values
-        from kerashp.algorithms._oracles import DurableOracle, oracle_kwargs, quiet
 
         points = [to_values(space, point) for point in space.grid()]
 

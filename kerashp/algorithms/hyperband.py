@@ -96,7 +96,7 @@ class Hyperband(BaseAlgorithm):
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
         import keras_tuner as kt
 
-        from kerashp.algorithms._oracles import (
+        from kerashp._keras_tuner_compat import (
             DurableOracle,
             InBounds,
             QueueInBrackets,

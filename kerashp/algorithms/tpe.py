@@ -42,7 +42,7 @@ class TPE(BaseAlgorithm):
         self.warm_start = warm_start
 
     def make_oracle(self, objective, *, space, max_trials, epochs, seed, initial, prior) -> Any:
-        from kerashp.algorithms._oracles import oracle_kwargs, quiet
+        from kerashp._keras_tuner_compat import oracle_kwargs, quiet
         from kerashp.algorithms._tpe_oracle import TPEOracle
 
         oracle = TPEOracle(space, sampler_seed=seed, prior=prior, max_trials=max_trials,

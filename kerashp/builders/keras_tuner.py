@@ -280,7 +280,9 @@ class Hyperparameters(_OptunaNames, ReadKeys):
         value = getattr(declared, method)(name, *args, **kwargs)
         if value is None:
             return None  # an inactive scope
-        full = declared._get_name(name)  # with hp.name_scope's prefixes
+        from kerashp._keras_tuner_compat import scoped_name
+
+        full = scoped_name(declared, name)  # with hp.name_scope's prefixes
         if not dict.__contains__(self, full):
             raise InvalidModelError(
                 f"build_fn declares hp.{method}({full!r}, ...), but the space has no {full!r}: a space given as "

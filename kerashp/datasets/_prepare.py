@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,11 @@ from kerashp.datasets._spec import (
 from kerashp.datasets._weights import check_sample_weight, class_weights, mean_one
 from kerashp.exceptions import ArgumentError, DataError
 
-__all__ = ["Prepared", "Split", "is_batched", "prepare", "weigh_classes"]
+__all__ = ["VALIDATION_SPLIT", "Prepared", "Split", "holdout", "is_batched", "prepare", "weigh_classes"]
+
+#: The fraction held out for validation when none is given: by `tune`
+#: (`Data(validation_split=None)`) and by the scikit-learn estimators alike.
+VALIDATION_SPLIT = 0.2
 
 
 @dataclass
@@ -119,7 +124,7 @@ def prepare(
         data: A dataset name (see `load`), `(x, y)`, `(x, y, x_val, y_val)`,
             a `tf.data.Dataset` of `(x, y)` or a `(train_ds, val_ds)` pair.
         validation_split: Fraction held out when no validation data is given.
-            Defaults to `None`: 0.2.
+            Defaults to `None`: `VALIDATION_SPLIT` (0.2).
         cv: Number of cross-validation folds (a name or `(x, y)` only).
             Defaults to `None`: a hold-out split.
         seed: Seed of the split or the folds. Defaults to `None`.
@@ -158,7 +163,7 @@ def prepare(
                 f"`data` is a (train_ds, val_ds) pair, so validation_split={validation_split!r} does not apply. "
                 "Drop it, or pass one tf.data.Dataset to split."
             )
-        return _prepare_datasets(data, validation_split=validation_split or 0.2, task=task)
+        return _prepare_datasets(data, validation_split=validation_split or VALIDATION_SPLIT, task=task)
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
         raise DataError(
             "`data` must be a dataset name ('digits'), (x, y), (x, y, x_val, y_val), a tf.data.Dataset "
@@ -186,7 +191,7 @@ def prepare(
     if len(arrays) == 4:
         x, y, x_val, y_val = arrays
     else:
-        train, val = _holdout(*arrays, validation_split=validation_split or 0.2, seed=seed, task=task)
+        train, val = _holdout(*arrays, validation_split=validation_split or VALIDATION_SPLIT, seed=seed, task=task)
         (x, y), (x_val, y_val) = (arrays[0][train], arrays[1][train]), (arrays[0][val], arrays[1][val])
         weights = None if weights is None else weights[train]
     x, y, weights = _weighted(x, y, weights)
@@ -251,11 +256,31 @@ def _stratify(y: np.ndarray, task: str | None, parts: int) -> np.ndarray | None:
 
 def _holdout(x: np.ndarray, y: np.ndarray, *, validation_split: float, seed: int | None, task: str | None):
     """Indices of the training and validation parts (seeded, stratified)."""
+    labels = None if task == "regression" or label_kind(y) != "classification" else y
+    return holdout(len(x), validation_split, seed=seed, labels=labels)
+
+
+def holdout(n: int, fraction: float, *, seed: int | None, labels: np.ndarray | None = None):
+    """Indices `(train, val)` of `n` samples with `ceil(n * fraction)` of them
+    held out: at least one sample each side, shuffled by the split seed of
+    `seed` (`kerashp._seeding.split_seed`), stratified by `labels` (class
+    labels, or `None`) when every class has two samples and each side room
+    for every class. The one hold-out split of `tune` and the estimators.
+
+    Raises:
+        ValueError: fewer than two samples, so nothing can be held out.
+    """
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(
-        np.arange(len(x)), test_size=validation_split, random_state=split_seed(seed), stratify=_stratify(y, task, 2)
-    )
+    n_val = max(1, math.ceil(n * fraction - 1e-9))
+    if n - n_val < 1:
+        raise ValueError(f"Cannot hold out validation data (validation_split={fraction}) from only {n} "
+                         "training sample(s). Give more data or set validation_split=0.")
+    if labels is not None:
+        _, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
+            labels = None
+    return train_test_split(np.arange(n), test_size=n_val, random_state=split_seed(seed), stratify=labels)
 
 
 def _prepare_folds(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, *, cv: int, seed: int | None,

@@ -1,7 +1,7 @@
 """keras-tuner's chief/worker protocol, served and called by kerashp.
 
 The chief serves its oracle with keras-tuner's gRPC messages (`OracleServicer`
-/ `OracleStub` of `keras_tuner.src.protos`) on a server kerashp starts
+/ `OracleStub` of keras-tuner's protos, from `kerashp._keras_tuner_compat`) on a server kerashp starts
 itself, so that it can:
 
 - bind where it is told (loopback, `127.0.0.1`, unless told otherwise) on a
@@ -31,12 +31,17 @@ from typing import Any
 
 import grpc
 import keras_tuner as kt
-from keras_tuner.src import protos
-from keras_tuner.src.engine import conditions as conditions_module
-from keras_tuner.src.engine import hyperparameters as hp_module
-from keras_tuner.src.engine import trial as trial_module
 
-from kerashp.exceptions import ChiefLostError, KerashpError
+from kerashp._keras_tuner_compat import (
+    ClientOracle,
+    conditions_module,
+    hp_module,
+    protos,
+    retry,
+    trial_module,
+)
+from kerashp.exceptions import ChiefLostError, KerashpError, TooManyFailuresError
+from kerashp.tuning.deadline import Deadline
 
 # keras-tuner 1.4.8's `conditions.Parent.to_proto` prints the first value of
 # every condition it serializes (hundreds of bare "2"/"3" lines for a
@@ -87,7 +92,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
 
     Args:
         oracle: The search's keras-tuner `Oracle`.
-        deadline: `time.monotonic()` after which no trial starts, or `None`.
+        deadline: The `Deadline` after which no trial starts, or `None`.
 
     Attributes:
         error: The exception that ended the search (too many failures), or `None`.
@@ -96,7 +101,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         last_seen: `time.monotonic()` of each worker's last request, by id.
     """
 
-    def __init__(self, oracle: kt.Oracle, deadline: float | None = None):
+    def __init__(self, oracle: kt.Oracle, deadline: Deadline | None = None):
         self.oracle = oracle
         self.deadline = deadline
         self.lock = threading.Lock()
@@ -124,13 +129,15 @@ class OracleService(protos.get_service_grpc().OracleServicer):
     def CreateTrial(self, request: Any, context: Any) -> Any:
         with self.lock:
             ongoing = self.oracle.ongoing_trials.get(request.tuner_id)
-            if ongoing is None and self.stopped is None and self.deadline is not None \
-                    and time.monotonic() >= self.deadline:
+            if ongoing is None and self.stopped is None and self.deadline is not None and self.deadline.passed():
                 self.stopped = "budget"
-            if ongoing is None and self.stopped is not None:
-                trial = self._stopped_trial()
-            else:
-                trial = self.oracle.create_trial(request.tuner_id)
+            trial = None
+            if ongoing is not None or self.stopped is None:
+                try:
+                    trial = self.oracle.create_trial(request.tuner_id)
+                except TooManyFailuresError as err:
+                    self.error, self.stopped = err, "error"
+            trial = trial or self._stopped_trial()
             self.finished = self.finished or trial.status == trial_module.TrialStatus.STOPPED
         return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
 
@@ -141,10 +148,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
 
     def EndTrial(self, request: Any, context: Any) -> Any:
         with self.lock:
-            try:
-                self.oracle.end_trial(trial_module.Trial.from_proto(request.trial))
-            except RuntimeError as err:  # keras-tuner: too many consecutive failed trials
-                self.error, self.stopped = err, "error"
+            self.oracle.end_trial(trial_module.Trial.from_proto(request.trial))
         return protos.get_service().EndTrialResponse()
 
     def GetTrial(self, request: Any, context: Any) -> Any:
@@ -165,10 +169,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
             if trial is None:
                 return None
             trial.status, trial.message = trial_module.TrialStatus.FAILED, message
-            try:
-                self.oracle.end_trial(trial)
-            except RuntimeError as err:
-                self.error, self.stopped = err, "error"
+            self.oracle.end_trial(trial)
             return trial.trial_id
 
 
@@ -187,7 +188,7 @@ class OracleService(protos.get_service_grpc().OracleServicer):
             for worker_id, trial in list(self.oracle.ongoing_trials.items()):
                 if worker_id not in keep and now - self.last_seen.get(worker_id, self._started) > lease:
                     del self.oracle.ongoing_trials[worker_id]
-                    self.oracle._retry_queue.append(trial.trial_id)  # keras-tuner's queue of trials to run again
+                    retry(self.oracle, [trial.trial_id])
                     requeued.append(trial.trial_id)
         return requeued
 
@@ -206,7 +207,7 @@ def serve(service: OracleService, token: str | None, host: str = "127.0.0.1", po
     return server, bound
 
 
-class RemoteOracle(kt.Oracle):
+class RemoteOracle(ClientOracle):
     """A worker's view of the chief's oracle (see the module docstring).
 
     Args:
@@ -284,9 +285,6 @@ class RemoteOracle(kt.Oracle):
         return [trial_module.Trial.from_proto(t) for t in response.trials]
 
     # the chief keeps the search's state --------------------------------------
-    def _set_project_dir(self, directory: str, project_name: str) -> None:
-        pass
-
     def save(self) -> None:
         pass
 

@@ -19,14 +19,30 @@ sends a heartbeat every `HEARTBEAT_SECONDS`; one not heard from for
 from __future__ import annotations
 
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 from kerashp.exceptions import ArgumentError, RunFolderError
-from kerashp.parallel.workers import run_job
 
 __all__ = ["parse_listen", "read_token", "worker"]
+
+
+#: Addresses of this machine only, and those that mean every interface.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WILDCARD = ("0.0.0.0", "::")
+
+
+def reachable_name(host: str) -> str:
+    """How other machines reach a chief listening on `host` (this machine's
+    name for a wildcard address)."""
+    return socket.gethostname() if host in WILDCARD else host
+
+
+def local_address(host: str) -> str:
+    """How this machine's own workers reach a chief listening on `host`."""
+    return LOOPBACK[0] if host in WILDCARD or host in LOOPBACK else host
 
 
 def parse_listen(listen: Any) -> tuple[str, int, str | None]:
@@ -40,7 +56,7 @@ def parse_listen(listen: Any) -> tuple[str, int, str | None]:
             "'127.0.0.1:8470' (this machine only)."
         )
     token = read_token()
-    if token is None and host not in ("127.0.0.1", "localhost", "::1"):
+    if token is None and host not in LOOPBACK:
         raise ArgumentError(
             f"listen={listen!r} takes requests from other machines, so it needs a shared token: set "
             "KERASHP_TOKEN (or KERASHP_TOKEN_FILE, a file holding it) to the same secret on the chief and every "
@@ -99,9 +115,12 @@ def worker(
     import socket
 
     from kerashp import algorithms
+    from kerashp.parallel.job import Job
+    from kerashp.parallel.workers import run_job
     from kerashp.reporting.tensorboard import TrialLogs
     from kerashp.space import Space
     from kerashp.storage.run_store import RunStore, read_json
+    from kerashp.tuning.deadline import Deadline
     from kerashp.tuning.objective import Objective
 
     store = RunStore(directory, name)
@@ -121,18 +140,17 @@ def worker(
         raise ArgumentError(f"The chief of {store.path} takes no workers from other machines (it was started "
                             "without listen=). Start it with Execution(listen='HOST:PORT') (or `kerashp tune CONFIG --listen "
                             "HOST:PORT`).")
-    algo = algorithms.stored(settings)
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
-    job = {
-        "build_fn": build_fn, "callbacks": callbacks, "space": Space.from_config(settings["space"]),
-        "algorithm": algo, "prunes": bool(written.get("prunes", written.get("rungs"))),
-        "objective": Objective(**settings["objective"]), "epochs": settings["max_epochs"],
-        "batch_size": settings["batch_size"], "seed": settings["seed"], "directory": str(store.directory),
-        "name": store.name, "data": str(folder / "data"), "address": chief, "token": read_token(),
-        "worker_id": worker_id, "threads": None, "trials_per_process": None, "precision": settings.get("precision"),
-        "tensorboard": TrialLogs(Path(settings["tensorboard"])) if settings.get("tensorboard") else TrialLogs(None),
-        "seconds_left": None if deadline is None else deadline - time.time(),
-    }
+    job = Job(
+        build_fn=build_fn, callbacks=callbacks, space=Space.from_config(settings["space"]),
+        algorithm=algorithms.stored(settings), objective=Objective(**settings["objective"]),
+        epochs=settings["max_epochs"], batch_size=settings["batch_size"], seed=settings["seed"],
+        precision=settings.get("precision"), directory=str(store.directory), name=store.name,
+        tensorboard=TrialLogs(Path(settings["tensorboard"]) if settings.get("tensorboard") else None),
+        data=str(folder / "data"), prunes=bool(written.get("prunes")),
+        deadline=None if deadline is None else Deadline(deadline), address=chief, token=read_token(),
+        worker_id=worker_id,
+    )
     if verbose:
         print(f"kerashp worker {worker_id}: trials of {store.path} from the chief at {chief}", flush=True)
     run_job(job)

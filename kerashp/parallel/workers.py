@@ -28,11 +28,9 @@ folder and `RunFolder(if_exists="resume")` goes on.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -42,8 +40,12 @@ from typing import IO, Any
 
 from kerashp import exceptions
 from kerashp._checks import setting
-from kerashp.exceptions import ArgumentError, KerashpError
-from kerashp.storage.run_store import write_json
+from kerashp.devices import gpu_count
+from kerashp.exceptions import ArgumentError, DamagedFileError, KerashpError
+from kerashp.parallel.job import Job
+from kerashp.parallel.remote import LOOPBACK, local_address, reachable_name
+from kerashp.storage.run_store import RunStore, read_json, write_json
+from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
 __all__ = ["run_job", "run_workers", "worker_count"]
@@ -55,7 +57,6 @@ RESTARTS = 2
 TRIALS_PER_PROCESS = 20
 _REPLACE_ME = 3  # a worker's exit code: it ran its share of trials
 POLL_SECONDS = 0.2
-_FATAL = "kerashp-worker-fatal: "
 
 
 def worker_count(workers: int | str | None) -> int:
@@ -67,7 +68,7 @@ def worker_count(workers: int | str | None) -> int:
     if workers is None:
         return 0
     if workers == "auto":
-        gpus = _gpu_count()
+        gpus = gpu_count()
         return gpus if gpus else max(1, min(os.cpu_count() or 1, 8))
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ArgumentError(
@@ -75,12 +76,6 @@ def worker_count(workers: int | str | None) -> int:
             f"{setting('workers', workers)}. Pass 2 for two trials at once, or 'auto' (one per GPU or CPU core)."
         )
     return workers
-
-
-def _gpu_count() -> int:
-    if "CUDA_VISIBLE_DEVICES" in os.environ:
-        return len([d for d in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if d.strip()])
-    return len(list(Path("/dev").glob("nvidia[0-9]*")))
 
 
 @dataclass
@@ -97,22 +92,22 @@ class _Worker:
 class _Pool:
     command = [sys.executable, "-m", "kerashp.parallel.workers"]  # a worker process; it reads its job on stdin
 
-    def __init__(self, tuner: Any, job: dict, count: int, service: Any, address: str, token: str):
+    def __init__(self, tuner: Any, job: Job, count: int, service: Any, address: str, token: str):
         self.tuner, self.job, self.service = tuner, job, service
         self.address, self.token = address, token
         self.folder = tuner.store.path / "workers"
         self.threads = max(1, (os.cpu_count() or 1) // max(count, 1))
-        gpus = _gpu_count()
+        gpus = gpu_count()
         self.devices = [str(i % gpus) for i in range(count)] if gpus else [None] * count
         self.workers = [_Worker(f"worker{i}") for i in range(count)]
 
     def start(self, worker: _Worker, index: int) -> None:
         import cloudpickle
 
-        deadline = self.job.get("deadline")
-        job = {**self.job, "address": self.address, "token": self.token, "worker_id": worker.worker_id,
-               "threads": self.threads, "trials_per_process": TRIALS_PER_PROCESS,
-               "seconds_left": None if deadline is None else deadline - time.monotonic(), "sent_at": time.time()}
+        job = self.job.but(address=self.address, token=self.token, worker_id=worker.worker_id, threads=self.threads,
+                           trials_per_process=TRIALS_PER_PROCESS)
+        error = self._error_file(worker)
+        error.unlink(missing_ok=True)  # one an earlier process wrote is not read again
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.devices[index] is not None:
@@ -125,7 +120,7 @@ class _Pool:
             self.command, stdin=subprocess.PIPE, stdout=worker.log,
             stderr=subprocess.STDOUT, env=env, start_new_session=True,  # Ctrl-C reaches the chief only
         )
-        worker.process.stdin.write(cloudpickle.dumps({k: v for k, v in job.items() if k != "deadline"}))
+        worker.process.stdin.write(cloudpickle.dumps(job))
         worker.process.stdin.close()
 
     def check(self) -> bool:
@@ -157,13 +152,15 @@ class _Pool:
                                       f"(last exit code {code}); see {log}")
         return not all(w.done for w in self.workers)
 
+    def _error_file(self, worker: _Worker) -> Path:
+        return self.folder / f"{worker.worker_id}.error.json"
+
     def _fatal(self, worker: _Worker) -> Exception | None:
-        with open(self.folder / f"{worker.worker_id}.log", "rb") as f:
-            f.seek(worker.offset)
-            lines = [line for line in f.read().decode(errors="replace").splitlines() if line.startswith(_FATAL)]
-        if not lines:
+        """The error a worker process ended the search with (its `.error.json`), by kind."""
+        try:
+            sent = read_json(self._error_file(worker))
+        except (FileNotFoundError, DamagedFileError):
             return None
-        sent = json.loads(lines[-1][len(_FATAL):])
         kind = getattr(exceptions, sent["type"], None)
         try:
             if isinstance(kind, type) and issubclass(kind, KerashpError):
@@ -213,7 +210,7 @@ class _Records:
             self.observers(record)
 
 
-def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: float | None,
+def run_workers(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Deadline | None,
                 listen: tuple[str, int, str | None] | None = None, message: Any = print) -> str | None:
     """Runs `tuner`'s search in `count` worker processes (see the module
     docstring); `observers` get each finished trial's record in the chief.
@@ -235,17 +232,16 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
     folder = tuner.store.path / "workers"
     tuner.save()
     service = OracleService(tuner.oracle, deadline)
-    host, port, token = listen or ("127.0.0.1", 0, secrets.token_urlsafe(32))
+    host, port, token = listen or (LOOPBACK[0], 0, secrets.token_urlsafe(32))
     server, port = serve(service, token, host=host, port=port, threads=max(8, count + 4))
-    reach = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    reach = reachable_name(host)
     # chief.json before the data: a worker elsewhere waits for the data, then reads where the chief is
     prunes = tuner.prunes  # a worker then reports every epoch, and its costs, to the chief's pruner
     write_json(folder / "chief.json", {"address": None if listen is None else f"{reach}:{port}", "prunes": prunes,
-                                       "deadline": None if deadline is None else time.time() + deadline - time.monotonic()})
+                                       "deadline": None if deadline is None else deadline.at})
     write_prepared(tuner.data, folder / "data")
-    local = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
-    pool = _Pool(tuner, {**job, "data": str(folder / "data"), "deadline": deadline, "prunes": prunes}, count, service,
-                 f"{local}:{port}", token)
+    pool = _Pool(tuner, job.but(data=str(folder / "data"), deadline=deadline, prunes=prunes), count, service,
+                 f"{local_address(host)}:{port}", token)
     records = _Records(tuner.store, observers)
     if listen is not None:
         message(f"chief of {tuner.store.path} listening on {host}:{port}: start workers with "
@@ -265,7 +261,7 @@ def run_workers(tuner: Any, *, count: int, job: dict, observers: Any, deadline: 
         records.poll()
         shutil.rmtree(folder / "data", ignore_errors=True)
     if service.error is not None:
-        raise RuntimeError(str(service.error))  # tune reports consecutive failures as in one process
+        raise service.error  # the oracle's own error, as in one process
     return service.stopped
 
 
@@ -294,7 +290,7 @@ class WorkerTuner(SearchTuner):
     def save(self) -> None:
         pass
 
-    def _populate_initial_space(self) -> None:
+    def declare_space(self) -> None:
         pass
 
     def pre_create_trial(self) -> None:
@@ -306,13 +302,13 @@ class WorkerTuner(SearchTuner):
         self.trials_left -= 1
 
 
-def run_job(job: dict) -> int:
+def run_job(job: Job) -> int:
     """A worker: runs trials from the chief until it answers STOPPED."""
-    if job["threads"] is not None:
+    if job.threads is not None:
         import tensorflow as tf
 
-        tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
-        tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
+        tf.config.threading.set_intra_op_parallelism_threads(job.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(job.threads)
     import keras_tuner as kt
 
     from kerashp.datasets._files import read_prepared
@@ -321,17 +317,15 @@ def run_job(job: dict) -> int:
     from kerashp.reporting.observers import Observers
     from kerashp.storage.run_store import RunStore
 
-    goal, algo = job["objective"], job["algorithm"]
-    store = RunStore(job["directory"], job["name"])
-    oracle = RemoteOracle(job["address"], job["token"], kt.Objective(goal.name, goal.direction), job["worker_id"])
-    left = seconds_left(job)
+    goal = job.objective
+    store = RunStore(job.directory, job.name)
+    oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction), job.worker_id)
     tuner = WorkerTuner(
-        oracle, algorithm=algo, space=job["space"], build_fn=job["build_fn"], data=read_prepared(Path(job["data"])),
-        objective=goal, store=store, observers=Observers(store.write_record), callbacks=job["callbacks"],
-        tensorboard=job["tensorboard"], epochs=job["epochs"], batch_size=job["batch_size"], seed=job["seed"],
-        deadline=None if left is None else time.monotonic() + left, strategy=get_strategy("auto"),
-        prunes=job["prunes"], precision=job["precision"],
-        worker_id=job["worker_id"], trials_left=job["trials_per_process"],
+        oracle, algorithm=job.algorithm, space=job.space, build_fn=job.build_fn, data=read_prepared(Path(job.data)),
+        objective=goal, store=store, observers=Observers(store.write_record), callbacks=job.callbacks,
+        tensorboard=job.tensorboard, epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
+        deadline=job.deadline, strategy=get_strategy("auto"), prunes=job.prunes, precision=job.precision,
+        worker_id=job.worker_id, trials_left=job.trials_per_process,
     )
     try:
         tuner.search()
@@ -344,20 +338,11 @@ def run_job(job: dict) -> int:
     return 0
 
 
-def seconds_left(job: dict) -> float | None:
-    """The budget a worker has left: what the chief had when it sent the job,
-    less the time since (the worker's start-up, imports included, counts)."""
-    left = job.get("seconds_left")
-    if left is None or job.get("sent_at") is None:
-        return left
-    return left - min(max(time.time() - job["sent_at"], 0.0), left)
-
-
 def main() -> int:
     import cloudpickle
 
     job = cloudpickle.loads(sys.stdin.buffer.read())
-    print(f"kerashp {job['worker_id']} started (pid {os.getpid()}), chief at {job['address']}", flush=True)
+    print(f"kerashp {job.worker_id} started (pid {os.getpid()}), chief at {job.address}", flush=True)
     try:
         return run_job(job)
     except Exception as err:  # noqa: BLE001 (the chief re-raises it by kind)
@@ -365,7 +350,9 @@ def main() -> int:
 
         cause = err.__cause__ if isinstance(err, kt.errors.FatalError) and err.__cause__ is not None else err
         if isinstance(err, kt.errors.FatalError) or isinstance(cause, KerashpError):
-            print(_FATAL + json.dumps({"type": type(cause).__name__, "message": str(cause)}), flush=True)
+            folder = RunStore(job.directory, job.name).path / "workers"
+            write_json(folder / f"{job.worker_id}.error.json", {"type": type(cause).__name__, "message": str(cause)})
+            print(f"kerashp {job.worker_id} stopped the search: {type(cause).__name__}: {cause}", flush=True)
             return 2
         raise
 

@@ -196,6 +196,11 @@ class Rungs:
         self.values: dict[int, dict[str, float]] = {}  # epoch -> trial id -> value
         self.costs: list[list[float]] = []  # [model seconds, epoch seconds] of the first SAMPLES reports
 
+    def fresh(self) -> Rungs:
+        """The same rungs with no value and no cost reported yet."""
+        return Rungs(self.first_rung, self.reduction_factor, self.direction, floor=self.floor, cap=self.cap,
+                     brackets=self.brackets)
+
     @property
     def first(self) -> int | None:
         """The first rung in epochs; `None` while it waits for a cost report."""

@@ -21,7 +21,6 @@ validation carving, callbacks and the raw prediction; `_classifier` and
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -33,9 +32,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, validate_data
 
 from kerashp._checks import check_int
-from kerashp._seeding import as_seed, seeded, split_seed
+from kerashp._seeding import as_seed, seeded
 from kerashp.builders._calling import build_model, check_builder
 from kerashp.datasets import DataSpec, use_spec
+from kerashp.datasets._prepare import VALIDATION_SPLIT
 from kerashp.datasets._spec import part_spec
 from kerashp.datasets._weights import check_sample_weight, mean_one
 from kerashp.sklearn._validation import (
@@ -47,11 +47,7 @@ from kerashp.sklearn._validation import (
     pack_build_fn,
 )
 
-__all__ = ["AUTO_VALIDATION_SPLIT", "BaseKerasEstimator"]
-
-#: Fraction of the training data held out when a callback monitors a `val_*`
-#: quantity and `validation_split` is left at `None`.
-AUTO_VALIDATION_SPLIT = 0.1
+__all__ = ["BaseKerasEstimator"]
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -321,19 +317,19 @@ class BaseKerasEstimator(BaseEstimator):
         monitors = needs_validation(callbacks)
         split = check_validation_split(self.validation_split)
         if split is None:
-            split = AUTO_VALIDATION_SPLIT if monitors else 0.0
+            split = VALIDATION_SPLIT if monitors else 0.0
         if split == 0.0:
             if monitors:
                 raise ValueError(
                     f"{', '.join(monitors)} needs validation data, but validation_split=0. "
-                    "Leave validation_split=None (kerashp holds out 10% of the training data) "
+                    f"Leave validation_split=None (kerashp holds out {VALIDATION_SPLIT:.0%} of the training data) "
                     "or set a fraction such as validation_split=0.2."
                 )
             return X, y, sample_weight, None
-        stratify = functools.partial(self._stratify_labels, y)
-        return carve_validation(X, y, sample_weight, split, stratify, split_seed(self._random_state))
+        return carve_validation(X, y, sample_weight, split, self._stratify_labels(y), self._random_state)
 
-    def _stratify_labels(self, y, n_val: int, n_train: int) -> np.ndarray | None:
+    def _stratify_labels(self, y) -> np.ndarray | None:
+        """The class labels the hold-out split stratifies by, or `None`."""
         return None
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):

@@ -86,7 +86,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             classes), or a function of the hp dict that returns a list.
             Defaults to `None`.
         validation_split: Fraction of the training data held out (shuffled,
-            stratified, seeded) as validation data. Defaults to `None`: 10%
+            stratified, seeded) as validation data. Defaults to `None`: 20% (`tune`'s split)
             when a callback monitors a `val_*` quantity (early stopping, a
             plateau schedule), none otherwise. Inside cross-validation this
             comes from the fold's training part only.
@@ -197,13 +197,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _encode_y(self, y: np.ndarray) -> np.ndarray:
         return self._encoder.transform(y)
 
-    def _stratify_labels(self, y, n_val: int, n_train: int) -> np.ndarray | None:
-        labels = np.argmax(y, axis=1) if y.ndim == 2 else y
-        counts = np.bincount(labels.astype(int))
-        counts = counts[counts > 0]
-        if counts.min() < 2 or n_val < len(counts) or n_train < len(counts):
-            return None
-        return labels
+    def _stratify_labels(self, y) -> np.ndarray | None:
+        return np.argmax(y, axis=1) if y.ndim == 2 else y
 
     def _class_weights(self, y: np.ndarray) -> np.ndarray | None:
         """Per-sample weights from `class_weight` (`kerashp.datasets.class_weights`,

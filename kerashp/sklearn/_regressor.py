@@ -29,7 +29,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         verbose: Keras verbosity. Defaults to `0`.
         callbacks: Keras callbacks. Defaults to `None`.
         validation_split: Fraction held out as validation data. Defaults to
-            `None`: 10% when a callback monitors `val_*`, else none.
+            `None`: 20% (`tune`'s split) when a callback monitors `val_*`, else none.
         shuffle: Shuffle every epoch. Defaults to `True`.
         random_state: Seed. Defaults to `None`.
         warm_start: Train on from the previous model. Defaults to `False`.

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from kerashp._checks import check_fraction
+from kerashp.datasets._prepare import holdout
 from kerashp.datasets._weights import mean_one
 
 __all__ = [
@@ -91,9 +91,10 @@ def check_validation_split(value: Any) -> float | None:
     return check_fraction("validation_split", value, allow_zero=True)
 
 
-def carve_validation(X, y, sample_weight, split: float, stratify: Callable, seed: int | None):
-    """Holds out `split` of `(X, y)` (shuffled, seeded, stratified by the labels
-    `stratify(n_val, n_train)` returns, or not for `None`) as validation data.
+def carve_validation(X, y, sample_weight, split: float, labels: np.ndarray | None, seed: int | None):
+    """Holds out `split` of `(X, y)` as validation data with `tune`'s one
+    hold-out split (`kerashp.datasets.holdout`: shuffled, seeded, stratified by
+    `labels` where it can be).
 
     Returns:
         `(X_train, y_train, sample_weight_train, (X_val, y_val[, sample_weight_val]))`,
@@ -102,17 +103,7 @@ def carve_validation(X, y, sample_weight, split: float, stratify: Callable, seed
     Raises:
         ValueError: too few samples to hold any out.
     """
-    n = len(X)
-    n_val = max(1, int(round(n * split)))
-    if n - n_val < 1:
-        raise ValueError(
-            f"Cannot hold out validation data (validation_split={split}) from only {n} "
-            "training sample(s). Give more data or set validation_split=0."
-        )
-    train_idx, val_idx = train_test_split(
-        np.arange(n), test_size=n_val, random_state=seed, stratify=stratify(n_val, n - n_val)
-    )
-    train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
+    train_idx, val_idx = holdout(len(X), split, seed=seed, labels=labels)
     val = (X[val_idx], y[val_idx])
     if sample_weight is not None:  # the validation loss is weighted alike
         val = (*val, mean_one(sample_weight[val_idx]))

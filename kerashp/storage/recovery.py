@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import keras_tuner as kt
-from keras_tuner.src.engine.trial import Trial
+from keras_tuner.engine.trial import Trial
 
+from kerashp._keras_tuner_compat import rebuild_brackets, record_values, retry, save_trial
 from kerashp.exceptions import DamagedFileError
 from kerashp.storage.run_store import RunStore, read_json, report_damage
 from kerashp.tuning.trial import TrialRecord, TrialStatus
@@ -61,7 +62,7 @@ def reload_oracle(
     if state is not None and not (damaged or damaged_trials or unrecorded) and _covers(state, trials):
         oracle.trials.update(trials)
         oracle.set_state(state)
-        _retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values()])
+        retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values()])
         oracle.ongoing_trials = {}
         return
     for record in records:
@@ -74,7 +75,7 @@ def reload_oracle(
     declare()
     _rebuild_state(oracle, by_id)
     for trial in oracle.trials.values():
-        oracle._save_trial(trial)
+        save_trial(oracle, trial)
     oracle.save()
     warnings.warn(
         f"Rebuilt the search state of {store.path} from its {len(by_id)} intact trial records"
@@ -110,12 +111,6 @@ def _covers(state: dict, trials: dict[str, Trial]) -> bool:
     except (KeyError, TypeError, AttributeError):
         return False
     return set(ids) <= set(trials) and set(state["start_order"]) == set(trials)
-
-
-def _retry(oracle: kt.Oracle, trial_ids: list[str]) -> None:
-    for trial_id in trial_ids:
-        if trial_id not in oracle._retry_queue:
-            oracle._retry_queue.append(trial_id)
 
 
 def _trial_from(record: TrialRecord, oracle: kt.Oracle, values: dict) -> Trial:
@@ -176,19 +171,17 @@ def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
         state["kerashp_asha"] = _asha_state(oracle, order, records)
     oracle.set_state(state)
     for trial_id in order:
-        oracle._record_values(oracle.trials[trial_id])
-    _retry(oracle, [t for t in reversed(order) if t not in ended])  # keras-tuner pops the last first
+        record_values(oracle, oracle.trials[trial_id])
+    retry(oracle, [t for t in reversed(order) if t not in ended])  # keras-tuner pops the last first
     if isinstance(oracle, kt.oracles.HyperbandOracle):
-        _rebuild_brackets(oracle, order)
+        rebuild_brackets(oracle, order)
 
 
 def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) -> dict:
     """ASHA's values from the objective each trial reported per epoch, its
     costs from the records of the trials that reported theirs, and which
     trials it stopped."""
-    old = oracle.pruner
-    pruner = type(old)(min_epochs=old.min_epochs, eta=old.eta, direction=old.direction, floor=old.floor, cap=old.cap,
-                     brackets=old.brackets)
+    pruner = oracle.pruner.fresh()
     for record in sorted(records.values(), key=lambda r: r.number):
         if record.cost.get("reported"):
             pruner.measured(*record.cost["reported"])
@@ -202,27 +195,3 @@ def _asha_state(oracle: Any, order: list[str], records: dict[str, TrialRecord]) 
     pruned = {r.trial_id: r.state.get("pruned_at", r.total_epochs) for r in records.values()
               if r.status is TrialStatus.PRUNED}
     return {**pruner.get_state(), "pruned": pruned}
-
-
-def _rebuild_brackets(oracle: Any, order: list[str]) -> None:
-    """Hyperband's brackets, replayed from each trial's bracket, round and parent
-    the way its `populate_space` filled them."""
-    for trial_id in order:
-        values = oracle.trials[trial_id].hyperparameters.values
-        bracket, round_ = values.get("tuner/bracket"), values.get("tuner/round")
-        if bracket is None or round_ is None:
-            continue
-        oracle._remove_completed_brackets()
-        if round_ == 0:
-            open_ = [b for b in oracle._brackets if len(b["rounds"][0]) < oracle._get_size(b["bracket_num"], 0)]
-            if not open_:
-                oracle._increment_bracket_num()
-                oracle._start_new_bracket()
-                open_ = [oracle._brackets[-1]]
-            open_[0]["rounds"][0].append({"past_id": None, "id": trial_id})
-            continue
-        parent = values.get("tuner/trial_id")
-        for b in oracle._brackets:
-            if round_ < len(b["rounds"]) and any(info["id"] == parent for info in b["rounds"][round_ - 1]):
-                b["rounds"][round_].append({"past_id": parent, "id": trial_id})
-                break

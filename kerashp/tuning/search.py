@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,8 @@ from kerashp.exceptions import ArgumentError, KerashpError, RunFolderError
 from kerashp.options import OPTIONS, Data, Execution, RunFolder, as_group, describe
 from kerashp.reporting.observers import Observers, as_observers
 from kerashp.space import Space, as_space
-from kerashp.storage.run_store import RunStore, error_summary
+from kerashp.storage.run_store import RunStore
+from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.objective import as_objective
 from kerashp.tuning.result import TuneResult, builder_ref
 from kerashp.tuning.starting_points import initial_values, prior_observations
@@ -90,7 +90,7 @@ def tune(
         check_writable(prepared)
     store.write_settings(settings)
     progress, watchers = _reporting(plan, store, board, on_trial_end, verbose, strategy)
-    deadline = time.monotonic() + plan.budget if plan.budget is not None else None
+    deadline = Deadline.after(plan.budget)
     tuner = _tuner(plan, build_fn, prepared, store, board, watchers, callbacks, batch_size, seed, deadline, strategy,
                    precision)
     _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, batch_size, seed, deadline, precision)
@@ -276,16 +276,16 @@ def _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, 
     """Runs the trials, here or in workers; the time budget ends it as a finish."""
     import keras_tuner as kt
 
+    from kerashp.parallel.job import Job
     from kerashp.parallel.workers import run_workers
     from kerashp.tuning.tuner import BudgetSpent
 
     finished = False
     try:
         if plan.count or plan.chief:
-            job = {"build_fn": build_fn, "callbacks": callbacks, "space": plan.space, "algorithm": plan.algo,
-                   "objective": plan.goal, "epochs": plan.epochs, "batch_size": batch_size, "seed": seed,
-                   "directory": str(store.directory), "name": store.name, "tensorboard": board,
-                   "precision": precision}
+            job = Job(build_fn=build_fn, callbacks=callbacks, space=plan.space, algorithm=plan.algo,
+                      objective=plan.goal, epochs=plan.epochs, batch_size=batch_size, seed=seed, precision=precision,
+                      directory=str(store.directory), name=store.name, tensorboard=board)
             if run_workers(tuner, count=plan.count, job=job, observers=watchers, deadline=deadline,
                            listen=plan.chief, message=progress.message) == "budget":
                 raise BudgetSpent()
@@ -298,13 +298,6 @@ def _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, 
     except kt.errors.FatalError as err:
         cause = err.__cause__
         raise (cause if isinstance(cause, KerashpError) else err) from None
-    except RuntimeError as err:
-        if "consecutive failures" not in str(err):
-            raise
-        raise KerashpError(
-            f"The search stopped: {tuner.oracle.max_consecutive_failed_trials} trials in a row failed. "
-            f"Last error: {error_summary(str(err))}"
-        ) from None
     finally:
         progress.close(finished)
 

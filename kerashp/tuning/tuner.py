@@ -19,19 +19,16 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import keras
 import keras_tuner as kt
 import numpy as np
-from keras_tuner.src import config as kt_config
-from keras_tuner.src.engine.base_tuner import BaseTuner
 
+from kerashp._keras_tuner_compat import CUT_KEY, TunerBase
 from kerashp._seeding import seeded, seeds_kept, trial_seed
 from kerashp.algorithms import BaseAlgorithm
 from kerashp.algorithms._keras_tuner import declare
-from kerashp.algorithms._oracles import CUT_KEY
 from kerashp.builders._calling import build_model, unread_warning
 from kerashp.builders.keras_tuner import Hyperparameters, fit_hook, fitted
 from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
@@ -41,6 +38,7 @@ from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
 from kerashp.storage.run_store import RunStore, error_summary, write_json
+from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.model_pool import CompiledModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.promotions import KeptModels
@@ -48,11 +46,6 @@ from kerashp.tuning.trial import TrialRecord, TrialStatus
 from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report
 
 __all__ = ["BudgetSpent", "SearchTuner"]
-
-# keras-tuner prints every failed trial's traceback when DEBUG is on (its
-# default); kerashp records the error in the trial's record and prints one line.
-kt_config.DEBUG = False
-
 
 class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
@@ -69,7 +62,7 @@ class _Fit:
     pruned_at: int | None = None  # the epoch the pruner stopped the trial at
 
 
-class SearchTuner(BaseTuner):
+class SearchTuner(TunerBase):
     """Runs trials for `kerashp.tune`; see the module docstring.
 
     Attributes:
@@ -99,7 +92,7 @@ class SearchTuner(BaseTuner):
         epochs: int,
         batch_size: int,
         seed: int | None,
-        deadline: float | None,
+        deadline: Deadline | None,
         strategy: Any,
         prunes: bool = False,
         tensorboard: TrialLogs | None = None,
@@ -144,19 +137,19 @@ class SearchTuner(BaseTuner):
     def reload(self) -> None:
         """The run's search state, rebuilt where a file of it is damaged (`reload_oracle`)."""
         reload_oracle(self.oracle, self.store, values_of=lambda record: self.algorithm.values(self.space, record),
-                      declare=self._populate_initial_space)
+                      declare=self.declare_space)
 
     def save(self) -> None:
         self.oracle.save()
-        write_json(Path(self._get_tuner_fname()), self.get_state())
+        write_json(self.state_file, self.get_state())
 
-    def _populate_initial_space(self) -> None:
+    def declare_space(self) -> None:
         hp = self.oracle.get_space()
         declare(self.space, hp)
         self.oracle.update_space(hp)
 
     def pre_create_trial(self) -> None:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self.deadline is not None and self.deadline.passed():
             raise BudgetSpent()
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
@@ -186,7 +179,7 @@ class SearchTuner(BaseTuner):
             self._unread = unread_warning(params, self.build_fn)
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
-    def _run_and_update_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> None:
+    def run_and_report(self, trial: kt.engine.trial.Trial) -> None:
         metrics = self.run_trial(trial)
         record = self._pending.get(trial.trial_id)
         cut = {CUT_KEY: 1.0} if record is not None and record.timed_out else {}  # told as what it is: partial
@@ -330,7 +323,7 @@ class SearchTuner(BaseTuner):
             return None
         from kerashp.callbacks import TimeBudget
 
-        return TimeBudget(max(self.deadline - time.monotonic(), 1e-3))
+        return TimeBudget(max(self.deadline.left(), 1e-3))
 
 
 def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_epoch: int, folds: int | None) -> dict:

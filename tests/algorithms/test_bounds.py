@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import kerashp as khp
+from kerashp._keras_tuner_compat import in_bounds
 from kerashp.algorithms._keras_tuner import declare
 from kerashp.algorithms._optuna import distributions
-from kerashp.algorithms._oracles import in_bounds
 from kerashp.space import Space
 
 ENTRIES = {

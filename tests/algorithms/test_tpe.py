@@ -261,7 +261,7 @@ def test_warm_start_puts_the_earlier_trials_in_the_study_before_the_first_ask(tp
 
 
 def test_a_trial_cut_by_the_budget_reaches_the_sampler_as_pruned(tpe_oracle):
-    from kerashp.algorithms._oracles import CUT_KEY
+    from kerashp._keras_tuner_compat import CUT_KEY
 
     oracle = tpe_oracle()
     for cut in (False, True):

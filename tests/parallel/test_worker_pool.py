@@ -15,7 +15,8 @@ import pytest
 
 from kerashp.exceptions import ArgumentError, KerashpError
 from kerashp.parallel import workers
-from kerashp.parallel.workers import _FATAL, RESTARTS, _Pool
+from kerashp.parallel.job import Job
+from kerashp.parallel.workers import RESTARTS, _Pool
 
 
 class _Service:
@@ -40,8 +41,9 @@ def _pool(tmp_path, count: int, script: str) -> tuple[_Pool, _Service]:
         print(f"kerashp {{me}} started", flush=True)
     """) + textwrap.dedent(script))
     service = _Service()
-    pool = _Pool(SimpleNamespace(store=SimpleNamespace(path=tmp_path)), {"deadline": None}, count, service,
-                 "127.0.0.1:1", "token")
+    job = Job(build_fn=None, callbacks=None, space=None, algorithm=None, objective=None, epochs=1, batch_size=1,
+              seed=None, precision=None, directory=str(tmp_path), name="run", tensorboard=None)
+    pool = _Pool(SimpleNamespace(store=SimpleNamespace(path=tmp_path)), job, count, service, "127.0.0.1:1", "token")
     pool.command = [sys.executable, str(program)]
     return pool, service
 
@@ -88,16 +90,17 @@ def test_when_every_worker_keeps_dying_the_search_stops_with_the_last_lines_of_a
 
 def test_a_fatal_error_reaches_the_chief_by_kind(tmp_path):
     sent = json.dumps({"type": "ArgumentError", "message": "Objective 'val_auc' is not among the metrics"})
-    pool, _ = _pool(tmp_path, 1, f"print({_FATAL + sent!r}, flush=True); sys.exit(2)")
+    error = tmp_path / "workers" / "worker0.error.json"  # what a worker writes before it exits (workers.main)
+    pool, _ = _pool(tmp_path, 1, f"pathlib.Path({str(error)!r}).write_text({sent!r}); sys.exit(2)")
     with pytest.raises(ArgumentError, match="val_auc"):
         _run(pool)
     assert _starts(tmp_path, "worker0") == 1  # not started again
 
 
-def test_a_fatal_line_from_an_earlier_process_is_not_read_again(tmp_path):
+def test_a_fatal_error_from_an_earlier_process_is_not_read_again(tmp_path):
     (tmp_path / "workers").mkdir()
     earlier = json.dumps({"type": "ArgumentError", "message": "from the run before"})
-    (tmp_path / "workers" / "worker0.log").write_text(_FATAL + earlier + "\n")  # kept from a run before resume
+    (tmp_path / "workers" / "worker0.error.json").write_text(earlier)  # kept from a run before resume
     pool, service = _pool(tmp_path, 1, "sys.exit(1 if n == 0 else 0)")  # a crash, then a good run
     _run(pool)
     assert _starts(tmp_path, "worker0") == 2 and pool.workers[0].deaths == 1 and not service.failed

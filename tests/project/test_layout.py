@@ -30,3 +30,10 @@ def test_tests_mirror_the_package():
     packages = {p.parent.name for p in PACKAGE.rglob("__init__.py")} - {"kerashp"}
     assert sorted(folders - packages - {"project", "reliability"}) == []
     assert sorted(packages - folders) == []
+
+
+def test_no_control_flow_reads_an_error_message():
+    pattern = re.compile(r"\bin\s+str\(\s*(err|error|exc|e)\s*\)|str\(\s*(err|error|exc|e)\s*\)\.(lower|startswith)")
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in PACKAGE.rglob("*.py")
+             for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert found == []

@@ -105,3 +105,15 @@ def test_callbacks_start_fresh_in_every_trial(digits, tmp_path):
     Counter.seen = []
     search(digits, tmp_path, {"units": [8, 16]}, callbacks=[counter])
     assert Counter.seen == [2, 2] and counter.epochs == 0  # each trial its own copy; the user's untouched
+
+
+def test_trials_failing_one_after_another_stop_the_search_with_a_typed_error(tmp_path):
+    def build(hp):
+        raise RuntimeError("the GPU is on fire")
+
+    with pytest.raises(khp.exceptions.TooManyFailuresError,
+                       match=r"10 trials in a row failed. Last error: .*the GPU is on fire"):
+        khp.tune(build, {"units": khp.Int(1, 1000), "epochs": 1}, data="iris", algorithm="random", max_trials=30,
+                 verbose=0, run=khp.RunFolder(tmp_path, "r"))
+    records = khp.load_result(tmp_path / "r").records
+    assert len(records) == 10 and all(r.status is khp.TrialStatus.FAILED for r in records)
