@@ -230,7 +230,8 @@ def main():
         print(f"\nbohb's {len(epochs)} trials trained {sum(epochs)} epochs in all: {epochs}")
     plain = statistics.median(r["seconds"] for r in runs["plain"])
     print()
-    print("| contender | wall time, median (s) | runs (s) | vs plain loop | peak RSS, median (MiB) | best val_accuracy |")
+    print("| contender | wall time, median (s) | runs (s) | vs plain loop | peak RSS, median (MiB) "
+          "| best val_accuracy |")
     print("|---|---|---|---|---|---|")
     for contender in contenders:
         seconds = [r["seconds"] for r in runs[contender]]

@@ -87,7 +87,8 @@ def main() -> None:
         for mode in args.modes:
             for label, workers in CONTENDERS.items():
                 out = subprocess.run([sys.executable, __file__, "--child", mode, str(workers).lower(), str(seed),
-                                      str(args.budget), str(args.epochs)], capture_output=True, text=True, check=True).stdout
+                                      str(args.budget), str(args.epochs)],
+                                     capture_output=True, text=True, check=True).stdout
                 run = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
                 runs.setdefault((mode, label), []).append(run)
                 print(f"seed {seed} {mode:10s} {label:12s} " + json.dumps(run), flush=True)

@@ -49,7 +49,8 @@ import time
 
 CONTENDERS = {
     "kerashp_bohb": "kerashp `bohb` (TPE + ASHA, 27 epochs at most)",
-    "kerashp_bohb_rung1": "kerashp `bohb`, first rung fixed at 1 epoch (`min_epochs=1`: before the measured rung)",
+    "kerashp_bohb_rung1": ("kerashp `bohb`, first rung fixed at 1 epoch (`ASHA(first_rung=1)`: "
+                           "before the measured rung)"),
     "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
     "kerashp_hyperband": "kerashp `hyperband`",
@@ -194,12 +195,12 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     space = kerashp_space()
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
     if algorithm == "bohb_rung1":
-        algorithm, extra = "bohb", {"min_epochs": 1}
+        algorithm = khp.algorithms.BOHB(pruner=khp.pruners.ASHA(first_rung=1))
     if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
-        from kerashp.pruners.asha import ASHA
+        from kerashp.pruners.asha import Rungs
 
-        init = ASHA.__init__
-        ASHA.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})
+        init = Rungs.__init__
+        Rungs.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})
         algorithm = "bohb"
     result = khp.tune(
         build,
@@ -211,7 +212,7 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
         seed=seed,
         verbose=0,
         callbacks=callbacks(None),
-        run=khp.RunFolder(directory=workdir, name=algorithm),
+        run=khp.RunFolder(directory=workdir, name=getattr(algorithm, "name", algorithm)),
         **extra,
     )
     COMPILE.update(compile_share(result.records))
@@ -245,7 +246,8 @@ def run_keras_tuner(kind, data, budget, seed, workdir) -> float:
         def fit(self, hp, model, *args, **kwargs):
             return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
 
-    common = {"objective": kt.Objective(metric_name(), "max"), "seed": seed, "directory": workdir, "project_name": kind, "overwrite": True}
+    common = {"objective": kt.Objective(metric_name(), "max"), "seed": seed, "directory": workdir, "project_name": kind,
+              "overwrite": True}
     if kind == "hyperband":
         tuner = kt.Hyperband(HyperModel(), max_epochs=MAX_EPOCHS, factor=3, hyperband_iterations=1000, **common)
         fit = {}
@@ -382,7 +384,8 @@ def main() -> None:
                         help="every task but the original digits, kerashp's default against the peers")
     parser.add_argument("--out", default="race.json")
     parser.add_argument("--backend", default="tensorflow", help="KERAS_BACKEND of every contender (jax: the GPU check)")
-    parser.add_argument("--keep", default="", help="keep kerashp's run folders under this folder (<task>/seed<k>/<algorithm>)")
+    parser.add_argument("--keep", default="",
+                        help="keep kerashp's run folders under this folder (<task>/seed<k>/<algorithm>)")
     parser.add_argument("--child", nargs=6, metavar=("TASK", "CONTENDER", "SEED", "BUDGET", "OUT", "KEEP"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -312,7 +312,8 @@ def error_summary(result: dict, names: tuple[str, ...] = ()) -> str:
         text += f" (the last failed trial's traceback is appended; it ends `{exception_line(error['message'])}`)"
     if names:
         named = [name for name in names if name in error["message"]]
-        text += f"; message names {', '.join(f'`{n}`' for n in named)}" if named else "; message names no file or argument"
+        text += (f"; message names {', '.join(f'`{n}`' for n in named)}" if named
+                 else "; message names no file or argument")
     return text
 
 

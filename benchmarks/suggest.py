@@ -35,7 +35,8 @@ def branin(v: dict) -> float:
     return (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
 
 
-_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+               [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
 _P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
                       [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
 _ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
@@ -118,12 +119,14 @@ def main() -> None:
             print(f"{name:10s} {problem:10s} median ms per suggestion {statistics.median(medians):8.1f}  "
                   f"best after {WARM + TIMED}: {statistics.median(bests):.4f}", flush=True)
     print()
-    print("| algorithm | objective | ms per suggestion after 100 trials (median; per seed) | best value found in 120 (median) |")
+    print("| algorithm | objective | ms per suggestion after 100 trials (median; per seed) "
+          "| best value found in 120 (median) |")
     print("|---|---|---|---|")
     for name, problem, medians, bests in rows:
         label = "plain Optuna TPE (default sampler)" if name == "optuna" else f"kerashp `{name}`"
         per_seed = ", ".join(f"{m:.1f}" for m in medians)
-        print(f"| {label} | {problem} | **{statistics.median(medians):.1f}** ({per_seed}) | {statistics.median(bests):.4f} |")
+        print(f"| {label} | {problem} | **{statistics.median(medians):.1f}** ({per_seed}) "
+              f"| {statistics.median(bests):.4f} |")
 
 
 if __name__ == "__main__":

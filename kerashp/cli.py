@@ -170,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help=f"{option.doc.split('. ')[0].rstrip('.')} (YAML: {where}; "
                               f"{GROUPS[option.group].__name__ if option.group else 'tune'})".replace("%", "%%"))
 
-    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --listen HOST:PORT`) on a shared "
-                            "run folder")
+    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --listen HOST:PORT`) "
+                            "on a shared run folder")
     worker.add_argument("config", help="the chief's YAML file (its builder, directory and name)")
     worker.add_argument("--chief", help="the chief's HOST:PORT (default: where the chief says it listens, in the "
                         "run folder)")
@@ -251,7 +251,8 @@ def _interrupted(args: argparse.Namespace) -> str:
                  "--if-exists", "resume"]
         return f"interrupted; finished trials are saved. Continue with:\n  {shlex.join(again)}"
     if args.command == "demo":
-        return f"interrupted; finished trials are in {os.path.join(args.directory, 'demo')} (`kerashp demo` starts over)."
+        return (f"interrupted; finished trials are in {os.path.join(args.directory, 'demo')} "
+                "(`kerashp demo` starts over).")
     return "interrupted."
 
 

@@ -59,7 +59,9 @@ def resolve_data(value: Any, folder: str = ".") -> Any:
         ArgumentError: the file is missing, unreadable or of another kind.
     """
     if not isinstance(value, str) or not value:
-        raise ArgumentError(f"`data` must be a dataset name, a data file or 'module:function'. Received: data={value!r}.")
+        raise ArgumentError(
+            f"`data` must be a dataset name, a data file or 'module:function'. Received: data={value!r}."
+        )
     suffix = os.path.splitext(value)[1].lower()
     if suffix not in DATA_FILES:
         if ":" in value and not os.path.exists(value):
@@ -81,7 +83,9 @@ def resolve_data(value: Any, folder: str = ".") -> Any:
             f"Cannot read data={value!r}: {err}. A {suffix} file must hold {DATA_FILES[suffix]}."
         ) from err
     if table.ndim != 2 or table.shape[1] < 2:
-        raise ArgumentError(f"data={value!r} must hold {DATA_FILES[suffix]}. Received: an array of shape {table.shape}.")
+        raise ArgumentError(
+            f"data={value!r} must hold {DATA_FILES[suffix]}. Received: an array of shape {table.shape}."
+        )
     return table[:, :-1], table[:, -1]
 
 

@@ -37,7 +37,8 @@ def _config(tmp_path: Path, text: str = TINY, name: str = "search.yaml") -> str:
 @pytest.mark.slow  # the flags without a search: test_the_workers_and_chief_flags_reach_tune_over_the_yaml
 def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_the_yaml(tmp_path, capsys):
     runs = str(tmp_path / "runs")
-    config = _config(tmp_path, TINY.replace("{name: tiny}", "{name: tiny, tensorboard: " + str(tmp_path / "logs") + "}"))
+    config = _config(tmp_path,
+                     TINY.replace("{name: tiny}", "{name: tiny, tensorboard: " + str(tmp_path / "logs") + "}"))
     assert cli.main(["tune", config, "--directory", runs]) == 0
     assert (tmp_path / "logs" / "trial_0").is_dir()  # the `tensorboard:` key reached tune
     first = khp.load_result(tmp_path / "runs" / "tiny").records[0]
@@ -50,7 +51,8 @@ def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_t
             "to start it over, or another --name (or `name:` under `run:` in the YAML)." in err)
     assert "RunFolder" not in err
 
-    assert cli.main(["tune", config, "--directory", runs, "--if-exists", "resume"]) == 0  # its one trial is done: nothing runs
+    # its one trial is done: nothing runs
+    assert cli.main(["tune", config, "--directory", runs, "--if-exists", "resume"]) == 0
     assert "resuming" in capsys.readouterr().out
     assert khp.load_result(tmp_path / "runs" / "tiny").records[0].seconds == first.seconds
 
@@ -119,10 +121,12 @@ STARTUP = """\
 WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
 I0000 00:00:1796411899.705686   19458 port.cc:153] oneDNN custom operations are on. You may see slightly different \
 numerical results due to floating-point round-off errors from different computation orders.
-I0000 00:00:1796411899.706063   19458 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+I0000 00:00:1796411899.706063   19458 cudart_stub.cc:31] Could not find cuda drivers on your machine, \
+GPU will not be used.
 I0000 00:00:1796411899.752739   19458 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available \
 CPU instructions in performance-critical operations.
-To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.
+To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate \
+compiler flags.
 /site-packages/somewhere.py:3: UserWarning: a warning of Python's
   warnings.warn("a warning of Python's")
 E0000 00:00:1796411899.9   19458 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)

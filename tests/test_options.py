@@ -59,7 +59,7 @@ def test_tunes_docstring_describes_each_of_its_parameters():
 
 
 def test_run_json_records_every_declared_key_and_resume_compares_the_same_ones(tmp_path):
-    khp.tune(lambda hp: _model(), {"units": 4, "epochs": 1}, data=khp.Data("iris", validation_split=0.3),
+    khp.tune(lambda hp: _model(hp["units"]), {"units": 4, "epochs": 1}, data=khp.Data("iris", validation_split=0.3),
              algorithm="grid", verbose=0, run=khp.RunFolder(tmp_path, "r"))
     written = json.loads((tmp_path / "r" / "run.json").read_text())
     declared = {key for o in options.OPTIONS for key in o.keys}
@@ -70,10 +70,10 @@ def test_run_json_records_every_declared_key_and_resume_compares_the_same_ones(t
     assert not {"max_trials", "time_budget", "workers", "tensorboard"} & set(RunStore.COMPARED)
 
 
-def _model():
+def _model(units):
     import keras
 
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units), keras.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

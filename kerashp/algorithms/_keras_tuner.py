@@ -72,5 +72,6 @@ def to_values(space: Space, params: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in params.items():
         if key in searched:
             entry = space.entries[key]
-            values[key] = float(value) if isinstance(entry, Choice) and isinstance(_choice_values(entry)[0], float) else value
+            values[key] = (float(value) if isinstance(entry, Choice) and isinstance(_choice_values(entry)[0], float)
+                           else value)
     return values

@@ -149,7 +149,8 @@ class TPEOracle(DurableOracle, QueueMixin, PrunerMixin, kt.Oracle):
         for event in self._events:
             if event[0] == "ask":
                 trial_id = event[1]
-                if trial_id in self.trials and self._ask(trial_id, event[2]) != self.trials[trial_id].hyperparameters.values:
+                if (trial_id in self.trials
+                        and self._ask(trial_id, event[2]) != self.trials[trial_id].hyperparameters.values):
                     return False
             elif event[1] in self._asked:
                 self._tell(*event[1:])
@@ -166,7 +167,8 @@ class TPEOracle(DurableOracle, QueueMixin, PrunerMixin, kt.Oracle):
                 self._ask(trial_id, values)
             elif trial_id in self.pruned:
                 history = trial.metrics.get_history(self.objective.name)
-                self._add(values, TrialState.PRUNED, None, [history[-1].step, history[-1].value[0]] if history else None)
+                self._add(values, TrialState.PRUNED, None,
+                          [history[-1].step, history[-1].value[0]] if history else None)
             elif trial.status == "COMPLETED" and trial.score is not None:
                 self._add(values, TrialState.COMPLETE, float(trial.score))
             else:

@@ -5,7 +5,8 @@ proposals from Optuna's Tree-structured Parzen Estimator behind a keras-tuner or
 (`TPE(pruner=ASHA())`); `BOHB()` is TPE with ASHA always on — Hyperband's budget allocation (many
 trials cut at the first rungs, sized to what a model costs and to the
 search, `kerashp.pruners.asha`; the best trained on) with TPE choosing each new
-trial, and no rebuilds: a trial that goes on trains on in the same `fit`. Trials stopped early reach the sampler as PRUNED with the last value
+trial, and no rebuilds: a trial that goes on trains on in the same `fit`. Trials stopped early reach
+the sampler as PRUNED with the last value
 they reported, as with Optuna's own pruners; they count for TPE's split of
 good and bad trials by how far they got.
 

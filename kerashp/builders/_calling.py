@@ -106,7 +106,8 @@ def describe_builder(build_fn: Callable) -> BuilderCall:
     if not positional and [p.name for p in params if p.kind in _NAMED][:1] == ["hp"]:
         positional = [params[0]]  # `def build(hp=None)`: keras-tuner's name for the dict, a default or not
     if len(positional) == 1 and not required_keywords:
-        return BuilderCall(name, keywords=False, accepted=frozenset(p.name for p in params if p.kind in _NAMED and p is not positional[0]))
+        return BuilderCall(name, keywords=False,
+                           accepted=frozenset(p.name for p in params if p.kind in _NAMED and p is not positional[0]))
     if any(p.kind is p.POSITIONAL_ONLY for p in positional):
         raise ArgumentError(
             f"build_fn {name}{inspect.signature(build_fn)} has positional-only parameters without defaults, so "

@@ -169,7 +169,8 @@ def from_keras_tuner(hp: Any) -> dict[str, Any]:
         key = declared.name
         when = {}
         for condition in declared.conditions:
-            when.setdefault(condition.name, []).extend(v for v in condition.values if v not in when.get(condition.name, []))
+            when.setdefault(condition.name, []).extend(
+                v for v in condition.values if v not in when.get(condition.name, []))
         entry = _entry(declared, when or None)
         if key in space:
             entry = _merged(key, space[key], entry)

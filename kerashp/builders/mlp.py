@@ -44,7 +44,8 @@ def head(x: keras.KerasTensor, spec: DataSpec) -> keras.KerasTensor:
     """
     # float32 under a mixed-precision policy too: a softmax or a scale in float16 loses digits
     if spec.task == "classification":
-        return keras.layers.Dense(spec.num_classes, activation="softmax", kernel_initializer="zeros", dtype="float32")(x)
+        return keras.layers.Dense(spec.num_classes, activation="softmax", kernel_initializer="zeros",
+                                  dtype="float32")(x)
     x = keras.layers.Dense(spec.output_dim, kernel_initializer="zeros", dtype="float32")(x)
     if spec.target_mean is None:
         return x  # a spec without target statistics (written before they existed)

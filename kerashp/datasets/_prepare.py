@@ -295,7 +295,8 @@ def _prepare_folds(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, *, 
         raise ArgumentError(f"Argument `cv` must be at most the number of samples ({len(x)}). Received: cv={cv}")
     spec = infer_spec(x, y, task=task)
     labels = _stratify(y, task, cv)
-    splitter = (StratifiedKFold if labels is not None else KFold)(n_splits=cv, shuffle=True, random_state=split_seed(seed))
+    splitter = (StratifiedKFold if labels is not None else KFold)(
+        n_splits=cv, shuffle=True, random_state=split_seed(seed))
     encoded = encode_labels(y, spec)
     splits = []
     for train_idx, val_idx in splitter.split(x, labels):

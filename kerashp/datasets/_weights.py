@@ -36,7 +36,8 @@ def class_weights(class_weight: Any, y: Any, classes: list) -> dict[int, float] 
         return {i: (len(index) / (len(classes) * c) if c else 1.0) for i, c in enumerate(counts.tolist())}
     if not isinstance(class_weight, dict):
         raise ArgumentError(
-            f"`class_weight` must be 'balanced' or a dict {{label: weight}}. Received: class_weight={class_weight!r:.80}."
+            f"`class_weight` must be 'balanced' or a dict {{label: weight}}. "
+            f"Received: class_weight={class_weight!r:.80}."
         )
     weights = {i: 1.0 for i in range(len(classes))}
     for label, weight in class_weight.items():

@@ -250,7 +250,8 @@ class RemoteOracle(ClientOracle):
                 if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
                         or waited >= PATIENCE_SECONDS:
                     raise ChiefLostError(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
-                                    "retries); this worker stops. Finished trials are saved in the run folder.") from None
+                                         "retries); this worker stops. Finished trials are saved in the run "
+                                         "folder.") from None
             time.sleep(pause)
             pause = min(pause * 2, 10.0)
 

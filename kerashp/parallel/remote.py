@@ -138,8 +138,8 @@ def worker(
     deadline, chief = written.get("deadline"), chief or written.get("address")
     if chief is None:
         raise ArgumentError(f"The chief of {store.path} takes no workers from other machines (it was started "
-                            "without listen=). Start it with Execution(listen='HOST:PORT') (or `kerashp tune CONFIG --listen "
-                            "HOST:PORT`).")
+                            "without listen=). Start it with Execution(listen='HOST:PORT') (or `kerashp tune CONFIG "
+                            "--listen HOST:PORT`).")
     worker_id = f"{socket.gethostname()}-{os.getpid()}"
     job = Job(
         build_fn=build_fn, callbacks=callbacks, space=Space.from_config(settings["space"]),

@@ -31,8 +31,8 @@ from kerashp.plots.scores import ScoresData, scores_data
 from kerashp.plots.slices import slice_data
 
 __all__ = [
-    "KINDS", "MAIN_KINDS", "EdfData", "HistoryData", "ScoresData", "check_kind", "contour_params", "edf_data", "history_data",
-    "importance_data", "parallel_data", "plot", "save", "scores_data", "slice_data",
+    "KINDS", "MAIN_KINDS", "EdfData", "HistoryData", "ScoresData", "check_kind", "contour_params", "edf_data",
+    "history_data", "importance_data", "parallel_data", "plot", "save", "scores_data", "slice_data",
 ]
 
 #: Kind -> the module that draws it.

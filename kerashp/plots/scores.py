@@ -48,7 +48,8 @@ def draw(result: Any) -> Any:
     fig, ax = plt.subplots(figsize=(7, 4))
     if data.pruned:
         numbers, values = zip(*data.pruned, strict=True)
-        ax.plot(numbers, values, "x", ms=4, mew=0.8, color="0.65", zorder=1, label=f"stopped early ({len(data.pruned)})")
+        ax.plot(numbers, values, "x", ms=4, mew=0.8, color="0.65", zorder=1,
+                label=f"stopped early ({len(data.pruned)})")
     ax.plot(data.trials, data.scores, "o", ms=4, color="C0", zorder=2, label="completed trial")
     ax.plot(data.trials, data.running_best, drawstyle="steps-post", color="C3", lw=1.8, zorder=3, label="best so far")
     return finish(

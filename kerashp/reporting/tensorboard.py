@@ -85,13 +85,16 @@ def open_logs(tensorboard: Any, callbacks: Any, *, resume: bool, overwrite: bool
         )
     blocking = next((p for p in root.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
-        raise ArgumentError(f"{what}={str(root)!r} cannot be created: {str(blocking)!r} is a file. Pass another folder.")
+        raise ArgumentError(
+            f"{what}={str(root)!r} cannot be created: {str(blocking)!r} is a file. Pass another folder."
+        )
     existing = _search_logs(root)
     if existing and not resume and not overwrite:
         raise ArgumentError(
             f"{what}={str(root)!r} already holds the logs of a search ({', '.join(existing[:3])}"
             f"{', ...' if len(existing) > 3 else ''}). Pass another folder (e.g. {str(root / 'run2')!r}), "
-            f"{setting('if_exists', 'resume')} to continue that run, or {setting('if_exists', 'overwrite')} to replace its logs."
+            f"{setting('if_exists', 'resume')} to continue that run, or {setting('if_exists', 'overwrite')} "
+            "to replace its logs."
         )
     return TrialLogs(root, template=template, clear=bool(existing) and overwrite and not resume)
 
@@ -141,7 +144,8 @@ class TrialLogs:
 
         boards = [cb for cb in callbacks if isinstance(cb, keras.callbacks.TensorBoard)]
         if self.root is not None and not boards:
-            board = copy.deepcopy(self.template) if self.template is not None else keras.callbacks.TensorBoard(str(self.root))
+            board = (copy.deepcopy(self.template) if self.template is not None
+                     else keras.callbacks.TensorBoard(str(self.root)))
             boards = [board]
             callbacks = [*callbacks, board]
         for board in boards:

@@ -169,15 +169,20 @@ class Space:
             raise SpaceError(f"{what} must be a dict of hyperparameter values. Received: {params!r:.80}.")
         unknown = [key for key in params if key not in self.entries]
         if unknown:
-            raise SpaceError(f"{what} names {unknown[0]!r}, which is not in the space. Known keys: {', '.join(self.entries)}.")
+            raise SpaceError(
+                f"{what} names {unknown[0]!r}, which is not in the space. Known keys: {', '.join(self.entries)}."
+            )
         completed = self.complete(params)
         for key in self.order:
             entry = self.entries[key]
             if key in params and key not in completed:
-                raise SpaceError(f"{what} sets {key!r}, which is inactive there (its condition: {self.conditions[key]}).")
+                raise SpaceError(
+                    f"{what} sets {key!r}, which is inactive there (its condition: {self.conditions[key]})."
+                )
             if key in completed and not entry.contains(completed[key]):
                 raise SpaceError(
-                    f"{what} sets {key}={completed[key]!r}, outside its entry ({describe(entry)}). Use a value inside it."
+                    f"{what} sets {key}={completed[key]!r}, outside its entry ({describe(entry)}). "
+                    "Use a value inside it."
                 )
             if key not in completed and self.is_active(key, completed):
                 raise SpaceError(f"{what} leaves out {key!r}. Give it a value ({describe(entry)}).")

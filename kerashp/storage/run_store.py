@@ -274,7 +274,8 @@ class RunStore:
             raise RunFolderError(
                 f"{setting('if_exists', 'resume')}, but the run {self.name!r} was made with different settings: "
                 f"{'; '.join(differences)}. Its finished trials would mean something else. Use another "
-                f"{setting('name')}, or {setting('if_exists', 'overwrite')}, or resume with the settings it was made with."
+                f"{setting('name')}, or {setting('if_exists', 'overwrite')}, or resume with the settings it was "
+                "made with."
             )
 
     @contextlib.contextmanager
@@ -302,7 +303,9 @@ class RunStore:
         path = self.path / "run.json"
         if not path.exists():
             raise RunFolderError(f"No kerashp run in {self.path}: run.json is missing.")
-        settings = read_json(path, hint=f"Run the same search again with {setting('if_exists', 'resume')}: it writes the file again.")
+        settings = read_json(
+            path, hint=f"Run the same search again with {setting('if_exists', 'resume')}: it writes the file again."
+        )
         version = settings.get("schema", 0)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise RunFolderError(
@@ -340,7 +343,8 @@ class RunStore:
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 damaged.append(DamagedFileError(path, f"not a trial record: {type(err).__name__}: {err}"))
         for err in damaged:
-            report_damage(err, f"Its trial is left out: {setting('if_exists', 'resume')} runs it again; the other trials are intact.")
+            report_damage(err, f"Its trial is left out: {setting('if_exists', 'resume')} runs it again; "
+                               "the other trials are intact.")
         return sorted(found, key=lambda r: r.number), damaged
 
     # weights ----------------------------------------------------------------
@@ -391,6 +395,6 @@ class RunStore:
             record = self.trials_dir / f"{trial_id}.json"
             raise DamagedFileError(
                 path, f"not the weights of this trial's model: {error_summary(str(err), 200)}",
-                f"Delete it and the trial's record {record}, then run the search again with {setting('if_exists', 'resume')}: "
-                "the trial is trained again.",
+                f"Delete it and the trial's record {record}, then run the search again with "
+                f"{setting('if_exists', 'resume')}: the trial is trained again.",
             ) from None

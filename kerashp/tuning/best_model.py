@@ -107,7 +107,8 @@ def search_data(settings: dict, data: Any, sample_weight: Any = None) -> Any:
     x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     weights = None
     if sample_weight is not None:
-        weights = np.concatenate([check_sample_weight(sample_weight, len(parts[0][0])), np.ones(len(x) - len(parts[0][0]))])
+        weights = np.concatenate([check_sample_weight(sample_weight, len(parts[0][0])),
+                                  np.ones(len(x) - len(parts[0][0]))])
         x, y, weights = x[weights > 0], y[weights > 0], weights[weights > 0]
     spec = DataSpec.from_dict(settings["spec"])
     if spec.task == "classification" and not spec.one_hot and sorted(np.unique(y).tolist(), key=str) != sorted(
@@ -159,11 +160,8 @@ def refit_epochs(best_epoch: int, trained_on: int | None, samples: int | None, b
     on all the data (25 % more samples than the trial's 80 % part) that kept
     the epoch count would take 25 % more steps and run past that point; the
     same steps see every sample about `best_epoch * trained_on / samples`
-    times. Measured on `benchmarks/quality.py`'s splits: of 13 distinct
-    searches of diabetes and digits, the refit for 0.8 of the epochs scored
-    higher than the one for all of them on 12 (two by under 0.001) and lower
-    on 1 (one digits image; `benchmarks/RESULTS.md`). With either size
-    unknown (a `tf.data` dataset) the epoch count is kept.
+    times (the measurement behind the rule is in `benchmarks/RESULTS.md`).
+    With either size unknown (a `tf.data` dataset) the epoch count is kept.
 
     Example:
         >>> refit_epochs(50, trained_on=800, samples=1000, batch_size=100)

@@ -232,7 +232,8 @@ def _recorded(plan, build_fn, data, store, board, prepared, precision, max_trial
         "max_trials": max_trials, "max_epochs": plan.epochs, "time_budget": plan.budget, "batch_size": batch_size,
         "seed": seed, "fingerprint": prepared.fingerprint(), "cv": data.cv, "validation_split": data.validation_split,
         "task": prepared.spec.task, "spec": prepared.spec.to_dict(),
-        "class_weight": [[k, v] for k, v in class_weight.items()] if isinstance(class_weight, Mapping) else class_weight,
+        "class_weight": ([[k, v] for k, v in class_weight.items()] if isinstance(class_weight, Mapping)
+                         else class_weight),
         "tensorboard": None if board.root is None else str(board.root), "workers": plan.count, "precision": precision,
     }
     keys = [key for option in OPTIONS for key in option.keys]

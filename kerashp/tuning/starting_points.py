@@ -35,7 +35,8 @@ def prior_observations(space: Space, goal: Objective, warm_start: Any) -> list[t
     if earlier.objective != goal:
         raise ArgumentError(
             f"warm_start={str(earlier.path)!r} optimized {earlier.objective.name!r} ({earlier.objective.direction}), "
-            f"this search {goal.name!r} ({goal.direction}). Its scores cannot guide this search: use the same objective."
+            f"this search {goal.name!r} ({goal.direction}). Its scores cannot guide this search: "
+            "use the same objective."
         )
     from kerashp.algorithms._keras_tuner import to_values
 

@@ -288,7 +288,8 @@ class SearchTuner(TunerBase):
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,
                                         verbose=0, **fit_kwargs), self.objective.name)
-        return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0, **fit_kwargs).history, False
+        return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0,
+                         **fit_kwargs).history, False
 
     def refit(self, record: TrialRecord) -> None:
         """Trains `record`'s configuration on all of a cross-validated search's

@@ -93,7 +93,8 @@ def test_a_required_keyword_set_only_in_some_trials_is_refused():
 
     conditions = {"optimizer": {}, "momentum": {"optimizer": ("sgd",)}}
     check_builder(build, ["optimizer", "momentum"], conditional=conditions)  # a default covers inactive trials
-    with pytest.raises(ArgumentError, match=r"requires 'momentum', but the space sets it only when .*'sgd'.*momentum=\.\.\."):
+    with pytest.raises(ArgumentError, match=r"requires 'momentum', but the space sets it only when .*'sgd'.*"
+                                            r"momentum=\.\.\."):
         check_builder(needs, ["optimizer", "momentum"], conditional=conditions)
 
 

@@ -39,7 +39,8 @@ def test_tfds_without_network_says_what_to_do(tmp_path, monkeypatch):
         raise ConnectionError("no route to host")
 
     monkeypatch.setattr(tfds, "load", no_network)
-    with pytest.raises(DataError, match=r"could not load the tensorflow-datasets dataset 'mnist'.*data_dir=.*data=\(x, y\)"):
+    with pytest.raises(DataError, match=r"could not load the tensorflow-datasets dataset 'mnist'.*data_dir=.*"
+                                        r"data=\(x, y\)"):
         load("mnist", data_dir=str(tmp_path))
 
 
@@ -81,7 +82,8 @@ def test_explicit_validation_data_and_errors():
     assert len(prepared.val[0]) == 50
     with pytest.raises(DataError, match=r"x.shape=\(150,\).*reshape\(-1, 1\)"):
         prepare((x[:, 0], y))
-    with pytest.raises(khp.ArgumentError, match=r"`validation_split` must be a float in \(0, 1\). Received: validation_split=1.5"):
+    with pytest.raises(khp.ArgumentError, match=r"`validation_split` must be a float in \(0, 1\). Received: "
+                                                r"validation_split=1.5"):
         prepare((x, y), validation_split=1.5)
     with pytest.raises(DataError, match=r"differ in length: 150 vs 10"):
         prepare((x, y[:10], x, y))

@@ -103,7 +103,8 @@ def test_a_worker_gives_up_on_a_chief_that_is_gone(monkeypatch):
 def test_a_chief_serves_workers_started_with_the_command(digits_small, tmp_path, monkeypatch):
     x, y = digits_small
     config = tmp_path / "search.yaml"
-    config.write_text(yaml.safe_dump({"builder": "mlp", "directory": str(tmp_path / "runs"), "name": "shared"}))
+    config.write_text(yaml.safe_dump({"builder": "mlp",
+                                      "run": {"directory": str(tmp_path / "runs"), "name": "shared"}}))
     port = _free_port()
     env = {**os.environ, "KERASHP_TOKEN": "t0ken"}
     command = [sys.executable, "-m", "kerashp.cli", "worker", str(config)]  # the address from the run folder

@@ -49,8 +49,8 @@ def _listening(port: int) -> set[str]:
 
 @pytest.mark.subprocess
 def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resume(digits_small, tmp_path):
-    options = {"data": digits_small, "algorithm": "random", "seed": 3, "directory": tmp_path, "verbose": 0}
-    alone = khp.tune(khp.builders.mlp, SPACE, max_trials=4, run=khp.RunFolder(name="alone"), **options)
+    options = {"data": digits_small, "algorithm": "random", "seed": 3, "verbose": 0}
+    alone = khp.tune(khp.builders.mlp, SPACE, max_trials=4, run=khp.RunFolder(tmp_path, "alone"), **options)
 
     def ctrl_c(record):
         os.kill(os.getpid(), signal.SIGINT)
@@ -61,7 +61,7 @@ def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resum
             SPACE,
             max_trials=4,
             on_trial_end=ctrl_c,
-            run=khp.RunFolder(name="pair"),
+            run=khp.RunFolder(tmp_path, "pair"),
             execution=khp.Execution(workers=2),
             **options,
         )
@@ -75,7 +75,7 @@ def test_two_workers_run_the_same_trials_as_one_process_through_ctrl_c_and_resum
         SPACE,
         max_trials=4,
         on_trial_end=seen.append,
-        run=khp.RunFolder(name="pair", if_exists="resume"),
+        run=khp.RunFolder(tmp_path, "pair", if_exists="resume"),
         execution=khp.Execution(workers=2),
         **options,
     )
@@ -226,11 +226,13 @@ def test_no_trial_starts_after_the_time_budget_for_any_worker(make_oracle):
 
     from kerashp.parallel.oracle_service import OracleService
 
-    service = OracleService(make_oracle("random", SPACE), deadline=time.monotonic() + 60)
+    from kerashp.tuning.deadline import Deadline
+
+    service = OracleService(make_oracle("random", SPACE), deadline=Deadline.after(60))
     request = protos.get_service().CreateTrialRequest(tuner_id="worker0")
     first = service.CreateTrial(request, None).trial
     assert first.status == protos.get_proto().TrialStatus.RUNNING
-    service.deadline = time.monotonic() - 1  # the budget is spent
+    service.deadline = Deadline(time.time() - 1)  # the budget is spent
     again = service.CreateTrial(request, None).trial  # worker0 restarted mid-trial: its trial still goes on
     assert again.trial_id == first.trial_id
     other = service.CreateTrial(protos.get_service().CreateTrialRequest(tuner_id="worker1"), None).trial

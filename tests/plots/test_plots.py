@@ -210,11 +210,13 @@ def test_too_few_trials_is_a_clear_error(result, tmp_path):
             (run.store.trials_dir / f"{record.trial_id}.json").unlink()
     run = khp.load_result(run.path)
     for kind in ("importance", "contour", "parallel", "slice"):
-        with pytest.raises(khp.KerashpError, match=rf"The '{kind}' plot needs at least 2 completed trials; the run has 1"):
+        with pytest.raises(khp.KerashpError,
+                           match=rf"The '{kind}' plot needs at least 2 completed trials; the run has 1"):
             run.plot(kind)
     assert run.plot("scores") and run.plot("edf")
     written, skipped = plots.save(run, directory=tmp_path / "few")
-    assert set(skipped) == {"importance", "contour", "parallel", "slice"} and set(written) == set(plots.KINDS) - set(skipped)
+    assert (set(skipped) == {"importance", "contour", "parallel", "slice"}
+            and set(written) == set(plots.KINDS) - set(skipped))
 
 
 def test_optuna_leaves_no_warning_and_no_style_behind(result):

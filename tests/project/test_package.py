@@ -18,7 +18,8 @@ HEAVY = ("tensorflow", "keras", "pandas", "matplotlib", "keras_tuner")
     [
         ("import kerashp\nkerashp.Space({'a': [1, 2]})\nprint(kerashp.Int(1, 2))", "Int(low=1, high=2"),
         ("import kerashp as khp\nprint(khp.sklearn.param_grid({'u': [1, 2]}))\n"
-         "print(sorted(khp.sklearn.param_distributions({'lr': khp.Float(1e-3, 1e-1, log=True)})))", "{'u': [1, 2]}\n['lr']"),
+         "print(sorted(khp.sklearn.param_distributions({'lr': khp.Float(1e-3, 1e-1, log=True)})))",
+         "{'u': [1, 2]}\n['lr']"),
         ("from kerashp import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass", "results"),
     ],
     ids=["import kerashp", "sklearn param helpers", "kerashp --help"],
@@ -53,7 +54,7 @@ def test_cli_tune_config_then_results(tmp_path, capsys):
         objective: val_accuracy
         max_trials: 2
         seed: 0
-        name: yaml-run
+        run: {name: yaml-run}
         space:
           units: {type: int, low: 4, high: 16}
           learning_rate: {type: float, low: 0.001, high: 0.05, log: true}

@@ -109,7 +109,7 @@ def test_wheel_and_sdist_build_offline_and_the_wheel_works_on_its_own(tmp_path, 
         "x, y = khp.datasets.load('digits')\n"
         "result = khp.tune(khp.builders.mlp, {'units': [16]}, data=(x[:300], y[:300]), algorithm='random',\n"
         "                  objective='val_accuracy', max_trials=1, max_epochs=1, verbose=0, seed=0,\n"
-        "                  directory=sys.argv[1], name='wheel')\n"
+        "                  run=khp.RunFolder(sys.argv[1], 'wheel'))\n"
         "print(json.dumps({'file': khp.__file__, 'trials': len(result.trials), 'score': result.best_score}))\n"
     )
     ran = json.loads(fresh_venv.run("-c", search, str(tmp_path / "runs")).strip().splitlines()[-1])

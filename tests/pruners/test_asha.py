@@ -62,10 +62,12 @@ def test_without_first_rung_the_first_rung_is_sized_to_the_trials_and_epochs():
     assert first_rung(100, None, 3) == 1  # a time budget: the number of trials is open
 
 
-@pytest.mark.parametrize(("options", "first"), [({}, 11), ({"pruner": {"first_rung": 1}}, 1), ({"pruner": {"first_rung": 4}}, 4)])
+@pytest.mark.parametrize(("options", "first"),
+                         [({}, 11), ({"pruner": {"first_rung": 1}}, 1), ({"pruner": {"first_rung": 4}}, 4)])
 def test_bohb_and_asha_size_their_first_rung_unless_first_rung_is_given(make_oracle, options, first):
     bohb = make_oracle("bohb", ORACLE_SPACE, max_trials=20, epochs=100, **options)
-    random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, name="random", **({"pruner": "asha"} | options))
+    random = make_oracle("random", ORACLE_SPACE, max_trials=20, epochs=100, name="random",
+                         **({"pruner": "asha"} | options))
     for oracle in (bohb, random):
         oracle.pruner.measured(0.1, 1.0)  # a cheap model: the rung sized to the search decides
         assert oracle.pruner.first == first

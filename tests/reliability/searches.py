@@ -14,7 +14,7 @@ SEARCHES = {
     "bayesian": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),
     "tpe": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),
     "bohb": ({"units": khp.Int(4, 32)}, {"max_trials": 6, "max_epochs": 3}),
-    "hyperband": ({"units": khp.Int(4, 32)}, {"max_trials": 6, "max_epochs": 9, "factor": 3}),  # stops in round 0
+    "hyperband": ({"units": khp.Int(4, 32)}, {"max_trials": 6, "max_epochs": 9}),  # stops in round 0
 }
 
 

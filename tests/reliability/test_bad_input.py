@@ -45,7 +45,8 @@ def with_value(array, index, value):
     [
         (lambda x, y: (with_value(x, (3, 5), np.nan), y),
          r"`x` holds 1 non-finite value \(NaN or inf\), the first at index \(3, 5\) \(sample 3\).*SimpleImputer"),
-        (lambda x, y: (with_value(with_value(x, (7, 1), np.inf), (9, 0), -np.inf), y), r"`x` holds 2 non-finite values"),
+        (lambda x, y: (with_value(with_value(x, (7, 1), np.inf), (9, 0), -np.inf), y),
+         r"`x` holds 2 non-finite values"),
         (lambda x, y: (x, with_value(y.astype("float32"), 4, np.nan)), r"`y` holds 1 non-finite value.*sample 4"),
         (lambda x, y: (x[:150], y[:150], with_value(x[150:], (0, 0), np.nan), y[150:]), r"`x_val` holds 1 non-finite"),
         (lambda x, y: (x[:0], y[:0]), r"`x` and `y` are empty \(0 samples\)"),

@@ -28,7 +28,7 @@ def search(directory, name, algorithm, callbacks=None):
     space = {"units": khp.Int(4, 64), "batch_size": 64}
     if algorithm != "hyperband":
         space["epochs"] = 2
-    options = {"max_epochs": 3, "factor": 3} if algorithm == "hyperband" else {}
+    options = {"max_epochs": 3} if algorithm == "hyperband" else {}
     return khp.tune(
         khp.builders.mlp,
         space,

@@ -59,7 +59,8 @@ def test_a_file_in_the_way_is_named_and_kept(where, digits, tmp_path):
     path = tmp_path / ("r" if where == "name" else "runs")
     path.write_text("my notes")
     directory = tmp_path / "runs" if where == "directory" else tmp_path
-    with pytest.raises(RunFolderError, match=rf"{path} is a file, not a folder.*pass another run=khp.RunFolder\({where}=..."):
+    with pytest.raises(RunFolderError, match=rf"{path} is a file, not a folder.*pass another "
+                                             rf"run=khp.RunFolder\({where}=..."):
         search(digits, directory, if_exists="overwrite")
     assert path.read_text() == "my notes"
 
@@ -87,7 +88,7 @@ def test_a_read_only_directory_is_refused_before_training():
         fits = []
         try:
             khp.tune(khp.builders.mlp, {{"units": 8, "epochs": 1}}, data=(x[:100], y[:100]), algorithm="random",
-                     max_trials=1, verbose=0, directory={str(folder)!r}, name="r",
+                     max_trials=1, verbose=0, run=khp.RunFolder({str(folder)!r}, "r"),
                      callbacks=lambda hp: fits.append(1) or [])
         except khp.KerashpError as err:
             print(type(err).__name__, err, "fits:", len(fits))

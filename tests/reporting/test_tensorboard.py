@@ -197,13 +197,14 @@ def test_an_interrupted_trials_logs_are_replaced_when_the_run_resumes(digits_sma
     logs = tmp_path / "logs"
     space = {**{k: v for k, v in tiny_space.items() if k != "momentum"}, "optimizer": "adam", "epochs": 2}
     run = {"data": digits_small, "algorithm": "random", "max_trials": 2, "seed": 0, "verbose": 0,
-           "directory": tmp_path, "name": "run", "tensorboard": logs, "callbacks": callbacks}
+           "callbacks": callbacks}
     with pytest.raises(KeyboardInterrupt):
-        khp.tune(khp.builders.mlp, space, **run)
+        khp.tune(khp.builders.mlp, space, run=khp.RunFolder(tmp_path, "run", tensorboard=logs), **run)
     left = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
     assert left and _steps(logs / "trial_1" / "train", "epoch_loss") == [0]  # what the interrupted attempt wrote
 
-    result = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(if_exists="resume"), **run)
+    result = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(tmp_path, "run", if_exists="resume", tensorboard=logs),
+                      **run)
     assert [r.number for r in result.records] == [0, 1] and len(fits) == 3
     again = {p.relative_to(logs) for p in (logs / "trial_1").rglob("events.out.tfevents.*")}
     assert not left & again  # the interrupted attempt's files are gone

@@ -45,7 +45,8 @@ def test_continuous_range_is_an_error_that_says_what_to_do():
     grid = param_grid(space, grid_points=4)
     np.testing.assert_allclose(grid["learning_rate"], [1e-4, 1e-3, 1e-2, 1e-1])
     assert param_grid({"dropout": khp.Float(0.0, 0.5)}, grid_points=3) == {"dropout": [0.0, 0.25, 0.5]}
-    with pytest.raises(khp.ArgumentError, match=r"Argument `grid_points` must be an integer >= 2. Received: grid_points=1"):
+    with pytest.raises(khp.ArgumentError, match=r"Argument `grid_points` must be an integer >= 2. Received: "
+                                                r"grid_points=1"):
         param_grid(space, grid_points=1)
 
 

@@ -95,7 +95,8 @@ def test_a_pipeline_step_is_searched_with_prefixed_keys():
     from sklearn.preprocessing import StandardScaler
 
     x, y = helpers.iris()
-    space = {"units": [4, 8], "optimizer": ["adam", "sgd"], "momentum": khp.Choice([0.0, 0.9], when={"optimizer": "sgd"})}
+    space = {"units": [4, 8], "optimizer": ["adam", "sgd"],
+             "momentum": khp.Choice([0.0, 0.9], when={"optimizer": "sgd"})}
     grid = param_grid(space, step="model")
     assert grid == [{"model__units": [4, 8], "model__optimizer": ["adam"]},
                     {"model__units": [4, 8], "model__optimizer": ["sgd"], "model__momentum": [0.0, 0.9]}]

@@ -153,7 +153,8 @@ def test_bad_sample_weight_is_refused_by_name(weights, message):
 
 def test_balanced_class_weight_in_partial_fit_is_refused_with_the_fix():
     x, y = helpers.iris()
-    with pytest.raises(ValueError, match=r"class_weight='balanced' is not supported by partial_fit.*compute_class_weight"):
+    with pytest.raises(ValueError, match=r"class_weight='balanced' is not supported by partial_fit.*"
+                                         r"compute_class_weight"):
         KerasClassifier(helpers.tiny, class_weight="balanced").partial_fit(x, y)
 
 

@@ -102,7 +102,8 @@ def test_balanced_weights_raise_the_minority_classs_recall(tmp_path):
 
 def test_class_weights_in_a_regression_are_refused(tmp_path):
     x, y = khp.datasets.load("diabetes")
-    with pytest.raises(khp.exceptions.ArgumentError, match=r"`class_weight` weighs classes, but the task is regression"):
+    with pytest.raises(khp.exceptions.ArgumentError,
+                       match=r"`class_weight` weighs classes, but the task is regression"):
         khp.tune(
             khp.builders.mlp,
             {"units": 4, "epochs": 1},
@@ -171,12 +172,13 @@ def test_samples_of_weight_zero_leave_the_search_and_the_refit(tmp_path):
     clean = search((x_train, y_train, *val), "clean")
     weights = np.r_[np.ones(100), np.zeros(40)]
     with_junk = (np.r_[x_train, junk_x], np.r_[y_train, junk_y], *val)
-    weighted = search(with_junk, "weighted", sample_weight=weights)
+    weighted = search(khp.Data(with_junk, sample_weight=weights), "weighted")
     unweighted = search(with_junk, "unweighted")
     probe = x[100:110]
     np.testing.assert_allclose(weighted.best_model.predict(probe, verbose=0),
                                clean.best_model.predict(probe, verbose=0), atol=1e-5)
-    assert np.abs(unweighted.best_model.predict(probe, verbose=0) - clean.best_model.predict(probe, verbose=0)).max() > 1e-3
+    assert np.abs(unweighted.best_model.predict(probe, verbose=0)
+                  - clean.best_model.predict(probe, verbose=0)).max() > 1e-3
     np.testing.assert_allclose(weighted.refit(data=with_junk, sample_weight=weights).predict(probe, verbose=0),
                                clean.refit(data=(x_train, y_train, *val)).predict(probe, verbose=0), atol=1e-5)
 

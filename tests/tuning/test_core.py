@@ -65,7 +65,8 @@ def test_the_registry_holds_each_algorithm_once_with_its_traits():
                                                 r"Bayesian and TPE and BOHB"),
         ("grid", {"warm_start": "elsewhere"}, r"`warm_start` does not apply to algorithm 'grid'"),
         ("hyperband", {"warm_start": "elsewhere"}, r"`warm_start` does not apply to algorithm 'hyperband'"),
-        ("hyperband", {"space": {"units": [4], "epochs": [1, 2]}}, r"'hyperband' decides how many epochs.*searches 'epochs'"),
+        ("hyperband", {"space": {"units": [4], "epochs": [1, 2]}}, r"'hyperband' decides how many epochs.*searches "
+                                                                   r"'epochs'"),
         ("grid", {"space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
         ("random", {"cv": 3, "validation_split": 0.3}, r"Data takes cv or validation_split, not both"),
         ("random", {"cv": 1}, r"`cv` must be an integer >= 2. Received: cv=1"),

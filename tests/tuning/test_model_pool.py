@@ -78,11 +78,11 @@ def test_the_pool_keeps_at_most_its_bytes_and_models(monkeypatch):
 def test_a_search_reuses_compiled_models_and_scores_as_without(tmp_path, monkeypatch):
     x, y = khp.datasets.load("iris")
     space = {"units": 8, "learning_rate": [1e-3, 1e-2, 3e-2], "epochs": 2, "batch_size": 32}
-    options = {"data": (x, y), "algorithm": "grid", "seed": 0, "verbose": 0, "directory": tmp_path}
-    shared = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(name="shared"), **options)
+    options = {"data": (x, y), "algorithm": "grid", "seed": 0, "verbose": 0}
+    shared = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(tmp_path, "shared"), **options)
     assert [r.cost["reused"] for r in shared.records] == [False, True, True]
     monkeypatch.setattr(CompiledModels, "max_bytes", 0)  # nothing kept: every trial builds its own
-    alone = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(name="alone"), **options)
+    alone = khp.tune(khp.builders.mlp, space, run=khp.RunFolder(tmp_path, "alone"), **options)
     assert [r.cost["reused"] for r in alone.records] == [False, False, False]
     for a, b in zip(shared.records, alone.records, strict=True):
         assert a.params == b.params
@@ -101,7 +101,7 @@ JAX_SEARCH = textwrap.dedent("""
     x, y = khp.datasets.load("iris")
     space = {"units": 8, "learning_rate": [1e-3, 1e-2, 3e-2], "epochs": 2, "batch_size": 32}
     result = khp.tune(khp.builders.mlp, space, data=(x, y), algorithm="grid", seed=0, verbose=0,
-                      directory=sys.argv[1], name="jax", on_trial_end=lambda r: per_trial.append(len(compiles)))
+                      run=khp.RunFolder(sys.argv[1], "jax"), on_trial_end=lambda r: per_trial.append(len(compiles)))
     print(json.dumps({"backend": khp.builders.mlp.__module__ and __import__("keras").backend.backend(),
                       "compiles": per_trial, "reused": [r.cost["reused"] for r in result.records]}))
 """)

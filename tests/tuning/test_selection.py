@@ -101,5 +101,6 @@ def test_a_searchs_records_carry_the_metrics_of_their_best_epoch(digits_small, t
     for r in result.records:
         at = [{k: v[i] for k, v in r.history.items()} for i in range(r.epochs)]
         assert r.metrics == at[r.best_epoch - 1]
-        assert min(range(r.epochs), key=lambda i: result.objective.rank(at[i]["val_accuracy"], at[i])) == r.best_epoch - 1
+        assert min(range(r.epochs),
+                   key=lambda i: result.objective.rank(at[i]["val_accuracy"], at[i])) == r.best_epoch - 1
     assert result.best_trial == min(result.records, key=lambda r: result.objective.rank(r.score, r.metrics))

@@ -31,8 +31,8 @@ SCRIPT = textwrap.dedent(
 
     scores = {}
     for name, strategy in (("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])), ("one", "auto")):
-        result = khp.tune(build, space, data=(x, y), algorithm="grid", seed=0, directory=sys.argv[1], name=name,
-                          strategy=strategy, verbose=1 if name == "mirrored" else 0)
+        result = khp.tune(build, space, data=(x, y), algorithm="grid", seed=0, run=khp.RunFolder(sys.argv[1], name),
+                          execution=khp.Execution(strategy=strategy), verbose=1 if name == "mirrored" else 0)
         scores[name] = result.records[0].history["val_loss"]
         if name == "mirrored":
             kernel = built[-1].layers[-2].kernel.value  # the hidden Dense layer's kernel

@@ -221,7 +221,9 @@ def test_failed_trials_are_recorded_and_never_best(digits_small, tmp_path):
     assert "diverged" in trials.loc["nan", "error"]
     assert "(values: [nan])" in trials.loc["nan", "error"]  # stopped after the first epoch, not both
     assert result.best_params["mode"] == "ok"
-    on_disk = json.loads((tmp_path / "f" / "trials" / f"{result.record(int(trials.loc['raise', 'trial'])).trial_id}.json").read_text())
+    on_disk = json.loads(
+        (tmp_path / "f" / "trials" / f"{result.record(int(trials.loc['raise', 'trial'])).trial_id}.json").read_text()
+    )
     assert on_disk["status"] == "FAILED" and on_disk["score"] is None
 
 
@@ -296,13 +298,15 @@ def test_time_budget_stops_the_search(digits_small, tmp_path):
     ("kwargs", "match"),
     [
         ({"algorithm": "annealing"}, r"`algorithm` must be one of .*Received: algorithm='annealing'"),
-        ({"objective": "val_thing"}, r"Cannot tell whether 'val_thing' should be minimized or maximized. Pass objective=\('val_thing', 'max'\)"),
+        ({"objective": "val_thing"}, r"Cannot tell whether 'val_thing' should be minimized or maximized. "
+                                     r"Pass objective=\('val_thing', 'max'\)"),
         ({"time_budget": "ten minutes"}, r"time_budget='ten minutes'"),
         ({"max_trials": 0}, r"`max_trials` must be an integer >= 1. Received: max_trials=0"),
         ({"run": khp.RunFolder(name="../escape")}, r"`name` must be a plain folder name.*Received: name='../escape'"),
         ({"run": khp.RunFolder(name="/abs")}, r"Received: name='/abs'"),
         ({"algorithm": "grid", "space": {"dropout": (0.1, 0.2)}}, r"'dropout' is a continuous range"),
-        ({"space": {"lr": khp.Float(1e-3, 1e-1)}}, r"'lr' would reach nothing: mlp\(\) reads .*Did you mean 'learning_rate'\?"),
+        ({"space": {"lr": khp.Float(1e-3, 1e-1)}}, r"'lr' would reach nothing: mlp\(\) reads .*"
+                                                   r"Did you mean 'learning_rate'\?"),
         ({"space": {"unit": [8, 16]}}, r"'unit' would reach nothing.*Did you mean 'units'\?"),
         ({"algorithm": "hyperband", "space": {"epochs": [1, 2]}}, r"space searches 'epochs'"),
         ({"data": [1, 2, 3]}, r"`data` must be a dataset name"),
@@ -332,7 +336,8 @@ def test_existing_run_needs_resume_or_overwrite_and_overwrite_stays_inside(tiny_
         run(tiny_space, digits_small, tmp_path, name="r", max_trials=1)
     run(tiny_space, digits_small, tmp_path, name="r", max_trials=1, if_exists="overwrite")
     assert sibling.read_text() == "mine"
-    with pytest.raises(khp.KerashpError, match=r"different settings: space entry 'units': \{.*\[8, 16\]\} then, \{.*\[4\]\} now\.") as err:
+    with pytest.raises(khp.KerashpError, match=r"different settings: space entry 'units': \{.*\[8, 16\]\} then, "
+                                               r"\{.*\[4\]\} now\.") as err:
         run({**tiny_space, "units": [4]}, digits_small, tmp_path, name="r", max_trials=2, if_exists="resume")
     assert "learning_rate" not in str(err.value)  # only the entry that differs
 

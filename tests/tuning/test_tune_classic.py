@@ -77,7 +77,7 @@ def test_tune_stops_at_the_first_build_when_learning_rate_would_be_ignored(digit
 def test_the_command_line_takes_a_classic_module_function_builder(digits_small, tmp_path, monkeypatch, capsys):
     (tmp_path / "search.yaml").write_text(
         "builder: test_tune_classic:create_model\ndata: digits\nalgorithm: grid\nobjective: val_accuracy\n"
-        "name: cli-classic\nseed: 0\nspace:\n  optimizer: [adam, sgd]\n  init: uniform\n  epochs: 1\n"
+        "run: {name: cli-classic}\nseed: 0\nspace:\n  optimizer: [adam, sgd]\n  init: uniform\n  epochs: 1\n"
         "  batch_size: 128\n"
     )
     monkeypatch.chdir(tmp_path)  # the builder is this module's, imported by name as pytest imported it
