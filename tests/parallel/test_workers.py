@@ -225,7 +225,6 @@ def test_no_trial_starts_after_the_time_budget_for_any_worker(make_oracle):
     from keras_tuner.src import protos
 
     from kerashp.parallel.oracle_service import OracleService
-
     from kerashp.tuning.deadline import Deadline
 
     service = OracleService(make_oracle("random", SPACE), deadline=Deadline.after(60))
