@@ -73,7 +73,8 @@ def test_run_json_records_every_declared_key_and_resume_compares_the_same_ones(t
 def _model(units):
     import keras
 
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units), keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units),
+                              keras.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
