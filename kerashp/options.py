@@ -48,6 +48,19 @@ class Data:
     Example:
         >>> Data("digits", cv=5, class_weight="balanced").validation_split is None
         True
+
+    Args:
+        source: The data itself, in any form `data=` takes. Required.
+        cv: Cross-validate each trial over `cv` folds (stratified for classification); the score is the mean.
+            Defaults to `None`: a hold-out split.
+        validation_split: Held-out fraction when the data has no validation part (stratified for
+            classification; the scikit-learn estimators use the same split). Defaults to `None`: 0.2.
+        task: `'classification'` or `'regression'`. Defaults to `None`: inferred from the labels.
+        class_weight: `'balanced'` or `{label: weight}`: weighs each class's training samples. Defaults to
+            `None`.
+        sample_weight: One weight per training sample; 0 leaves a sample out. Defaults to `None`.
+        test: Held-out `(x_test, y_test)` or a dataset, used for nothing in the search: the best model is
+            scored on it at the end (`result.test_scores`). Defaults to `None`.
     """
 
     source: Any = dataclasses.field(repr=False)
@@ -77,6 +90,14 @@ class RunFolder:
     Example:
         >>> RunFolder("runs", "mlp", if_exists="overwrite").name
         'mlp'
+
+    Args:
+        directory: Parent folder of runs. Defaults to `'kerashp_runs'`.
+        name: The run's folder name. Defaults to `None`: algorithm and time.
+        if_exists: When the folder holds a run: `'error'`, `'resume'` (finished trials are kept) or
+            `'overwrite'`. Defaults to `'error'`.
+        tensorboard: A folder for TensorBoard logs (one per trial) and the HParams dashboard. Defaults to
+            `None`.
     """
 
     directory: Any = "kerashp_runs"
@@ -96,6 +117,15 @@ class Execution:
     Example:
         >>> Execution(workers=2).strategy
         'auto'
+
+    Args:
+        workers: Worker processes that run trials at once, or `'auto'` (one per GPU, else per core, at most
+            8). Defaults to `None`: one at a time in this process.
+        listen: `'HOST:PORT'` where the chief also takes workers started elsewhere (`kerashp worker`); beyond
+            loopback it needs `KERASHP_TOKEN`. Defaults to `None`.
+        strategy: A `tf.distribute.Strategy` or `'auto'`. Defaults to `'auto'`.
+        precision: The dtype policy trials build under: `'float32'`, `'mixed_float16'`, `'mixed_bfloat16'` or
+            `'auto'` (by device). Defaults to `None`: float32.
     """
 
     workers: int | str | None = None
@@ -270,7 +300,3 @@ def describe(group: str | None = None, indent: int = 8) -> str:
 def compared() -> tuple[str, ...]:
     """The `run.json` keys a resume must leave as they were."""
     return tuple(dict.fromkeys(k for o in OPTIONS if o.on_resume == "same" for k in o.keys))
-
-
-for _parameter, _cls in GROUPS.items():
-    _cls.__doc__ = f"{_cls.__doc__.rstrip()}\n\n    Args:\n{describe(_parameter)}\n    "

@@ -53,9 +53,12 @@ def test_the_docs_table_is_the_declarations():
     assert table == options.options_table()
 
 
-def test_tunes_docstring_describes_each_of_its_parameters():
-    doc = khp.tune.__doc__
-    assert all(f"        {o.name}: " in doc for o in options.declared())
+@pytest.mark.parametrize("group", [None, *sorted(options.GROUPS)])
+def test_the_docstrings_args_are_the_declarations(group):
+    """`tune`'s and each group's `Args:` (static text, for the API reference) say what `OPTIONS` says."""
+    owner = khp.tune if group is None else options.GROUPS[group]
+    args = owner.__doc__.split("    Args:\n", 1)[1].split("\n\n")[0].rstrip()
+    assert args == options.describe(group).rstrip()
 
 
 def test_run_json_records_every_declared_key_and_resume_compares_the_same_ones(tmp_path):

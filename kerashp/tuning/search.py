@@ -3,13 +3,12 @@
 The entry checks every argument before anything trains, opens the run's
 folder, prepares the data once (a hold-out split or cross-validation
 folds), and runs the algorithm's oracle with kerashp's one `Tuner`. Its
-options are declared once, in `kerashp.options`: its docstring's argument
-list is written from there.
+options are declared once, in `kerashp.options`; its docstring's argument
+list is that declaration's (`tests/test_options.py` compares them).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Any
 from kerashp import algorithms
 from kerashp._checks import check_int, setting
 from kerashp.exceptions import ArgumentError, KerashpError, RunFolderError
-from kerashp.options import OPTIONS, Data, Execution, RunFolder, as_group, describe
+from kerashp.options import OPTIONS, Data, Execution, RunFolder, as_group
 from kerashp.reporting.observers import Observers, as_observers
 from kerashp.space import Space, as_space
 from kerashp.storage.run_store import RunStore
@@ -74,37 +73,39 @@ def tune(
     run: RunFolder | None = None,
     execution: Execution | None = None,
 ) -> TuneResult:
-    data, run, execution = as_group("data", data), as_group("run", run), as_group("execution", execution)
-    plan = _plan(build_fn, space, data=data, algorithm=algorithm, objective=objective, max_trials=max_trials,
-                 max_epochs=max_epochs, time_budget=time_budget, batch_size=batch_size, seed=seed,
-                 execution=execution, on_trial_end=on_trial_end)
-    store, board = _open_folder(run, plan, callbacks)
-    prepared, test, strategy, precision = _prepare(plan, data, execution)
-    settings = _recorded(plan, build_fn, data, store, board, prepared, precision, max_trials, time_budget, batch_size,
-                         seed)
-    if store.exists():
-        store.check_same_run(settings)  # before anything is written or trained
-    if plan.count or plan.chief:
-        from kerashp.datasets._files import check_writable
-
-        check_writable(prepared)
-    store.write_settings(settings)
-    progress, watchers = _reporting(plan, store, board, on_trial_end, verbose, strategy)
-    deadline = Deadline.after(plan.budget)
-    tuner = _tuner(plan, build_fn, prepared, store, board, watchers, callbacks, batch_size, seed, deadline, strategy,
-                   precision)
-    _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, batch_size, seed, deadline, precision)
-    return _after_search(tuner, store, build_fn, prepared, test, settings, progress)
-
-
-tune.__doc__ = f"""Search `space` for the hyperparameters that make `build_fn` best.
+    """Search `space` for the hyperparameters that make `build_fn` best.
 
     Every option is declared in `kerashp.options` (docs/options.md lists
     them, with what a resume does with each). `data`, `run` and `execution`
     take the groups `khp.Data`, `khp.RunFolder` and `khp.Execution`.
 
     Args:
-{describe()}
+        build_fn: Function from a hyperparameter dict to a Keras model (compiled or not), a classic builder
+            taking them as keyword arguments, a keras-tuner builder (`hp.Int`, ...) or an Optuna objective
+            (`trial.suggest_*`); `kerashp.builders.mlp` and `cnn` infer shapes from the data. Required.
+        space: Dict of name to a range, a list of choices or a fixed value; `batch_size` and `epochs` in it go
+            to `fit`. Defaults to `default_space(build_fn, data)` for the built-in builders.
+        data: A dataset name, `(x, y)`, `(x, y, x_val, y_val)`, a `tf.data.Dataset`, `(train_ds, val_ds)`, or
+            `khp.Data(source, ...)` with the options below. Required.
+        algorithm: A name (`'bohb'`, `'tpe'`, `'random'`, `'grid'`, `'bayesian'`, `'hyperband'`) or an object
+            with its options (`khp.algorithms.TPE(pruner=khp.pruners.ASHA())`). Defaults to `'bohb'`.
+        objective: A metric of `History` (`'val_accuracy'`, direction inferred) or `(name, 'min'|'max')`.
+            Defaults to `'val_loss'`.
+        max_trials: Trials to run; with a `time_budget` and no `max_trials`, as many as it allows. Defaults to
+            the algorithm's: 30 bohb, 10 tpe/random/bayesian, the grid, Hyperband's schedule.
+        max_epochs: Epochs a trial trains (the most a trial gets, for Hyperband and ASHA). Defaults to
+            `epochs` in the space, else 10 (27 for bohb and hyperband).
+        time_budget: Seconds or `'10m'`-style: no trial starts after it, the running one stops and is
+            completed on what it trained. Defaults to `None`.
+        batch_size: Batch size when the space has none. Defaults to `32`.
+        callbacks: Keras callbacks copied into each trial, or a function of the hp dict returning a list.
+            Defaults to `None`.
+        on_trial_end: A function (or a list) called with each finished trial's `TrialRecord`. Defaults to
+            `None`.
+        seed: Seed of the split, the algorithm and each trial's initial weights. Defaults to `None`.
+        verbose: 0 silent; 1 one line per trial and a progress bar. Defaults to `1`.
+        run: `khp.RunFolder(...)`: where the run is kept. Defaults to `RunFolder()`.
+        execution: `khp.Execution(...)`: where trials run. Defaults to `Execution()`.
 
     Returns:
         A `TuneResult` with `best_params`, `best_score`, `best_model` and `trials`.
@@ -116,209 +117,219 @@ tune.__doc__ = f"""Search `space` for the hyperparameters that make `build_fn` b
 
     Example:
         >>> import kerashp as khp
-        >>> result = khp.tune(khp.builders.mlp, {{"units": khp.Int(16, 256, log=True)}},
+        >>> result = khp.tune(khp.builders.mlp, {"units": khp.Int(16, 256, log=True)},
         ...                   data="digits", algorithm="random", max_trials=5)
         >>> result.best_params
     """
+    search = _Search(build_fn, space, data=as_group("data", data), algorithm=algorithm, objective=objective,
+                     max_trials=max_trials, max_epochs=max_epochs, time_budget=time_budget, batch_size=batch_size,
+                     callbacks=callbacks, on_trial_end=on_trial_end, seed=seed, verbose=verbose,
+                     run=as_group("run", run), execution=as_group("execution", execution))  # every check
+    search.open_folder()
+    search.prepare_data()
+    search.write_settings()  # a resume with other settings is refused before this
+    search.run_trials()
+    return search.result()
 
 
-@dataclasses.dataclass
-class _Plan:
-    """What the arguments resolve to, every one checked."""
-
-    space: Space
-    algo: algorithms.BaseAlgorithm
-    goal: Any
-    budget: float | None
-    epochs: int
-    trials: int | None
-    count: int
-    chief: Any
-    queued: list
-    prior: list
-    prepared_data: Callable[[], Any]
 
 
-def _plan(build_fn, space, *, data, algorithm, objective, max_trials, max_epochs, time_budget, batch_size, seed,
-          execution, on_trial_end) -> _Plan:
-    from kerashp.builders._calling import check_builder  # imports Keras
-    from kerashp.builders.keras_tuner import space_for
-    from kerashp.datasets import prepare
-    from kerashp.devices import resolve_precision
-    from kerashp.parallel.remote import parse_listen
-    from kerashp.parallel.workers import worker_count
+class _Search:
+    """One call of `tune`, as named steps; the constructor checks every
+    argument, before anything is written or trained."""
 
-    prepared = None
+    def __init__(self, build_fn, space, *, data: Data, algorithm, objective, max_trials, max_epochs, time_budget,
+                 batch_size, callbacks, on_trial_end, seed, verbose, run: RunFolder, execution: Execution):
+        from kerashp.builders._calling import check_builder  # imports Keras
+        from kerashp.builders.keras_tuner import space_for
+        from kerashp.devices import resolve_precision
+        from kerashp.parallel.remote import parse_listen
+        from kerashp.parallel.workers import worker_count
 
-    def prepared_data():
-        nonlocal prepared
-        if prepared is None:
-            prepared = prepare(data.source, validation_split=data.validation_split, cv=data.cv, seed=seed,
-                               task=data.task, sample_weight=data.sample_weight)
-        return prepared
+        self.build_fn, self.data, self.run, self.execution = build_fn, data, run, execution
+        self.callbacks, self.on_trial_end, self.seed, self.verbose = callbacks, on_trial_end, seed, verbose
+        self.max_trials, self.batch_size = max_trials, batch_size
+        self._prepared = None
+        space = space_for(build_fn, space, self._split)  # a keras-tuner builder's own, or `space`
+        if space is None:
+            from kerashp.builders import default_space
 
-    space = space_for(build_fn, space, prepared_data)  # a keras-tuner builder's own, or `space`
-    if space is None:
-        from kerashp.builders import default_space
+            space = default_space(build_fn, self._split().spec)
+        self.space = as_space(space)
+        check_builder(build_fn, self.space.entries, conditional=self.space.conditions)
+        self.algo = algorithms.get(algorithm)
+        self.goal = as_objective(objective)
+        self.budget = parse_duration(time_budget)
+        check_int("max_trials", max_trials, allow_none=True)
+        check_int("max_epochs", max_epochs, allow_none=True)
+        check_int("batch_size", batch_size)
+        self.count = worker_count(execution.workers)
+        if execution.precision not in (None, "auto"):
+            resolve_precision(execution.precision, None)  # raises, naming the choices
+        self.chief = None if execution.listen is None else parse_listen(execution.listen)
+        if self.count and execution.strategy != "auto":
+            raise ArgumentError(
+                f"Argument `strategy` cannot be shared by {self.count} worker processes: each picks its own. "
+                f"Received: strategy={execution.strategy!r} with workers={execution.workers!r}. Leave "
+                "strategy='auto', or pass workers=1 to train one trial at a time under that strategy."
+            )
+        self.algo.check(self.space, cv=data.cv)
+        as_observers(on_trial_end)
+        self.epochs = self.algo.epochs(self.space, max_epochs)
+        self.trials = self.algo.max_trials(max_trials, self.budget)
+        self.queued = initial_values(self.space, self.algo.initial, max_trials)
+        self.prior = prior_observations(self.space, self.goal, self.algo.warm_start)
 
-        space = default_space(build_fn, prepared_data().spec)
-    space = as_space(space)
-    check_builder(build_fn, space.entries, conditional=space.conditions)
-    algo = algorithms.get(algorithm)
-    goal = as_objective(objective)
-    budget = parse_duration(time_budget)
-    check_int("max_trials", max_trials, allow_none=True)
-    check_int("max_epochs", max_epochs, allow_none=True)
-    check_int("batch_size", batch_size)
-    count = worker_count(execution.workers)
-    if execution.precision not in (None, "auto"):
-        resolve_precision(execution.precision, None)  # raises, naming the choices
-    chief = None if execution.listen is None else parse_listen(execution.listen)
-    if count and execution.strategy != "auto":
-        raise ArgumentError(
-            f"Argument `strategy` cannot be shared by {count} worker processes: each picks its own. Received: "
-            f"strategy={execution.strategy!r} with workers={execution.workers!r}. Leave strategy='auto', or pass "
-            "workers=1 to train one trial at a time under that strategy."
+    def _split(self) -> Any:
+        """The data split once (a hold-out part or cv folds), on first use."""
+        if self._prepared is None:
+            from kerashp.datasets import prepare
+
+            data = self.data
+            self._prepared = prepare(data.source, validation_split=data.validation_split, cv=data.cv, seed=self.seed,
+                                     task=data.task, sample_weight=data.sample_weight)
+        return self._prepared
+
+    def open_folder(self) -> None:
+        """The run's store and TensorBoard logs; an existing run is resumed,
+        removed or refused as `RunFolder.if_exists` says."""
+        from kerashp.reporting.tensorboard import open_logs
+
+        run = self.run
+        name = run.name if run.name is not None else f"{self.algo.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        self.store = RunStore(run.directory, name)
+        self.store.check_folder()
+        exists = self.store.exists()
+        if exists and run.if_exists == "error":
+            raise RunFolderError(
+                f"A run named {name!r} exists in {str(self.store.directory)!r}. Pass "
+                f"{setting('if_exists', 'resume')} to continue it, {setting('if_exists', 'overwrite')} to start it "
+                f"over, or another {setting('name')}."
+            )
+        self.board = open_logs(run.tensorboard, self.callbacks, resume=exists and run.if_exists == "resume",
+                               overwrite=run.if_exists == "overwrite")
+        if exists and run.if_exists == "overwrite":
+            self.store.remove()
+
+    def prepare_data(self) -> None:
+        """The prepared data (class weights applied), the test data, the strategy and the dtype policy."""
+        from kerashp.datasets import weigh_classes
+        from kerashp.devices import get_strategy, resolve_precision
+        from kerashp.tuning.best_model import prepare_test
+
+        self.prepared = weigh_classes(self._split(), self.data.class_weight)
+        test = self.data.test
+        self.test = None if test is None else prepare_test(test, self.prepared.spec, "Data(test=...)")
+        self.strategy = get_strategy(self.execution.strategy)
+        self.precision = resolve_precision(self.execution.precision, self.strategy)
+
+    def write_settings(self) -> None:
+        """`run.json`: one value for each key `kerashp.options` declares (and the
+        spec the data gave); a resumed run's must match where a resume may not change."""
+        data, prepared, class_weight = self.data, self.prepared, self.data.class_weight
+        values = {
+            "builder": builder_ref(self.build_fn), "space": self.space.to_config(), "data": prepared.name,
+            "algorithm": self.algo.name, "options": self.algo.options(),
+            "objective": {"name": self.goal.name, "direction": self.goal.direction},
+            "max_trials": self.max_trials, "max_epochs": self.epochs, "time_budget": self.budget,
+            "batch_size": self.batch_size, "seed": self.seed, "fingerprint": prepared.fingerprint(),
+            "cv": data.cv, "validation_split": data.validation_split, "task": prepared.spec.task,
+            "class_weight": ([[k, v] for k, v in class_weight.items()] if isinstance(class_weight, Mapping)
+                             else class_weight),
+            "tensorboard": None if self.board.root is None else str(self.board.root), "workers": self.count,
+            "precision": self.precision,
+        }
+        keys = list(dict.fromkeys(key for option in OPTIONS for key in option.keys))
+        assert set(values) == set(keys), sorted(set(values) ^ set(keys))  # kerashp.options declares each
+        self.settings = {**{key: values[key] for key in keys}, "spec": prepared.spec.to_dict()}
+        if self.store.exists():
+            self.store.check_same_run(self.settings)  # before anything is written or trained
+        if self.count or self.chief:
+            from kerashp.datasets._files import check_writable
+
+            check_writable(prepared)
+        self.store.write_settings(self.settings)
+
+    def run_trials(self) -> None:
+        """Runs the trials, here or in workers; the time budget ends it as a finish."""
+        import keras_tuner as kt
+
+        from kerashp.parallel.job import Job
+        from kerashp.parallel.workers import run_workers
+        from kerashp.tuning.tuner import BudgetSpent
+
+        progress, watchers = self._reporting()
+        deadline = Deadline.after(self.budget)
+        self.tuner = tuner = self._tuner(watchers, deadline)
+        finished = False
+        try:
+            if self.count or self.chief:
+                job = Job(build_fn=self.build_fn, callbacks=self.callbacks, space=self.space, algorithm=self.algo,
+                          objective=self.goal, epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
+                          precision=self.precision, directory=str(self.store.directory), name=self.store.name,
+                          tensorboard=self.board)
+                if run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
+                               listen=self.chief, message=progress.message) == "budget":
+                    raise BudgetSpent()
+            else:
+                tuner.search()
+            finished = True
+        except BudgetSpent:
+            finished = True
+            progress.message(f"time budget of {self.budget:g}s spent: no new trial started")
+        except kt.errors.FatalError as err:
+            cause = err.__cause__
+            raise (cause if isinstance(cause, KerashpError) else err) from None
+        finally:
+            progress.close(finished)
+        self.progress = progress
+
+    def _reporting(self):
+        from kerashp.reporting.progress import Progress
+
+        done = self.store.records()
+        expected = self.algo.expected_trials(self.space, self.trials, epochs=self.epochs)
+        progress = Progress(expected, self.goal, self.verbose, done=done)
+        if done:
+            best = f", best {self.goal.name}={progress.best:.4g}" if progress.best is not None else ""
+            progress.message(f"resuming {self.store.path}: {len(done)} trials finished before{best}")
+        self.board.start(self.space, self.goal)
+        replicas = getattr(self.strategy, "num_replicas_in_sync", 1)
+        if replicas > 1:
+            progress.message(f"{type(self.strategy).__name__} over {replicas} replicas: batch_size is the global "
+                             f"batch, split {replicas} ways (each replica trains batch_size/{replicas} samples a step)")
+        return progress, Observers(self.board.trial_end, progress.trial_done, *as_observers(self.on_trial_end))
+
+    def _tuner(self, watchers, deadline):
+        from kerashp.tuning.tuner import SearchTuner
+
+        oracle = self.algo.make_oracle(self.goal, space=self.space, max_trials=self.trials, epochs=self.epochs,
+                                       seed=self.seed, initial=self.queued, prior=self.prior)
+        return SearchTuner(
+            oracle, algorithm=self.algo, space=self.space, build_fn=self.build_fn, data=self.prepared,
+            objective=self.goal, store=self.store, observers=Observers(self.store.write_record, watchers),
+            callbacks=self.callbacks, tensorboard=self.board, epochs=self.epochs, batch_size=self.batch_size,
+            seed=self.seed, deadline=deadline, strategy=self.strategy, precision=self.precision,
+            prunes=getattr(oracle, "pruner", None) is not None,
         )
-    algo.check(space, cv=data.cv)
-    as_observers(on_trial_end)  # checked here, before the folder is written
-    trials = algo.max_trials(max_trials, budget)
-    return _Plan(space=space, algo=algo, goal=goal, budget=budget, epochs=algo.epochs(space, max_epochs),
-                 trials=trials, count=count, chief=chief, queued=initial_values(space, algo.initial, max_trials),
-                 prior=prior_observations(space, goal, algo.warm_start), prepared_data=prepared_data)
 
+    def result(self) -> TuneResult:
+        """The result; with cv, the best trial refit on all the data; with test data, its scores."""
+        store, progress = self.store, self.progress
+        result = TuneResult(store.path, build_fn=self.build_fn)
+        if self.prepared.folds is not None and any(r.completed for r in result.records):
+            best = result.best_trial
+            if not store.weights_path(best.trial_id).exists():
+                progress.message(f"refitting trial {best.trial_id} on all the data for the gradient steps of its "
+                                 f"{best.best_epoch} best epochs on a fold")
+                with store.after_the_search("refitting the best trial on all the data"):
+                    self.tuner.refit(best)
+        if self.test is not None and any(r.completed for r in result.records):
+            from kerashp.tuning.best_model import test_metrics
 
-def _open_folder(run: RunFolder, plan: _Plan, callbacks: Any):
-    """The run's store and TensorBoard logs; an existing run is resumed,
-    removed or refused as `run.if_exists` says."""
-    from kerashp.reporting.tensorboard import open_logs
-
-    name = run.name if run.name is not None else f"{plan.algo.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    store = RunStore(run.directory, name)
-    store.check_folder()
-    exists = store.exists()
-    if exists and run.if_exists == "error":
-        raise RunFolderError(
-            f"A run named {store.name!r} exists in {str(store.directory)!r}. Pass {setting('if_exists', 'resume')} "
-            f"to continue it, {setting('if_exists', 'overwrite')} to start it over, or another {setting('name')}."
-        )
-    board = open_logs(run.tensorboard, callbacks, resume=exists and run.if_exists == "resume",
-                      overwrite=run.if_exists == "overwrite")
-    if exists and run.if_exists == "overwrite":
-        store.remove()
-    return store, board
-
-
-def _prepare(plan: _Plan, data: Data, execution: Execution):
-    """The prepared data (class weights applied), the test data, the strategy and the dtype policy."""
-    from kerashp.datasets import weigh_classes
-    from kerashp.devices import get_strategy, resolve_precision
-    from kerashp.tuning.best_model import prepare_test
-
-    prepared = weigh_classes(plan.prepared_data(), data.class_weight)
-    test = prepare_test(data.test, prepared.spec, "Data(test=...)") if data.test is not None else None
-    strategy = get_strategy(execution.strategy)
-    return prepared, test, strategy, resolve_precision(execution.precision, strategy)
-
-
-def _recorded(plan, build_fn, data, store, board, prepared, precision, max_trials, time_budget, batch_size,
-              seed) -> dict[str, Any]:
-    """What `run.json` records: one value for each key `kerashp.options` declares."""
-    class_weight = data.class_weight
-    values = {
-        "builder": builder_ref(build_fn), "space": plan.space.to_config(), "data": prepared.name,
-        "algorithm": plan.algo.name, "options": plan.algo.options(),
-        "objective": {"name": plan.goal.name, "direction": plan.goal.direction},
-        "max_trials": max_trials, "max_epochs": plan.epochs, "time_budget": plan.budget, "batch_size": batch_size,
-        "seed": seed, "fingerprint": prepared.fingerprint(), "cv": data.cv, "validation_split": data.validation_split,
-        "task": prepared.spec.task, "spec": prepared.spec.to_dict(),
-        "class_weight": ([[k, v] for k, v in class_weight.items()] if isinstance(class_weight, Mapping)
-                         else class_weight),
-        "tensorboard": None if board.root is None else str(board.root), "workers": plan.count, "precision": precision,
-    }
-    keys = [key for option in OPTIONS for key in option.keys]
-    assert set(values) - {"spec"} == set(keys), sorted(set(values) ^ set(keys))  # kerashp.options declares each
-    return {**{key: values[key] for key in dict.fromkeys(keys)}, "spec": values["spec"]}  # spec: what it inferred
-
-
-def _reporting(plan, store, board, on_trial_end, verbose, strategy):
-    from kerashp.reporting.progress import Progress
-
-    done = store.records()
-    progress = Progress(plan.algo.expected_trials(plan.space, plan.trials, epochs=plan.epochs), plan.goal, verbose,
-                        done=done)
-    if done:
-        best = f", best {plan.goal.name}={progress.best:.4g}" if progress.best is not None else ""
-        progress.message(f"resuming {store.path}: {len(done)} trials finished before{best}")
-    board.start(plan.space, plan.goal)
-    replicas = getattr(strategy, "num_replicas_in_sync", 1)
-    if replicas > 1:
-        progress.message(f"{type(strategy).__name__} over {replicas} replicas: batch_size is the global batch, "
-                         f"split {replicas} ways (each replica trains batch_size/{replicas} samples a step)")
-    return progress, Observers(board.trial_end, progress.trial_done, *as_observers(on_trial_end))
-
-
-def _tuner(plan, build_fn, prepared, store, board, watchers, callbacks, batch_size, seed, deadline, strategy,
-           precision):
-    from kerashp.tuning.tuner import SearchTuner
-
-    oracle = plan.algo.make_oracle(plan.goal, space=plan.space, max_trials=plan.trials, epochs=plan.epochs,
-                                   seed=seed, initial=plan.queued, prior=plan.prior)
-    return SearchTuner(
-        oracle, algorithm=plan.algo, space=plan.space, build_fn=build_fn, data=prepared, objective=plan.goal,
-        store=store, observers=Observers(store.write_record, watchers), callbacks=callbacks, tensorboard=board,
-        epochs=plan.epochs, batch_size=batch_size, seed=seed, deadline=deadline, strategy=strategy,
-        precision=precision, prunes=getattr(oracle, "pruner", None) is not None,
-    )
-
-
-def _search(tuner, plan, progress, watchers, build_fn, callbacks, store, board, batch_size, seed, deadline,
-            precision) -> None:
-    """Runs the trials, here or in workers; the time budget ends it as a finish."""
-    import keras_tuner as kt
-
-    from kerashp.parallel.job import Job
-    from kerashp.parallel.workers import run_workers
-    from kerashp.tuning.tuner import BudgetSpent
-
-    finished = False
-    try:
-        if plan.count or plan.chief:
-            job = Job(build_fn=build_fn, callbacks=callbacks, space=plan.space, algorithm=plan.algo,
-                      objective=plan.goal, epochs=plan.epochs, batch_size=batch_size, seed=seed, precision=precision,
-                      directory=str(store.directory), name=store.name, tensorboard=board)
-            if run_workers(tuner, count=plan.count, job=job, observers=watchers, deadline=deadline,
-                           listen=plan.chief, message=progress.message) == "budget":
-                raise BudgetSpent()
-        else:
-            tuner.search()
-        finished = True
-    except BudgetSpent:
-        finished = True
-        progress.message(f"time budget of {plan.budget:g}s spent: no new trial started")
-    except kt.errors.FatalError as err:
-        cause = err.__cause__
-        raise (cause if isinstance(cause, KerashpError) else err) from None
-    finally:
-        progress.close(finished)
-
-
-def _after_search(tuner, store, build_fn, prepared, test, settings, progress) -> TuneResult:
-    """The result; with cv, the best trial refit on all the data; with test data, its scores."""
-    result = TuneResult(store.path, build_fn=build_fn)
-    if prepared.folds is not None and any(r.completed for r in result.records):
-        best = result.best_trial
-        if not store.weights_path(best.trial_id).exists():
-            progress.message(f"refitting trial {best.trial_id} on all the data for the gradient steps of its "
-                             f"{best.best_epoch} best epochs on a fold")
-            with store.after_the_search("refitting the best trial on all the data"):
-                tuner.refit(best)
-    if test is not None and any(r.completed for r in result.records):
-        from kerashp.tuning.best_model import test_metrics
-
-        with store.after_the_search("scoring the best model on the test data"):
-            scores = test_metrics(result.best_model, test)
-        store.write_settings({**settings, "test": scores})
-        result.settings["test"] = scores
-        progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
-    return result
+            with store.after_the_search("scoring the best model on the test data"):
+                scores = test_metrics(result.best_model, self.test)
+            store.write_settings({**self.settings, "test": scores})
+            result.settings["test"] = scores
+            progress.message("best model on the test data: " + ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
+        return result

@@ -1,5 +1,6 @@
 """One repository URL, declared in pyproject.toml, is the one the README's
-install line, the notebooks' Colab badges and their install cells use."""
+install line, the notebooks' Colab badges and their install cells, the docs
+and the site's `repo_url` use."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def colab_link(name: str) -> str:
 
 def texts() -> dict[str, str]:
     """Every file a user reads a repository URL in."""
-    found = {path.name: path.read_text() for path in (ROOT / "README.md", ROOT / "CHANGELOG.md")}
+    found = {path.name: path.read_text() for path in (ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "mkdocs.yml")}
+    found.update({str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")})
     found.update({p.name: "\n".join(source for _, source in cells(p)) for p in NOTEBOOKS})
     return found
 
