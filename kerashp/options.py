@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kerashp._checks import check_fraction, check_int
+from kerashp import devices
+from kerashp._checks import check_fraction, check_int, check_one_of
 from kerashp.exceptions import ArgumentError
 
 __all__ = ["IF_EXISTS", "OPTIONS", "Data", "Execution", "Option", "RunFolder", "as_group", "compared", "declared",
@@ -31,14 +32,6 @@ __all__ = ["IF_EXISTS", "OPTIONS", "Data", "Execution", "Option", "RunFolder", "
 
 #: What `RunFolder(if_exists=...)` does when the run's folder holds a run.
 IF_EXISTS = ("error", "resume", "overwrite")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
-
-
-def _choice(owner: str, key: str, value: Any, choices: tuple) -> None:
-    if value not in choices:
-        raise ArgumentError(f"Argument `{key}` of {owner} must be one of {choices}. Received: {key}={value!r:.80}.")
-
-
 @dataclass(frozen=True)
 class Data:
     """The data a search trains on, and how it is split and weighed.
@@ -80,7 +73,7 @@ class Data:
                     f"Data takes cv or validation_split, not both: each fold holds out its own part. "
                     f"Received: cv={self.cv}, validation_split={self.validation_split}. Drop one.")
         if self.task is not None:
-            _choice("Data", "task", self.task, ("classification", "regression"))
+            check_one_of("task", self.task, ("classification", "regression"))
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ class RunFolder:
     tensorboard: Any = None
 
     def __post_init__(self):
-        _choice("RunFolder", "if_exists", self.if_exists, IF_EXISTS)
+        check_one_of("if_exists", self.if_exists, IF_EXISTS)
 
 
 @dataclass(frozen=True)
@@ -135,7 +128,7 @@ class Execution:
 
     def __post_init__(self):
         if self.precision is not None:
-            _choice("Execution", "precision", self.precision, PRECISIONS)
+            check_one_of("precision", self.precision, (*devices.PRECISIONS, "auto"))
 
 
 #: The groups, by the `tune` parameter that takes them.

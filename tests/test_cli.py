@@ -70,7 +70,7 @@ def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_t
 
 def test_a_bad_if_exists_flag_is_refused_naming_the_choices(tmp_path, capsys):
     assert cli.main(["tune", _config(tmp_path), "--if-exists", "append"]) == 2
-    assert "`if_exists` of RunFolder must be one of ('error', 'resume', 'overwrite')" in capsys.readouterr().err
+    assert "`if_exists` must be one of ['error', 'resume', 'overwrite']" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("line", "message"), [

@@ -83,11 +83,11 @@ def _model(units):
 
 
 def test_the_groups_check_their_own_values():
-    with pytest.raises(khp.ArgumentError, match=r"`if_exists` of RunFolder must be one of"):
+    with pytest.raises(khp.ArgumentError, match=r"`if_exists` must be one of"):
         khp.RunFolder(if_exists="append")
     with pytest.raises(khp.ArgumentError, match=r"`cv` must be an integer >= 2. Received: cv=1"):
         khp.Data("iris", cv=1)
-    with pytest.raises(khp.ArgumentError, match=r"`precision` of Execution must be one of"):
+    with pytest.raises(khp.ArgumentError, match=r"`precision` must be one of"):
         khp.Execution(precision="fp8")
     with pytest.raises(khp.ArgumentError, match=r"Unknown key 'worker' under `execution`.*Did you mean 'workers'"):
         options.as_group("execution", {"worker": 2})

@@ -142,7 +142,6 @@ class _Search:
                  batch_size, callbacks, on_trial_end, seed, verbose, run: RunFolder, execution: Execution):
         from kerashp.builders._calling import check_builder  # imports Keras
         from kerashp.builders.keras_tuner import space_for
-        from kerashp.devices import resolve_precision
         from kerashp.parallel.remote import parse_listen
         from kerashp.parallel.workers import worker_count
 
@@ -164,8 +163,6 @@ class _Search:
         check_int("max_epochs", max_epochs, allow_none=True)
         check_int("batch_size", batch_size)
         self.count = worker_count(execution.workers)
-        if execution.precision not in (None, "auto"):
-            resolve_precision(execution.precision, None)  # raises, naming the choices
         self.chief = None if execution.listen is None else parse_listen(execution.listen)
         if self.count and execution.strategy != "auto":
             raise ArgumentError(

@@ -38,7 +38,7 @@ def test_auto_is_float32_on_a_cpu_and_other_values_are_refused(digits_small, tmp
     from kerashp.devices import get_strategy, resolve_precision
 
     assert resolve_precision("auto", get_strategy()) == "float32"
-    with pytest.raises(khp.ArgumentError, match=r"`precision` of Execution.*'mixed_float16'"):
+    with pytest.raises(khp.ArgumentError, match=r"`precision` must be one of .*'mixed_float16'"):
         khp.tune(
             khp.builders.mlp,
             {"units": 8},
