@@ -322,7 +322,7 @@ def run_job(job: Job) -> int:
     oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction), job.worker_id)
     tuner = WorkerTuner(
         oracle, algorithm=job.algorithm, space=job.space, build_fn=job.build_fn, data=read_prepared(Path(job.data)),
-        objective=goal, store=store, observers=Observers(store.write_record), callbacks=job.callbacks,
+        objective=goal, store=store, observers=Observers(), callbacks=job.callbacks,
         tensorboard=job.tensorboard, epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
         deadline=job.deadline, strategy=get_strategy("auto"), prunes=job.prunes, precision=job.precision,
         worker_id=job.worker_id, trials_left=job.trials_per_process,

@@ -2,9 +2,9 @@
 the run folder, the progress display and a user's `on_trial_end`.
 
 An observer is any callable taking a `TrialRecord`. Each is called once per
-finished trial, in the order added; the run store comes first, so a record is
-on disk before anything else sees it. An observer that raises stops the
-search (what finished is already stored).
+finished trial, in the order added, after the tuner has written the record to
+the run folder: an observer that raises stops the search, and what finished
+is already stored.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Observers:
     """An ordered list of observers, called together.
 
     Example:
-        >>> observers = Observers(store.write_record, print)
+        >>> observers = Observers(progress.trial_done, print)
         >>> observers(record)  # doctest: +SKIP
     """
 

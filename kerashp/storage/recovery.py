@@ -9,6 +9,8 @@ A copy cut short, a full disk or a hand edit can still damage one; then
 
 - a damaged `trial.json` of a finished trial is rebuilt from its record;
 - a trial whose record is damaged or missing is run again (the same values);
+- a trial recorded but not ended in keras-tuner's files (the process was
+  killed between the two writes) is taken from its record;
 - `oracle.json` (damaged or not) is rebuilt from the trials: their order,
   values and scores, and each algorithm's own part from the records:
   Hyperband's brackets from each trial's bracket, round and parent, ASHA's
@@ -59,14 +61,15 @@ def reload_oracle(
             _report(err)
     by_id = {r.trial_id: r for r in records}
     unrecorded = [t for t in trials.values() if t.status in _FINISHED and t.trial_id not in by_id]
-    if state is not None and not (damaged or damaged_trials or unrecorded) and _covers(state, trials):
+    unended = {t.trial_id for t in trials.values() if t.status not in _FINISHED and t.trial_id in by_id}
+    if state is not None and not (damaged or damaged_trials or unrecorded or unended) and _covers(state, trials):
         oracle.trials.update(trials)
         oracle.set_state(state)
         retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values()])
         oracle.ongoing_trials = {}
         return
     for record in records:
-        if record.trial_id not in trials:
+        if record.trial_id not in trials or record.trial_id in unended:
             trials[record.trial_id] = _trial_from(record, oracle, values_of(record))
     for trial in unrecorded:
         trial.status = "RUNNING"  # finished, but its record is lost: run it again

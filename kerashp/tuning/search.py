@@ -304,7 +304,7 @@ class _Search:
                                        seed=self.seed, initial=self.queued, prior=self.prior)
         return SearchTuner(
             oracle, algorithm=self.algo, space=self.space, build_fn=self.build_fn, data=self.prepared,
-            objective=self.goal, store=self.store, observers=Observers(self.store.write_record, watchers),
+            objective=self.goal, store=self.store, observers=watchers,
             callbacks=self.callbacks, tensorboard=self.board, epochs=self.epochs, batch_size=self.batch_size,
             seed=self.seed, deadline=deadline, strategy=self.strategy, precision=self.precision,
             prunes=getattr(oracle, "pruner", None) is not None,

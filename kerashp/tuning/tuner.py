@@ -2,8 +2,9 @@
 
 The oracle (see `kerashp.algorithms`) chooses the values; this class
 turns them into a dict, builds and fits the model on each of the data's
-splits (one hold-out split, or every cross-validation fold), and hands one
-`TrialRecord` per finished trial to the observers. It also does the
+splits (one hold-out split, or every cross-validation fold), writes one
+`TrialRecord` per finished trial to the run folder and hands it to the
+observers. It also does the
 tuner-side half of Hyperband: a promoted trial trains on its parent's model
 (kept in memory, or rebuilt from its weights file, per fold) from
 `tuner/initial_epoch` to `tuner/epochs`.
@@ -200,9 +201,13 @@ class SearchTuner(TunerBase):
         record.seconds = round(time.monotonic() - self._started, 3)
         if failed:
             record.score, record.error = None, error_summary(trial.message)
+        if not failed:  # on disk before the oracle hears of it: a process killed between the two loses nothing
+            self.store.write_record(record)
         super().on_trial_end(trial)
-        if failed and self.oracle.get_trial(trial.trial_id).status != "FAILED":
-            return  # sent back for a retry: not finished
+        if failed:
+            if self.oracle.get_trial(trial.trial_id).status != "FAILED":
+                return  # sent back for a retry: not finished
+            self.store.write_record(record)
         self.observers(record)
         if self._unread:
             message, self._unread = self._unread, None

@@ -118,3 +118,43 @@ def test_an_interrupted_run_resumes_as_if_never_interrupted(algorithm, how, tmp_
 
     whole = search(tmp_path, "whole", algorithm)
     assert [r.params for r in resumed.records] == [r.params for r in whole.records]  # as if never interrupted
+
+
+ENDING_KILLED = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    sys.path.insert(0, {tests!r})
+    from keras_tuner.src.engine import base_tuner
+    from test_interrupted import logging_callbacks, search
+
+    ending = base_tuner.BaseTuner.on_trial_end  # tells the oracle the trial ended, then saves its state
+
+    def killed_at_the_second(self, trial):
+        if int(trial.trial_id) == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        ending(self, trial)
+
+    base_tuner.BaseTuner.on_trial_end = killed_at_the_second
+    search({directory!r}, "r", "random", logging_callbacks(Path({log!r})))
+    """
+)
+
+
+@pytest.mark.subprocess
+def test_a_process_killed_as_a_trial_ends_keeps_that_trial(tmp_path):
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    code = ENDING_KILLED.format(tests=str(Path(__file__).parent), directory=str(tmp_path), log=str(first_log))
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    records = tmp_path / "r" / "trials"
+    saved = {p.name: p.read_text() for p in records.glob("*.json")}
+    assert len(saved) == 2  # the second trial's record was written before the oracle heard it ended
+
+    resumed = search(tmp_path, "r", "random", logging_callbacks(second_log))
+    first_fits, second_fits = first_log.read_text().splitlines(), second_log.read_text().splitlines()
+    assert len(first_fits) == 2 and not set(second_fits) & set(first_fits)  # neither ran again
+    assert {name: (records / name).read_text() for name in saved} == saved
+    assert sorted(r.number for r in resumed.records) == [0, 1, 2, 3]
+    whole = search(tmp_path, "whole", "random")
+    assert [r.params for r in resumed.records] == [r.params for r in whole.records]
