@@ -1,4 +1,4 @@
-"""Parallel trials: kerashp with `workers=None` (one process), `1` and `2`.
+"""Parallel trials: kerashp with `workers=None` (one process), `1` and `2`, and on Ray.
 
 On the race's data, builder and space (`benchmarks/race.py`: digits, 1077
 train / 360 validation / 360 test; six hyperparameters), each run in its own
@@ -16,6 +16,10 @@ process for a fixed wall-clock budget, start-up of the workers included:
     python benchmarks/parallel.py                       # 90 s each, seeds 0-2
     python benchmarks/parallel.py --budget 40 --seeds 0  # quick
     python benchmarks/parallel.py --modes throughput --epochs 20  # longer trials: start-up weighs less
+    python benchmarks/parallel.py --modes throughput --contenders "one process,workers=2,ray workers=2"
+
+The Ray contenders start a local Ray cluster inside the budget
+(`Execution(ray="local")`), as the worker contenders start their processes.
 
 prints every run and a Markdown table (median [seeds]) for benchmarks/RESULTS.md.
 """
@@ -33,11 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-CONTENDERS = {"one process": None, "workers=1": 1, "workers=2": 2}
+CONTENDERS = {"one process": None, "workers=1": 1, "workers=2": 2, "ray workers=1": "ray1", "ray workers=2": "ray2"}
 TARGET = 0.975
 
 
-def child(mode: str, workers: int | None, seed: int, budget: float, epochs: int) -> dict:
+def child(mode: str, workers: int | str | None, seed: int, budget: float, epochs: int) -> dict:
     import race
 
     import kerashp as khp
@@ -58,7 +62,8 @@ def child(mode: str, workers: int | None, seed: int, budget: float, epochs: int)
             on_trial_end=lambda r: ended.append((time.monotonic() - started, max(r.history.get("val_accuracy") or [0]),
                                                  r.epochs or 0)),
             run=khp.RunFolder(directory=folder, name="p"),
-            execution=khp.Execution(workers=workers),
+            execution=(khp.Execution(ray="local", workers=int(workers[3:])) if isinstance(workers, str)
+                       else khp.Execution(workers=workers)),
             **options,
         )
         seconds = time.monotonic() - started
@@ -75,17 +80,20 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--modes", nargs="+", choices=("throughput", "race"), default=["throughput", "race"])
     parser.add_argument("--epochs", type=int, default=5, help="epochs of a throughput trial")
+    parser.add_argument("--contenders", default="one process,workers=1,workers=2",
+                        help=f"comma-separated, of: {', '.join(CONTENDERS)}")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, workers, seed, budget, epochs = args.child
-        print("RESULT " + json.dumps(child(mode, None if workers == "none" else int(workers), int(seed),
-                                           float(budget), int(epochs))))
+        workers = None if workers == "none" else workers if workers.startswith("ray") else int(workers)
+        print("RESULT " + json.dumps(child(mode, workers, int(seed), float(budget), int(epochs))))
         return
+    contenders = {label: CONTENDERS[label] for label in args.contenders.split(",")}
     runs: dict[tuple[str, str], list[dict]] = {}
     for seed in args.seeds:
         for mode in args.modes:
-            for label, workers in CONTENDERS.items():
+            for label, workers in contenders.items():
                 out = subprocess.run([sys.executable, __file__, "--child", mode, str(workers).lower(), str(seed),
                                       str(args.budget), str(args.epochs)],
                                      capture_output=True, text=True, check=True).stdout
@@ -103,14 +111,15 @@ def main() -> None:
     print(f"| run | trials/min (random, {args.epochs} epochs) | epochs/min | bohb: s to val acc 0.975 | "
           "bohb: best val acc | bohb: test acc |")
     print("|---|---|---|---|---|---|")
-    for label in CONTENDERS:
+    for label in contenders:
         print(f"| {label} | {cell('throughput', label, 'trials', True)} | {cell('throughput', label, 'epochs', True)} "
               f"| {cell('race', label, 'to_target', fmt='{:.0f}')} | {cell('race', label, 'best', fmt='{:.4f}')} "
               f"| {cell('race', label, 'test', fmt='{:.4f}')} |")
     if "throughput" in args.modes:
-        trials = {label: statistics.median(r["trials"] for r in runs[("throughput", label)]) for label in CONTENDERS}
-        print(f"\nworkers=2 trials per minute: {trials['workers=2'] / trials['workers=1']:.2f}x workers=1, "
-              f"{trials['workers=2'] / trials['one process']:.2f}x one process")
+        trials = {label: statistics.median(r["trials"] for r in runs[("throughput", label)]) for label in contenders}
+        for label in contenders:
+            print(f"{label}: trials per minute " + ", ".join(f"{trials[label] / trials[other]:.2f}x {other}"
+                                                              for other in contenders if other != label))
 
 if __name__ == "__main__":
     main()

@@ -19,12 +19,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kerashp import devices
-from kerashp._checks import check_fraction, check_int, check_one_of
+from kerashp._checks import check_fraction, check_int, check_number, check_one_of
 from kerashp.exceptions import ArgumentError
 
 __all__ = ["IF_EXISTS", "OPTIONS", "Data", "Execution", "Option", "RunFolder", "as_group", "compared", "declared",
@@ -104,8 +105,8 @@ class RunFolder:
 
 @dataclass(frozen=True)
 class Execution:
-    """Where trials run: worker processes, a chief that takes workers from
-    other machines, a `tf.distribute` strategy, a dtype policy.
+    """Where trials run: worker processes, a Ray cluster, a chief that takes
+    workers from other machines, a `tf.distribute` strategy, a dtype policy.
 
     Example:
         >>> Execution(workers=2).strategy
@@ -114,6 +115,13 @@ class Execution:
     Args:
         workers: Worker processes that run trials at once, or `'auto'` (one per GPU, else per core, at most
             8). Defaults to `None`: one at a time in this process.
+        ray: Runs the workers on a Ray cluster: `'local'` (one of this machine, started for the search),
+            `'auto'` (the one this process or `RAY_ADDRESS` names) or an address (`'HOST:6379'`,
+            `'ray://HOST:10001'`); `workers` is then trials at once, by default as many as the cluster holds.
+            Defaults to `None`.
+        trial_cpus: CPUs a Ray worker asks of the cluster (a fraction shares one). Defaults to `1`.
+        trial_gpus: GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU). Defaults to `None`:
+            1 where the cluster has GPUs, else 0.
         listen: `'HOST:PORT'` where the chief also takes workers started elsewhere (`kerashp worker`); beyond
             loopback it needs `KERASHP_TOKEN`. Defaults to `None`.
         strategy: A `tf.distribute.Strategy` or `'auto'`. Defaults to `'auto'`.
@@ -122,6 +130,9 @@ class Execution:
     """
 
     workers: int | str | None = None
+    ray: str | None = None
+    trial_cpus: float = 1
+    trial_gpus: float | None = None
     listen: str | None = None
     strategy: Any = "auto"
     precision: str | None = None
@@ -129,6 +140,29 @@ class Execution:
     def __post_init__(self):
         if self.precision is not None:
             check_one_of("precision", self.precision, (*devices.PRECISIONS, "auto"))
+        check_number("trial_cpus", self.trial_cpus, low=0, low_open=True)
+        if self.trial_gpus is not None:
+            check_number("trial_gpus", self.trial_gpus, low=0)
+        if self.ray is None:
+            if self.trial_cpus != 1 or self.trial_gpus is not None:
+                raise ArgumentError(
+                    "Arguments `trial_cpus` and `trial_gpus` are what each Ray worker asks of the cluster. Received: "
+                    f"trial_cpus={self.trial_cpus!r}, trial_gpus={self.trial_gpus!r} without ray. Pass "
+                    "ray='local' (or 'auto', or the cluster's address), or leave them out.")
+            return
+        if not isinstance(self.ray, str) or not self.ray.strip():
+            raise ArgumentError(
+                f"Argument `ray` names a Ray cluster. Received: ray={self.ray!r}. Pass 'local' (a cluster of this "
+                "machine, started for the search), 'auto' (the one this process or RAY_ADDRESS names) or an "
+                "address ('HOST:6379', 'ray://HOST:10001').")
+        if self.listen is not None:
+            raise ArgumentError(
+                f"Execution takes ray or listen, not both: each brings workers of its own. Received: ray={self.ray!r}, "
+                f"listen={self.listen!r}. Drop listen: Ray's workers reach the search through Ray.")
+        if importlib.util.find_spec("ray") is None:
+            raise ArgumentError(
+                f"Argument `ray` runs trials on Ray, which is not installed. Received: ray={self.ray!r}. Install "
+                "it with `pip install 'kerashp[ray]'`, or leave ray out.")
 
 
 #: The groups, by the `tune` parameter that takes them.
@@ -255,6 +289,14 @@ OPTIONS: tuple[Option, ...] = (
        "may change"),
     _o("workers", "execution", "Worker processes that run trials at once, or `'auto'` (one per GPU, else per core, "
        "at most 8).", "`None`: one at a time in this process", "may change"),
+    _o("ray", "execution", "Runs the workers on a Ray cluster: `'local'` (one of this machine, started for the "
+       "search), `'auto'` (the one this process or `RAY_ADDRESS` names) or an address (`'HOST:6379'`, "
+       "`'ray://HOST:10001'`); `workers` is then trials at once, by default as many as the cluster holds.",
+       "`None`", "may change", ()),
+    _o("trial_cpus", "execution", "CPUs a Ray worker asks of the cluster (a fraction shares one).", "`1`",
+       "may change", ()),
+    _o("trial_gpus", "execution", "GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU).",
+       "`None`: 1 where the cluster has GPUs, else 0", "may change", ()),
     _o("listen", "execution", "`'HOST:PORT'` where the chief also takes workers started elsewhere "
        "(`kerashp worker`); beyond loopback it needs `KERASHP_TOKEN`.", "`None`", "may change", ()),
     _o("strategy", "execution", "A `tf.distribute.Strategy` or `'auto'`.", "`'auto'`", "code"),

@@ -50,7 +50,7 @@ from kerashp.tuning.deadline import Deadline
 # own progress lines).
 conditions_module.print = lambda *args, **kwargs: None
 
-__all__ = ["OracleService", "RemoteOracle", "serve", "TOKEN_KEY"]
+__all__ = ["OracleService", "ProtocolOracle", "RemoteOracle", "serve", "TOKEN_KEY"]
 
 #: The metadata keys of the run's token and of the worker's id on every request.
 TOKEN_KEY = "kerashp-token"
@@ -161,17 +161,27 @@ class OracleService(protos.get_service_grpc().OracleServicer):
             trials = self.oracle.get_best_trials(request.num_trials)
         return protos.get_service().GetBestTrialsResponse(trials=[t.to_proto() for t in trials])
 
-    def fail_ongoing(self, tuner_id: str, message: str) -> str | None:
-        """Ends the trial `tuner_id` was running as FAILED (its worker is gone
-        for good); returns its id, or `None` when it ran none."""
+    def end_ongoing(self, tuner_id: str, status: str = "FAILED", message: str | None = None) -> str | None:
+        """Ends the trial `tuner_id` was running with `status` (its worker is
+        gone for good; `COMPLETED` when its record had arrived); returns its
+        id, or `None` when it ran none."""
         with self.lock:
             trial = self.oracle.ongoing_trials.get(tuner_id)
             if trial is None:
                 return None
-            trial.status, trial.message = trial_module.TrialStatus.FAILED, message
+            trial.status, trial.message = status, message
             self.oracle.end_trial(trial)
             return trial.trial_id
 
+    def give_back(self, tuner_id: str) -> str | None:
+        """Sends the trial `tuner_id` was running back to the queue, where the
+        next worker to ask gets it; returns its id, or `None` when it ran none."""
+        with self.lock:
+            trial = self.oracle.ongoing_trials.pop(tuner_id, None)
+            if trial is None:
+                return None
+            retry(self.oracle, [trial.trial_id])
+            return trial.trial_id
 
     def busy(self) -> bool:
         """Whether a trial is running or may still start."""
@@ -183,14 +193,11 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         (`LEASE_SECONDS`; workers in `keep` excepted) back to the queue, where
         the next worker to ask gets it; returns those trials' ids."""
         lease = LEASE_SECONDS if lease is None else lease
-        now, requeued = time.monotonic(), []
+        now = time.monotonic()
         with self.lock:
-            for worker_id, trial in list(self.oracle.ongoing_trials.items()):
-                if worker_id not in keep and now - self.last_seen.get(worker_id, self._started) > lease:
-                    del self.oracle.ongoing_trials[worker_id]
-                    retry(self.oracle, [trial.trial_id])
-                    requeued.append(trial.trial_id)
-        return requeued
+            silent = [worker_id for worker_id in self.oracle.ongoing_trials
+                      if worker_id not in keep and now - self.last_seen.get(worker_id, self._started) > lease]
+        return [trial_id for trial_id in map(self.give_back, silent) if trial_id is not None]
 
 
 def serve(service: OracleService, token: str | None, host: str = "127.0.0.1", port: int = 0,
@@ -207,53 +214,17 @@ def serve(service: OracleService, token: str | None, host: str = "127.0.0.1", po
     return server, bound
 
 
-class RemoteOracle(ClientOracle):
-    """A worker's view of the chief's oracle (see the module docstring).
+class ProtocolOracle(ClientOracle):
+    """A worker's view of the chief's oracle: keras-tuner's `Oracle` protocol
+    as messages (keras-tuner's protos) sent by `_call(method, request)`, which
+    a transport defines (gRPC here, Ray in `kerashp.parallel.on_ray`). The
+    chief keeps the search's state."""
 
-    Args:
-        address: The chief's `host:port`.
-        token: The run's token, or `None`.
-        objective: The search's keras-tuner objective (the tuner reads it).
-        worker_id: This worker's id, sent with every request, and with a
-            heartbeat every `HEARTBEAT_SECONDS` so that a long trial keeps its lease.
-    """
-
-    def __init__(self, address: str, token: str | None, objective: Any, worker_id: str):
+    def __init__(self, objective: Any):
         super().__init__(objective=objective, max_trials=None)
-        self.address = address
-        self._metadata = ((WORKER_KEY, worker_id),) + (() if token is None else ((TOKEN_KEY, token),))
-        self._channel = grpc.insecure_channel(address)
-        self._stub = protos.get_service_grpc().OracleStub(self._channel)
-        self._closed = threading.Event()
-        threading.Thread(target=self._beat, daemon=True, name="kerashp-heartbeat").start()
-
-    def _beat(self) -> None:
-        while not self._closed.wait(HEARTBEAT_SECONDS):
-            try:
-                self._stub.GetSpace(protos.get_service().GetSpaceRequest(), metadata=self._metadata, timeout=10)
-            except grpc.RpcError:
-                continue  # the calls that matter retry and give up on their own
 
     def _call(self, method: str, request: Any) -> Any:
-        """One request; retried with backoff while the chief is unreachable, for
-        `PATIENCE_SECONDS` in all (each try waits up to `CALL_SECONDS`)."""
-        started, pause = time.monotonic(), 0.5
-        while True:
-            try:
-                return getattr(self._stub, method)(request, metadata=self._metadata, timeout=CALL_SECONDS,
-                                                   wait_for_ready=True)
-            except grpc.RpcError as err:
-                if err.code() == grpc.StatusCode.UNAUTHENTICATED:
-                    raise ChiefLostError(f"The chief at {self.address} refused this worker's token. Give the worker "
-                                    "the chief's token (KERASHP_TOKEN).") from None
-                waited = time.monotonic() - started
-                if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
-                        or waited >= PATIENCE_SECONDS:
-                    raise ChiefLostError(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
-                                         "retries); this worker stops. Finished trials are saved in the run "
-                                         "folder.") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 10.0)
+        raise NotImplementedError
 
     # keras-tuner's Oracle protocol, answered by the chief -------------------
     def get_space(self) -> Any:
@@ -291,6 +262,58 @@ class RemoteOracle(ClientOracle):
 
     def reload(self) -> None:
         pass
+
+    def close(self) -> None:
+        pass
+
+
+class RemoteOracle(ProtocolOracle):
+    """A worker's view of the chief's oracle over gRPC (see the module docstring).
+
+    Args:
+        address: The chief's `host:port`.
+        token: The run's token, or `None`.
+        objective: The search's keras-tuner objective (the tuner reads it).
+        worker_id: This worker's id, sent with every request, and with a
+            heartbeat every `HEARTBEAT_SECONDS` so that a long trial keeps its lease.
+    """
+
+    def __init__(self, address: str, token: str | None, objective: Any, worker_id: str):
+        super().__init__(objective)
+        self.address = address
+        self._metadata = ((WORKER_KEY, worker_id),) + (() if token is None else ((TOKEN_KEY, token),))
+        self._channel = grpc.insecure_channel(address)
+        self._stub = protos.get_service_grpc().OracleStub(self._channel)
+        self._closed = threading.Event()
+        threading.Thread(target=self._beat, daemon=True, name="kerashp-heartbeat").start()
+
+    def _beat(self) -> None:
+        while not self._closed.wait(HEARTBEAT_SECONDS):
+            try:
+                self._stub.GetSpace(protos.get_service().GetSpaceRequest(), metadata=self._metadata, timeout=10)
+            except grpc.RpcError:
+                continue  # the calls that matter retry and give up on their own
+
+    def _call(self, method: str, request: Any) -> Any:
+        """One request; retried with backoff while the chief is unreachable, for
+        `PATIENCE_SECONDS` in all (each try waits up to `CALL_SECONDS`)."""
+        started, pause = time.monotonic(), 0.5
+        while True:
+            try:
+                return getattr(self._stub, method)(request, metadata=self._metadata, timeout=CALL_SECONDS,
+                                                   wait_for_ready=True)
+            except grpc.RpcError as err:
+                if err.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    raise ChiefLostError(f"The chief at {self.address} refused this worker's token. Give the worker "
+                                    "the chief's token (KERASHP_TOKEN).") from None
+                waited = time.monotonic() - started
+                if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
+                        or waited >= PATIENCE_SECONDS:
+                    raise ChiefLostError(f"Lost the chief at {self.address} ({err.code().name} after {waited:.0f}s of "
+                                         "retries); this worker stops. Finished trials are saved in the run "
+                                         "folder.") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
 
     def close(self) -> None:
         self._closed.set()

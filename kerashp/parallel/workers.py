@@ -148,7 +148,7 @@ class _Pool:
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
                 raise KerashpError(f"Every worker process died, each {worker.deaths} times; the last lines of "
                                    f"{log}:\n{tail}")
-            self.service.fail_ongoing(worker.worker_id, f"its worker process died {worker.deaths} times "
+            self.service.end_ongoing(worker.worker_id, "FAILED", f"its worker process died {worker.deaths} times "
                                       f"(last exit code {code}); see {log}")
         return not all(w.done for w in self.workers)
 
@@ -302,8 +302,13 @@ class WorkerTuner(SearchTuner):
         self.trials_left -= 1
 
 
-def run_job(job: Job) -> int:
-    """A worker: runs trials from the chief until it answers STOPPED."""
+def run_job(job: Job, *, oracle: Any = None, store: Any = None, data: Any = None) -> int:
+    """A worker: runs trials from the chief until it answers STOPPED.
+
+    `oracle`, `store` and `data` are a transport's own (Ray's,
+    `kerashp.parallel.on_ray`); by default the chief's gRPC server, the run
+    folder and the prepared data's files.
+    """
     if job.threads is not None:
         import tensorflow as tf
 
@@ -318,10 +323,12 @@ def run_job(job: Job) -> int:
     from kerashp.storage.run_store import RunStore
 
     goal = job.objective
-    store = RunStore(job.directory, job.name)
-    oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction), job.worker_id)
+    store = RunStore(job.directory, job.name) if store is None else store
+    if oracle is None:
+        oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction), job.worker_id)
     tuner = WorkerTuner(
-        oracle, algorithm=job.algorithm, space=job.space, build_fn=job.build_fn, data=read_prepared(Path(job.data)),
+        oracle, algorithm=job.algorithm, space=job.space, build_fn=job.build_fn,
+        data=read_prepared(Path(job.data)) if data is None else data,
         objective=goal, store=store, observers=Observers(), callbacks=job.callbacks,
         tensorboard=job.tensorboard, epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
         deadline=job.deadline, strategy=get_strategy("auto"), prunes=job.prunes, precision=job.precision,

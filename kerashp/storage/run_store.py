@@ -17,6 +17,7 @@ Layout of `<directory>/<name>/`:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -29,20 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from kerashp._checks import setting
-from kerashp.exceptions import (
-    ArgumentError,
-    DamagedFileError,
-    InvalidModelError,
-    KerashpError,
-    RunFolderError,
-)
+from kerashp.exceptions import ArgumentError, DamagedFileError, InvalidModelError, KerashpError, RunFolderError
 from kerashp.options import compared
 from kerashp.storage import weights
 from kerashp.tuning.trial import TrialRecord
 
 __all__ = [
     "SCHEMA_VERSION", "RunStore", "check_run_name", "error_summary", "read_json", "report_damage", "to_json_value",
-    "write_json", "write_text",
+    "write_bytes", "write_json", "write_text",
 ]
 
 #: The version of the run folder's layout that this kerashp writes. 0 is the
@@ -124,9 +119,14 @@ def write_json(path: Path, obj: Any) -> None:
 def write_text(path: Path, text: str) -> None:
     """Writes `text` to `path` atomically and durably: a reader, even after a
     crash or a power cut, sees the old file or the new one whole."""
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` atomically and durably, as `write_text` does."""
     with _replacing(Path(path)) as tmp:
-        with open(tmp, "w") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
 
@@ -360,10 +360,9 @@ class RunStore:
         path = self.weights_path(trial_id, fold)
         if path.suffix == ".h5":  # a legacy file is replaced by its .npz
             path = path.with_name(path.name.removesuffix(".h5") + ".npz")
-        with _replacing(path) as tmp, open(tmp, "wb") as f:
-            weights.write(model, f)
-            f.flush()
-            os.fsync(f.fileno())
+        buffer = io.BytesIO()
+        weights.write(model, buffer)
+        write_bytes(path, buffer.getvalue())
 
     def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Loads weights saved by `save_weights`, optimizer state included: a

@@ -126,10 +126,13 @@ def tune(
                      callbacks=callbacks, on_trial_end=on_trial_end, seed=seed, verbose=verbose,
                      run=as_group("run", run), execution=as_group("execution", execution))  # every check
     search.open_folder()
-    search.prepare_data()
-    search.write_settings()  # a resume with other settings is refused before this
-    search.run_trials()
-    return search.result()
+    try:
+        search.prepare_data()
+        search.write_settings()  # a resume with other settings is refused before this
+        search.run_trials()
+        return search.result()
+    finally:
+        search.close()
 
 
 
@@ -164,7 +167,8 @@ class _Search:
         check_int("batch_size", batch_size)
         self.count = worker_count(execution.workers)
         self.chief = None if execution.listen is None else parse_listen(execution.listen)
-        if self.count and execution.strategy != "auto":
+        self._ray_started = False
+        if (self.count or execution.ray) and execution.strategy != "auto":
             raise ArgumentError(
                 f"Argument `strategy` cannot be shared by {self.count} worker processes: each picks its own. "
                 f"Received: strategy={execution.strategy!r} with workers={execution.workers!r}. Leave "
@@ -219,6 +223,21 @@ class _Search:
         self.test = None if test is None else prepare_test(test, self.prepared.spec, "Data(test=...)")
         self.strategy = get_strategy(self.execution.strategy)
         self.precision = resolve_precision(self.execution.precision, self.strategy)
+        if self.execution.ray is not None:  # the cluster says how many trials it holds
+            from kerashp.parallel import on_ray
+
+            self._ray_started = on_ray.connect(self.execution.ray)
+            self.trial_gpus = self.execution.trial_gpus
+            if self.trial_gpus is None:
+                self.trial_gpus = on_ray.trial_gpus_default()
+            self.count = self.count or on_ray.slots(self.execution.trial_cpus, self.trial_gpus)
+
+    def close(self) -> None:
+        """Shuts down a Ray cluster started for the search."""
+        if self._ray_started:
+            import ray
+
+            ray.shutdown()
 
     def write_settings(self) -> None:
         """`run.json`: one value for each key `kerashp.options` declares (and the
@@ -265,8 +284,16 @@ class _Search:
                           objective=self.goal, epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                           precision=self.precision, directory=str(self.store.directory), name=self.store.name,
                           tensorboard=self.board)
-                if run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
-                               listen=self.chief, message=progress.message) == "budget":
+                if self.execution.ray is not None:
+                    from kerashp.parallel.on_ray import run_on_ray
+
+                    stopped = run_on_ray(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
+                                         trial_cpus=self.execution.trial_cpus, trial_gpus=self.trial_gpus,
+                                         message=progress.message)
+                else:
+                    stopped = run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
+                                          listen=self.chief, message=progress.message)
+                if stopped == "budget":
                     raise BudgetSpent()
             else:
                 tuner.search()

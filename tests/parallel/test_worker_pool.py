@@ -23,7 +23,8 @@ class _Service:
     def __init__(self):
         self.failed: list[tuple[str, str]] = []
 
-    def fail_ongoing(self, worker_id: str, reason: str) -> None:
+    def end_ongoing(self, worker_id: str, status: str, reason: str) -> None:
+        assert status == "FAILED"
         self.failed.append((worker_id, reason))
 
 

@@ -1,0 +1,372 @@
+"""`tune(..., execution=Execution(ray="auto", workers=N))`: N trials at once on a Ray cluster.
+
+The same search as `kerashp.parallel.workers`, over another transport. The
+process that called `tune` (the driver) keeps the search: its one oracle
+(served by the same `OracleService`), the run folder, progress and
+`on_trial_end`. Each worker is a Ray task (a fresh process, `max_calls=1`)
+placed by Ray where its resources are free (`trial_cpus`, `trial_gpus`,
+fractions of a GPU included); it runs kerashp's `WorkerTuner` against a
+`RayOracle` and a `_ShippingStore`. Nothing of kerashp listens on a port and
+no folder is shared:
+
+- keras-tuner's oracle messages (its protos: create, per-epoch update with
+  ASHA's stop answered mid-fit, end) and the trials' records and weights
+  travel through one small actor, the `_Relay`, placed on the driver's node:
+  a worker asks it and waits; the driver takes the questions, answers them
+  with the oracle and the run store, and the answers go back the same way;
+- the prepared data goes to the workers once, through Ray's object store;
+- a worker writes its records and weights in a folder of its own node and
+  sends them to the driver, which writes them to the run folder with the
+  one `RunStore` (atomically) before anything else sees them; a trial's
+  TensorBoard logs go with its record; a promoted Hyperband trial fetches
+  its parent's weights from the driver.
+
+A worker that dies (its process killed, its node lost) is replaced; the
+trial it ran goes back to the queue and runs again on whichever worker asks
+first, unless its record had arrived (then it is ended as recorded: nothing
+runs twice). A trial whose workers died `RESTARTS + 1` times is recorded as
+failed and the search goes on. Ctrl-C, an error or a spent budget cancels
+every worker and kills the relay; the run folder is the driver's, and
+`RunFolder(if_exists="resume")` goes on from it. Ray authenticates its
+clients with its own token (on by default for local clusters since Ray 2.59).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import keras_tuner as kt
+import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from kerashp._checks import setting
+from kerashp._keras_tuner_compat import protos
+from kerashp.exceptions import ArgumentError, KerashpError
+from kerashp.parallel.job import Job
+from kerashp.parallel.oracle_service import OracleService, ProtocolOracle
+from kerashp.storage.run_store import RunStore, write_bytes
+from kerashp.tuning.trial import TrialRecord, TrialStatus
+
+__all__ = ["RayOracle", "connect", "run_on_ray", "slots"]
+
+#: How often a trial may lose its worker before it is recorded as failed.
+RESTARTS = 2
+#: Trials a worker process runs before a fresh one takes its place (as `kerashp.parallel.workers`).
+TRIALS_PER_PROCESS = 20
+POLL_SECONDS = 0.2
+_REPLACE_ME = 3
+
+
+def connect(cluster: str) -> bool:
+    """Connects this process to the Ray cluster `cluster` names; returns
+    whether it started one (then `tune` shuts it down at the end).
+
+    `"local"`: a cluster of this machine, started for the search; `"auto"`:
+    the cluster this process already belongs to (`ray.init` was called), the
+    one `RAY_ADDRESS` names or one started on this machine by `ray start`;
+    else an address (`"HOST:6379"`, `"ray://HOST:10001"`).
+    """
+    if ray.is_initialized():
+        return False
+    quiet = {"log_to_driver": False, "configure_logging": False, "include_dashboard": False}
+    if cluster == "local":
+        ray.init(**quiet)
+        return True
+    try:
+        _answers(cluster)
+        ray.init(address=cluster, **quiet)
+    except ConnectionError as err:
+        raise ArgumentError(
+            f"Argument `ray` names no Ray cluster that answers. Received: {setting('ray', cluster)} ({err}). "
+            "Start one (`ray start --head`), set RAY_ADDRESS, or pass ray='local' for a cluster of this machine."
+        ) from None
+    return False
+
+
+def _answers(cluster: str) -> None:
+    """Raises `ConnectionError` at once when nothing listens at an address
+    `"[ray://]HOST:PORT"` (Ray itself retries for minutes)."""
+    host, _, port = cluster.removeprefix("ray://").rpartition(":")
+    if cluster == "auto" or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as err:
+        raise ConnectionError(f"nothing answers at {host}:{port}: {err.strerror or err}") from None
+
+
+def slots(trial_cpus: float, trial_gpus: float) -> int:
+    """How many trials the cluster holds at once with these resources each."""
+    total = ray.cluster_resources()
+    fits = [total.get("CPU", 0) / trial_cpus] if trial_cpus else []
+    if trial_gpus:
+        fits.append(total.get("GPU", 0) / trial_gpus)
+    return max(1, int(min(fits))) if fits else 1
+
+
+def trial_gpus_default() -> float:
+    """One GPU per trial where the cluster has GPUs, else none."""
+    return 1.0 if ray.cluster_resources().get("GPU", 0) else 0.0
+
+
+# the relay: questions from workers, answers from the driver ----------------
+@ray.remote(num_cpus=0)
+class _Relay:
+    """Holds each worker's question until the driver answers it."""
+
+    def __init__(self):
+        self.questions: asyncio.Queue = asyncio.Queue()
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.count = 0
+
+    async def ask(self, worker_id: str, kind: str, payload: Any) -> Any:
+        self.count += 1
+        future = self.waiting[self.count] = asyncio.get_running_loop().create_future()
+        await self.questions.put((self.count, worker_id, kind, payload))
+        answer, error = await future
+        if error is not None:
+            raise error
+        return answer
+
+    async def take(self, timeout: float) -> list:
+        """The questions waiting, after up to `timeout` seconds for a first one."""
+        try:
+            first = await asyncio.wait_for(self.questions.get(), timeout)
+        except asyncio.TimeoutError:
+            return []
+        taken = [first]
+        while not self.questions.empty():
+            taken.append(self.questions.get_nowait())
+        return taken
+
+    def answer(self, answers: list) -> None:
+        for number, answer, error in answers:
+            future = self.waiting.pop(number, None)
+            if future is not None and not future.done():
+                future.set_result((answer, error))
+
+
+class RayOracle(ProtocolOracle):
+    """A Ray worker's view of the driver's oracle: keras-tuner's protocol
+    messages, asked through the relay."""
+
+    def __init__(self, relay: Any, objective: Any, worker_id: str):
+        super().__init__(objective)
+        self.relay, self.worker_id = relay, worker_id
+
+    def _call(self, method: str, request: Any) -> Any:
+        if not hasattr(request, "SerializeToString"):  # kerashp's own questions: records and weights
+            return ray.get(self.relay.ask.remote(self.worker_id, method, request))
+        answer = ray.get(self.relay.ask.remote(self.worker_id, method, request.SerializeToString()))
+        return getattr(protos.get_service(), f"{method}Response").FromString(answer)
+
+
+class _ShippingStore(RunStore):
+    """A Ray worker's run store: a folder on its own node whose records (with
+    the trial's TensorBoard logs) and weights are sent to the driver, and
+    where a parent's weights are fetched from the driver when missing."""
+
+    def __init__(self, oracle: RayOracle, logs: Path | None):
+        super().__init__(tempfile.mkdtemp(prefix="kerashp-ray-"), "run")
+        self.oracle, self.logs = oracle, logs
+
+    def write_record(self, record: TrialRecord) -> None:
+        files = {}
+        folder = None if self.logs is None else self.logs / f"trial_{record.number}"
+        if folder is not None and folder.is_dir():
+            files = {p.relative_to(self.logs).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        self.oracle._call("WriteRecord", {"record": record.to_dict(), "logs": files})
+
+    def save_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
+        super().save_weights(model, trial_id, fold)  # kept here too: a promotion on this node reads it
+        self.oracle._call("PutWeights", (trial_id, fold, self.weights_path(trial_id, fold).read_bytes()))
+
+    def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
+        path = self.weights_path(trial_id, fold)
+        if not path.exists():
+            found = self.oracle._call("GetWeights", (trial_id, fold))
+            if found is not None:
+                write_bytes(path, found)
+        super().load_weights(model, trial_id, fold)
+
+
+@ray.remote(max_calls=1, max_retries=0)
+def _work(job: Job, relay: Any, data: Any) -> int:
+    """One worker process: trials until the driver answers STOPPED (0) or its quota is run (`_REPLACE_ME`)."""
+    from kerashp.parallel.workers import run_job
+    from kerashp.reporting.tensorboard import TrialLogs
+
+    logs = None
+    if job.tensorboard is not None and job.tensorboard.root is not None:  # this node's folder, sent with records
+        logs = Path(tempfile.mkdtemp(prefix="kerashp-logs-"))
+        job = job.but(tensorboard=TrialLogs(logs, template=job.tensorboard.template))
+    oracle = RayOracle(relay, kt.Objective(job.objective.name, job.objective.direction), job.worker_id)
+    return run_job(job, oracle=oracle, store=_ShippingStore(oracle, logs), data=data)
+
+
+# the driver ----------------------------------------------------------------
+@dataclass
+class _Slot:
+    worker_id: str
+    ref: Any = None
+    done: bool = False
+    deaths: dict[str, int] = field(default_factory=dict)  # by trial id
+    idle_deaths: int = 0
+
+
+class _Driver:
+    """Answers the workers' questions with the search's oracle and run store."""
+
+    def __init__(self, tuner: Any, service: OracleService, observers: Any):
+        self.tuner, self.service, self.observers = tuner, service, observers
+        self.store: RunStore = tuner.store
+        self.recorded: set[str] = set()  # trials whose record arrived in this search
+
+    def answer(self, worker_id: str, kind: str, payload: Any) -> Any:
+        if kind == "WriteRecord":
+            return self._record(payload["record"], payload["logs"])
+        if kind == "PutWeights":
+            trial_id, fold, data = payload
+            write_bytes(self.store.weights_path(_trial_id(trial_id), _fold(fold)), data)
+            return None
+        if kind == "GetWeights":
+            path = self.store.weights_path(_trial_id(payload[0]), _fold(payload[1]))
+            return path.read_bytes() if path.exists() else None
+        request = getattr(protos.get_service(), f"{kind}Request").FromString(payload)  # keras-tuner's protocol
+        return getattr(self.service, kind)(request, None).SerializeToString()
+
+    def _record(self, data: dict, logs: dict[str, bytes]) -> None:
+        record = TrialRecord.from_dict(data)
+        board = self.tuner.tensorboard
+        root = None if board is None else board.root
+        if root is not None:
+            for name, content in logs.items():
+                write_bytes(_inside(Path(root), name), content)
+        self.store.write_record(record)
+        self.recorded.add(record.trial_id)
+        self.observers(record)
+
+    def lost(self, slot: _Slot, why: str) -> None:
+        """`slot`'s worker is gone: its trial ends as recorded, goes back to the queue, or fails."""
+        trial = self.service.oracle.ongoing_trials.get(slot.worker_id)
+        if trial is None:  # it died outside a trial: more than `RESTARTS` times in a row ends the search
+            slot.idle_deaths += 1
+            if slot.idle_deaths > RESTARTS:
+                hint = (" The workers import the builder's and callbacks' modules: define them in the script, or "
+                        "send your code with Ray (ray.init(runtime_env={'working_dir': '.'}), or `ray job submit "
+                        "--working-dir .`)." if "ModuleNotFoundError" in why else "")
+                raise KerashpError(f"A Ray worker died {slot.idle_deaths} times in a row outside a trial; the "
+                                   f"last time: {why}{hint}")
+            return
+        slot.idle_deaths = 0
+        if trial.trial_id in self.recorded:
+            self.service.end_ongoing(slot.worker_id, "COMPLETED")  # it finished: only the oracle's end was lost
+            return
+        deaths = slot.deaths[trial.trial_id] = slot.deaths.get(trial.trial_id, 0) + 1
+        if deaths <= RESTARTS:
+            self.service.give_back(slot.worker_id)
+            return
+        message = f"its worker died {deaths} times ({why})"
+        self.service.end_ongoing(slot.worker_id, "FAILED", message)
+        record = TrialRecord(int(trial.trial_id), trial.trial_id, TrialStatus.FAILED,
+                             self.tuner.space.complete(trial.hyperparameters.values), error=message)
+        self.store.write_record(record)
+        self.observers(record)
+
+
+def _trial_id(value: Any) -> str:
+    if not isinstance(value, str) or not value.isdigit():
+        raise KerashpError(f"A worker sent weights of a trial id that is not one: {value!r}.")
+    return value
+
+
+def _fold(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise KerashpError(f"A worker sent weights of a fold that is not one: {value!r}.")
+    return value
+
+
+def _inside(root: Path, name: str) -> Path:
+    """`root / name` for a relative name that stays inside `root`."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or any(p in ("..", "") for p in parts):
+        raise KerashpError(f"A worker sent a log file named {name!r}, outside the TensorBoard folder.")
+    return Path(root, *parts)
+
+
+def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Any, trial_cpus: float,
+               trial_gpus: float, message: Any) -> str | None:
+    """Runs the search's trials in `count` Ray workers (see the module
+    docstring); returns why it stopped early (`"budget"`, `"error"`) or `None`."""
+    tuner.save()
+    service = OracleService(tuner.oracle, deadline)
+    driver = _Driver(tuner, service, observers)
+    job = job.but(deadline=deadline, prunes=tuner.prunes)  # a worker reports every epoch to a pruner
+    here = ray.get_runtime_context().get_node_id()
+    beside_the_driver = NodeAffinitySchedulingStrategy(here, soft=True)  # a node of its own may be lost
+    relay = _Relay.options(name=f"kerashp-relay-{secrets.token_hex(4)}", scheduling_strategy=beside_the_driver).remote()
+    data = ray.put(tuner.data)
+    threads = max(1, round(trial_cpus)) if trial_cpus else None
+    work = _work.options(num_cpus=trial_cpus, num_gpus=trial_gpus)
+    slots_ = [_Slot(f"worker{i}") for i in range(count)]
+
+    def start(slot: _Slot) -> None:
+        slot.ref = work.remote(job.but(worker_id=slot.worker_id, threads=threads,
+                                       trials_per_process=TRIALS_PER_PROCESS), relay, data)
+
+    message(f"{count} workers on the Ray cluster ({trial_cpus:g} CPU{'' if trial_cpus == 1 else 's'}"
+            + (f", {trial_gpus:g} GPU" if trial_gpus else "") + " a trial)")
+    try:
+        for slot in slots_:
+            start(slot)
+        while not all(s.done for s in slots_):
+            answers = []
+            for number, worker_id, kind, payload in ray.get(relay.take.remote(POLL_SECONDS)):
+                try:
+                    answers.append((number, driver.answer(worker_id, kind, payload), None))
+                except Exception as err:  # noqa: BLE001 (the worker raises it, as a call to the chief would)
+                    answers.append((number, None, err))
+            if answers:
+                relay.answer.remote(answers)
+            running = [s for s in slots_ if not s.done]
+            finished, _ = ray.wait([s.ref for s in running], num_returns=len(running), timeout=0)
+            for slot in (s for s in running if s.ref in finished):
+                _ended(slot, driver, start)
+    finally:
+        for slot in slots_:
+            if not slot.done and slot.ref is not None:
+                ray.cancel(slot.ref, force=True)
+        ray.kill(relay)
+    if service.error is not None:
+        raise service.error
+    return service.stopped
+
+
+def _ended(slot: _Slot, driver: _Driver, start: Any) -> None:
+    """A worker returned or died: it is done, replaced, or its trial is dealt with and it starts again."""
+    try:
+        code = ray.get(slot.ref)
+    except ray.exceptions.RayTaskError as err:
+        cause = err.cause if getattr(err, "cause", None) is not None else err
+        if isinstance(cause, kt.errors.FatalError) and isinstance(cause.__cause__, KerashpError):
+            raise cause.__cause__ from None
+        if isinstance(cause, KerashpError):
+            raise cause from None
+        driver.lost(slot, f"{type(cause).__name__}: {cause}")
+        start(slot)
+        return
+    except ray.exceptions.RayError as err:  # its process or its node died
+        driver.lost(slot, type(err).__name__)
+        start(slot)
+        return
+    if code == _REPLACE_ME:
+        start(slot)
+    else:
+        slot.done = True
+
