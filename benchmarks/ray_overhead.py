@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import threading
 import time
 
@@ -25,7 +26,7 @@ def _oracle():
 
     oracle = kt.oracles.RandomSearchOracle(objective=kt.Objective("val_loss", "min"), max_trials=10, seed=0)
     oracle.hyperparameters.Int("units", 8, 64)
-    oracle._set_project_dir("/tmp/kerashp-ray-overhead", "o", overwrite=True)
+    oracle._set_project_dir(tempfile.mkdtemp(prefix="kerashp-ray-overhead-"), "o")
     trial = oracle.create_trial("worker0")
     return oracle, trial.trial_id
 
@@ -36,7 +37,7 @@ def grpc_round_trip(count: int) -> float:
     oracle, trial_id = _oracle()
     service = OracleService(oracle)
     server, port = serve(service, "token")
-    client = RemoteOracle(f"127.0.0.1:{port}", "token", oracle.objective, "worker0")
+    client = RemoteOracle(f"127.0.0.1:{port}", "token", oracle.objective)
     try:
         client.get_trial(trial_id)
         started = time.perf_counter()

@@ -66,7 +66,6 @@ __all__ = [
     "storage",
     "tune",
     "tuning",
-    "worker",
 ]
 
 _SUBMODULES = {"algorithms", "builders", "callbacks", "cli", "datasets", "parallel", "options", "plots", "pruners",
@@ -78,7 +77,6 @@ _LAZY_ATTRS = {
     "tune": "kerashp.tuning.search",
     "TuneResult": "kerashp.tuning.result",
     "load_result": "kerashp.tuning.result",
-    "worker": "kerashp.parallel.remote",
     "TrialRecord": "kerashp.tuning.trial",
     "TrialStatus": "kerashp.tuning.trial",
 }
@@ -98,7 +96,6 @@ if TYPE_CHECKING:  # pragma: no cover
         tuning,
     )
     from kerashp.options import Data, Execution, RunFolder  # noqa: F401
-    from kerashp.parallel.remote import worker  # noqa: F401
     from kerashp.tuning.result import TuneResult, load_result  # noqa: F401
     from kerashp.tuning.search import tune  # noqa: F401
     from kerashp.tuning.trial import TrialRecord, TrialStatus  # noqa: F401

@@ -1,4 +1,4 @@
-"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `worker CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
+"""The `kerashp` command: `demo`, `tune CONFIG.yaml`, `results DIR`, `plot DIR [KIND]`.
 
 `kerashp --help` answers without importing TensorFlow. Errors name flags and
 YAML keys (`--if-exists resume`, `if_exists: resume` under `run:`), not Python arguments
@@ -19,7 +19,7 @@ from typing import Any
 
 from kerashp._checks import command_line_messages
 from kerashp.config import config_keys, load_config
-from kerashp.exceptions import ArgumentError, KerashpError
+from kerashp.exceptions import KerashpError
 
 __all__ = ["demo_space", "main"]
 
@@ -108,19 +108,6 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_worker(args: argparse.Namespace) -> int:
-    import kerashp as khp
-
-    kwargs = load_config(args.config, {"directory": args.directory} if args.directory else None)
-    run = kwargs["run"]
-    if not run.name:
-        raise ArgumentError(f"`kerashp worker` finds the chief's run by its name, but {args.config!r} has no "
-                            "`name:` under `run:`. Add the run's name to the YAML the chief runs, and give both the "
-                            "same file.")
-    khp.worker(kwargs["build_fn"], chief=args.chief, directory=run.directory, name=run.name)
-    return 0
-
-
 def _cmd_results(args: argparse.Namespace) -> int:
     from kerashp.tuning.result import load_result
 
@@ -170,13 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
                               help=f"{option.doc.split('. ')[0].rstrip('.')} (YAML: {where}; "
                               f"{GROUPS[option.group].__name__ if option.group else 'tune'})".replace("%", "%%"))
 
-    worker = sub.add_parser("worker", help="run trials for a chief (`kerashp tune CONFIG --listen HOST:PORT`) "
-                            "on a shared run folder")
-    worker.add_argument("config", help="the chief's YAML file (its builder, directory and name)")
-    worker.add_argument("--chief", help="the chief's HOST:PORT (default: where the chief says it listens, in the "
-                        "run folder)")
-    worker.add_argument("--directory", help="override the config's directory (the shared folder as seen here)")
-    worker.set_defaults(func=_cmd_worker)
     tune.set_defaults(func=_cmd_tune)
     results = sub.add_parser("results", help="show the trials of a finished or interrupted run")
     results.add_argument("directory", help="the run's folder, e.g. kerashp_runs/demo")
@@ -262,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         with command_line_messages():
-            if args.command in ("demo", "tune", "worker"):
+            if args.command in ("demo", "tune"):
                 _import_tensorflow()
             return args.func(args)
     except KerashpError as err:

@@ -105,8 +105,8 @@ class RunFolder:
 
 @dataclass(frozen=True)
 class Execution:
-    """Where trials run: worker processes, a Ray cluster, a chief that takes
-    workers from other machines, a `tf.distribute` strategy, a dtype policy.
+    """Where trials run: worker processes on this machine or a Ray cluster,
+    a `tf.distribute` strategy, a dtype policy.
 
     Example:
         >>> Execution(workers=2).strategy
@@ -122,8 +122,6 @@ class Execution:
         trial_cpus: CPUs a Ray worker asks of the cluster (a fraction shares one). Defaults to `1`.
         trial_gpus: GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU). Defaults to `None`:
             1 where the cluster has GPUs, else 0.
-        listen: `'HOST:PORT'` where the chief also takes workers started elsewhere (`kerashp worker`); beyond
-            loopback it needs `KERASHP_TOKEN`. Defaults to `None`.
         strategy: A `tf.distribute.Strategy` or `'auto'`. Defaults to `'auto'`.
         precision: The dtype policy trials build under: `'float32'`, `'mixed_float16'`, `'mixed_bfloat16'` or
             `'auto'` (by device). Defaults to `None`: float32.
@@ -133,7 +131,6 @@ class Execution:
     ray: str | None = None
     trial_cpus: float = 1
     trial_gpus: float | None = None
-    listen: str | None = None
     strategy: Any = "auto"
     precision: str | None = None
 
@@ -155,10 +152,6 @@ class Execution:
                 f"Argument `ray` names a Ray cluster. Received: ray={self.ray!r}. Pass 'local' (a cluster of this "
                 "machine, started for the search), 'auto' (the one this process or RAY_ADDRESS names) or an "
                 "address ('HOST:6379', 'ray://HOST:10001').")
-        if self.listen is not None:
-            raise ArgumentError(
-                f"Execution takes ray or listen, not both: each brings workers of its own. Received: ray={self.ray!r}, "
-                f"listen={self.listen!r}. Drop listen: Ray's workers reach the search through Ray.")
         if importlib.util.find_spec("ray") is None:
             raise ArgumentError(
                 f"Argument `ray` runs trials on Ray, which is not installed. Received: ray={self.ray!r}. Install "
@@ -297,8 +290,6 @@ OPTIONS: tuple[Option, ...] = (
        "may change", ()),
     _o("trial_gpus", "execution", "GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU).",
        "`None`: 1 where the cluster has GPUs, else 0", "may change", ()),
-    _o("listen", "execution", "`'HOST:PORT'` where the chief also takes workers started elsewhere "
-       "(`kerashp worker`); beyond loopback it needs `KERASHP_TOKEN`.", "`None`", "may change", ()),
     _o("strategy", "execution", "A `tf.distribute.Strategy` or `'auto'`.", "`'auto'`", "code"),
     _o("precision", "execution", "The dtype policy trials build under: `'float32'`, `'mixed_float16'`, "
        "`'mixed_bfloat16'` or `'auto'` (by device).", "`None`: float32"),

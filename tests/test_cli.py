@@ -34,7 +34,7 @@ def _config(tmp_path: Path, text: str = TINY, name: str = "search.yaml") -> str:
     return str(path)
 
 
-@pytest.mark.slow  # the flags without a search: test_the_workers_and_chief_flags_reach_tune_over_the_yaml
+@pytest.mark.slow  # the flags without a search: test_the_workers_and_ray_flags_reach_tune_over_the_yaml
 def test_an_existing_run_is_continued_or_started_over_with_flags_that_override_the_yaml(tmp_path, capsys):
     runs = str(tmp_path / "runs")
     config = _config(tmp_path,
@@ -154,7 +154,7 @@ def test_kerashp_tune_prints_no_tensorflow_start_up_lines(tmp_path):
         assert noise not in printed, out.stderr
 
 
-def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypatch, capsys):
+def test_the_workers_and_ray_flags_reach_tune_over_the_yaml(tmp_path, monkeypatch, capsys):
     class Called(Exception):
         pass
 
@@ -172,10 +172,10 @@ def test_the_workers_and_chief_flags_reach_tune_over_the_yaml(tmp_path, monkeypa
     for argv, workers in (([], 3), (["--workers", "2"], 2), (["--workers", "auto"], "auto")):
         with pytest.raises(Called):
             cli.main(["tune", config, *argv])
-        assert seen["execution"].workers == workers and seen["execution"].listen is None
+        assert seen["execution"].workers == workers and seen["execution"].ray is None
     with pytest.raises(Called):
-        cli.main(["tune", config, "--listen", "0.0.0.0:8471"])
-    assert seen["execution"].listen == "0.0.0.0:8471"
+        cli.main(["tune", config, "--ray", "local", "--trial-cpus", "0.5"])
+    assert (seen["execution"].ray, seen["execution"].trial_cpus, seen["execution"].workers) == ("local", 0.5, 3)
     # the fast tier's share of test_an_existing_run_is_continued_...: --if-exists, --directory and
     # the `tensorboard:` key reach tune, the flags over the YAML's `if_exists: resume`
     config = _config(tmp_path, TINY.replace("{name: tiny}", f"{{name: tiny, tensorboard: {tmp_path / 'logs'}, "

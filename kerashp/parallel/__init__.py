@@ -1,3 +1,3 @@
-"""Trials run at once: local worker processes (`workers`), workers on other
-machines (`remote`), and keras-tuner's gRPC chief/worker protocol that
-serves them the chief's oracle (`oracle_service`)."""
+"""Trials run at once: worker processes on this machine (`workers`) or on a
+Ray cluster (`on_ray`), both asking the chief's one oracle in keras-tuner's
+messages (`oracle_service`)."""

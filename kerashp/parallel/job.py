@@ -3,9 +3,8 @@
 The chief makes one for its search (`Job`'s search fields), `run_workers`
 adds where the prepared data and the chief are, and each worker process gets
 its own copy with its id, threads and trial quota, pickled (cloudpickle) on
-its stdin. A worker started elsewhere (`kerashp.worker`) builds the same
-object from the run folder (`Job.from_run`). Nothing is unpickled from the
-run folder.
+its stdin (on Ray, `kerashp.parallel.on_ray`, as a task's argument). Nothing
+is unpickled from the run folder.
 """
 
 from __future__ import annotations

@@ -50,17 +50,14 @@ from kerashp._keras_tuner_compat import protos
 from kerashp.exceptions import ArgumentError, KerashpError
 from kerashp.parallel.job import Job
 from kerashp.parallel.oracle_service import OracleService, ProtocolOracle
+
+# the pool's rules: restarts before a trial fails, trials a process runs, how often the driver looks
+from kerashp.parallel.workers import _REPLACE_ME, POLL_SECONDS, RESTARTS, TRIALS_PER_PROCESS
 from kerashp.storage.run_store import RunStore, write_bytes
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["RayOracle", "connect", "run_on_ray", "slots"]
 
-#: How often a trial may lose its worker before it is recorded as failed.
-RESTARTS = 2
-#: Trials a worker process runs before a fresh one takes its place (as `kerashp.parallel.workers`).
-TRIALS_PER_PROCESS = 20
-POLL_SECONDS = 0.2
-_REPLACE_ME = 3
 
 
 def connect(cluster: str) -> bool:
@@ -308,9 +305,12 @@ def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: An
     service = OracleService(tuner.oracle, deadline)
     driver = _Driver(tuner, service, observers)
     job = job.but(deadline=deadline, prunes=tuner.prunes)  # a worker reports every epoch to a pruner
-    here = ray.get_runtime_context().get_node_id()
-    beside_the_driver = NodeAffinitySchedulingStrategy(here, soft=True)  # a node of its own may be lost
-    relay = _Relay.options(name=f"kerashp-relay-{secrets.token_hex(4)}", scheduling_strategy=beside_the_driver).remote()
+    try:  # beside the driver: a node of its own may be lost (a Ray Client driver has no node: anywhere)
+        placed = {"scheduling_strategy": NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(),
+                                                                        soft=True)}
+    except Exception:  # noqa: BLE001
+        placed = {}
+    relay = _Relay.options(name=f"kerashp-relay-{secrets.token_hex(4)}", **placed).remote()
     data = ray.put(tuner.data)
     threads = max(1, round(trial_cpus)) if trial_cpus else None
     work = _work.options(num_cpus=trial_cpus, num_gpus=trial_gpus)

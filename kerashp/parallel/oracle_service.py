@@ -4,8 +4,10 @@ The chief serves its oracle with keras-tuner's gRPC messages (`OracleServicer`
 / `OracleStub` of keras-tuner's protos, from `kerashp._keras_tuner_compat`) on a server kerashp starts
 itself, so that it can:
 
-- bind where it is told (loopback, `127.0.0.1`, unless told otherwise) on a
-  port the system picks;
+- bind to loopback (`127.0.0.1`), on a port the system picks: only the
+  chief's own worker processes reach it (workers on other machines run on
+  Ray, `kerashp.parallel.on_ray`, where `OracleService` answers the same
+  messages);
 - refuse every request that does not carry the run's token in its metadata
   (a server interceptor), and take several requests at once while one lock
   keeps the oracle's calls one at a time;
@@ -52,26 +54,20 @@ conditions_module.print = lambda *args, **kwargs: None
 
 __all__ = ["OracleService", "ProtocolOracle", "RemoteOracle", "serve", "TOKEN_KEY"]
 
-#: The metadata keys of the run's token and of the worker's id on every request.
+#: The metadata key of the run's token on every request.
 TOKEN_KEY = "kerashp-token"
-WORKER_KEY = "kerashp-worker"
 #: How long a worker waits for one answer, and for the chief in all, before giving up.
 CALL_SECONDS = 60.0
 PATIENCE_SECONDS = 120.0
 IDLE_PAUSE = 0.5
-#: A worker's heartbeat interval; a worker not heard from for `LEASE_SECONDS`
-#: loses its trial, which goes back to the queue for another worker.
-HEARTBEAT_SECONDS = 10.0
-LEASE_SECONDS = 60.0
 
 
 class _TokenCheck(grpc.ServerInterceptor):
     """Refuses (UNAUTHENTICATED) any request whose metadata lacks the token
-    (none needed when `token` is `None`), and tells `seen` which worker called."""
+    (none needed when `token` is `None`)."""
 
-    def __init__(self, token: str | None, seen: Callable[[str], None]):
+    def __init__(self, token: str | None):
         self.token = None if token is None else token.encode()
-        self.seen = seen
 
         def refuse(request: Any, context: grpc.ServicerContext) -> None:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong kerashp token")
@@ -82,8 +78,6 @@ class _TokenCheck(grpc.ServerInterceptor):
         metadata = dict(details.invocation_metadata or ())
         if self.token is not None and not hmac.compare_digest(str(metadata.get(TOKEN_KEY, "")).encode(), self.token):
             return self._refusal
-        if WORKER_KEY in metadata:
-            self.seen(str(metadata[WORKER_KEY]))
         return continuation(details)
 
 
@@ -98,7 +92,6 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         error: The exception that ended the search (too many failures), or `None`.
         stopped: Why the search ended early (`"budget"`, `"error"`), or `None`.
         finished: Whether a worker was told STOPPED: no trial is left to start.
-        last_seen: `time.monotonic()` of each worker's last request, by id.
     """
 
     def __init__(self, oracle: kt.Oracle, deadline: Deadline | None = None):
@@ -108,11 +101,6 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         self.error: Exception | None = None
         self.stopped: str | None = None
         self.finished = False
-        self.last_seen: dict[str, float] = {}
-        self._started = time.monotonic()
-
-    def seen(self, worker_id: str) -> None:
-        self.last_seen[worker_id] = time.monotonic()
 
     def _stopped_trial(self) -> Any:
         return trial_module.Trial(self.oracle.get_space(), status=trial_module.TrialStatus.STOPPED)
@@ -183,28 +171,12 @@ class OracleService(protos.get_service_grpc().OracleServicer):
             retry(self.oracle, [trial.trial_id])
             return trial.trial_id
 
-    def busy(self) -> bool:
-        """Whether a trial is running or may still start."""
-        with self.lock:
-            return not self.finished or bool(self.oracle.ongoing_trials)
-
-    def expire_leases(self, keep: set[str], lease: float | None = None) -> list[str]:
-        """Sends the trial of every worker not heard from for `lease` seconds
-        (`LEASE_SECONDS`; workers in `keep` excepted) back to the queue, where
-        the next worker to ask gets it; returns those trials' ids."""
-        lease = LEASE_SECONDS if lease is None else lease
-        now = time.monotonic()
-        with self.lock:
-            silent = [worker_id for worker_id in self.oracle.ongoing_trials
-                      if worker_id not in keep and now - self.last_seen.get(worker_id, self._started) > lease]
-        return [trial_id for trial_id in map(self.give_back, silent) if trial_id is not None]
-
 
 def serve(service: OracleService, token: str | None, host: str = "127.0.0.1", port: int = 0,
           threads: int = 8) -> tuple[grpc.Server, int]:
     """Starts a gRPC server of `service` on `host:port` (0: the system picks),
     guarded by `token` (`None`: no token asked); returns it and the port bound."""
-    guard = _TokenCheck(token, service.seen)
+    guard = _TokenCheck(token)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads), interceptors=[guard])
     protos.get_service_grpc().add_OracleServicer_to_server(service, server)
     bound = server.add_insecure_port(f"{host}:{port}")
@@ -274,25 +246,14 @@ class RemoteOracle(ProtocolOracle):
         address: The chief's `host:port`.
         token: The run's token, or `None`.
         objective: The search's keras-tuner objective (the tuner reads it).
-        worker_id: This worker's id, sent with every request, and with a
-            heartbeat every `HEARTBEAT_SECONDS` so that a long trial keeps its lease.
     """
 
-    def __init__(self, address: str, token: str | None, objective: Any, worker_id: str):
+    def __init__(self, address: str, token: str | None, objective: Any):
         super().__init__(objective)
         self.address = address
-        self._metadata = ((WORKER_KEY, worker_id),) + (() if token is None else ((TOKEN_KEY, token),))
+        self._metadata = () if token is None else ((TOKEN_KEY, token),)
         self._channel = grpc.insecure_channel(address)
         self._stub = protos.get_service_grpc().OracleStub(self._channel)
-        self._closed = threading.Event()
-        threading.Thread(target=self._beat, daemon=True, name="kerashp-heartbeat").start()
-
-    def _beat(self) -> None:
-        while not self._closed.wait(HEARTBEAT_SECONDS):
-            try:
-                self._stub.GetSpace(protos.get_service().GetSpaceRequest(), metadata=self._metadata, timeout=10)
-            except grpc.RpcError:
-                continue  # the calls that matter retry and give up on their own
 
     def _call(self, method: str, request: Any) -> Any:
         """One request; retried with backoff while the chief is unreachable, for
@@ -305,7 +266,7 @@ class RemoteOracle(ProtocolOracle):
             except grpc.RpcError as err:
                 if err.code() == grpc.StatusCode.UNAUTHENTICATED:
                     raise ChiefLostError(f"The chief at {self.address} refused this worker's token. Give the worker "
-                                    "the chief's token (KERASHP_TOKEN).") from None
+                                    "the chief's token.") from None
                 waited = time.monotonic() - started
                 if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
                         or waited >= PATIENCE_SECONDS:
@@ -316,5 +277,4 @@ class RemoteOracle(ProtocolOracle):
             pause = min(pause * 2, 10.0)
 
     def close(self) -> None:
-        self._closed.set()
         self._channel.close()

@@ -43,7 +43,6 @@ from kerashp._checks import setting
 from kerashp.devices import gpu_count
 from kerashp.exceptions import ArgumentError, DamagedFileError, KerashpError
 from kerashp.parallel.job import Job
-from kerashp.parallel.remote import LOOPBACK, local_address, reachable_name
 from kerashp.storage.run_store import RunStore, read_json, write_json
 from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.tuner import BudgetSpent, SearchTuner
@@ -57,6 +56,8 @@ RESTARTS = 2
 TRIALS_PER_PROCESS = 20
 _REPLACE_ME = 3  # a worker's exit code: it ran its share of trials
 POLL_SECONDS = 0.2
+#: Where the chief serves its oracle to its workers: this machine only.
+LOOPBACK = "127.0.0.1"
 
 
 def worker_count(workers: int | str | None) -> int:
@@ -211,12 +212,9 @@ class _Records:
 
 
 def run_workers(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Deadline | None,
-                listen: tuple[str, int, str | None] | None = None, message: Any = print) -> str | None:
+                message: Any = print) -> str | None:
     """Runs `tuner`'s search in `count` worker processes (see the module
     docstring); `observers` get each finished trial's record in the chief.
-    With `listen` (`parse_listen`), workers started elsewhere join too, and
-    the chief waits until no trial is left to start or running; a trial of
-    an outside worker not heard from for `LEASE_SECONDS` goes to another.
 
     Returns:
         `"budget"` when the time budget ended the search, else `None`.
@@ -232,28 +230,18 @@ def run_workers(tuner: Any, *, count: int, job: Job, observers: Any, deadline: D
     folder = tuner.store.path / "workers"
     tuner.save()
     service = OracleService(tuner.oracle, deadline)
-    host, port, token = listen or (LOOPBACK[0], 0, secrets.token_urlsafe(32))
-    server, port = serve(service, token, host=host, port=port, threads=max(8, count + 4))
-    reach = reachable_name(host)
-    # chief.json before the data: a worker elsewhere waits for the data, then reads where the chief is
-    prunes = tuner.prunes  # a worker then reports every epoch, and its costs, to the chief's pruner
-    write_json(folder / "chief.json", {"address": None if listen is None else f"{reach}:{port}", "prunes": prunes,
-                                       "deadline": None if deadline is None else deadline.at})
+    token = secrets.token_urlsafe(32)
+    server, port = serve(service, token, threads=max(8, count + 4))
     write_prepared(tuner.data, folder / "data")
-    pool = _Pool(tuner, job.but(data=str(folder / "data"), deadline=deadline, prunes=prunes), count, service,
-                 f"{local_address(host)}:{port}", token)
+    # a worker reports every epoch, and its costs, to the chief's pruner
+    pool = _Pool(tuner, job.but(data=str(folder / "data"), deadline=deadline, prunes=tuner.prunes), count, service,
+                 f"{LOOPBACK}:{port}", token)
     records = _Records(tuner.store, observers)
-    if listen is not None:
-        message(f"chief of {tuner.store.path} listening on {host}:{port}: start workers with "
-                f"`kerashp worker CONFIG` (or `--chief {reach}:{port}`) on machines that share the run folder")
-    mine = {w.worker_id for w in pool.workers}
     try:
         for index, worker in enumerate(pool.workers):
             pool.start(worker, index)
-        while pool.check() or (listen is not None and service.busy()):
+        while pool.check():
             records.poll()
-            for trial_id in service.expire_leases(keep=mine):
-                message(f"a worker went silent: trial {int(trial_id)} goes back to the queue")
             time.sleep(POLL_SECONDS)
     finally:
         pool.stop()
@@ -280,7 +268,7 @@ class WorkerTuner(SearchTuner):
     def __init__(self, oracle: Any, *, worker_id: str, trials_left: int | None, **kwargs: Any):
         super().__init__(oracle, **kwargs)
         self.tuner_id = worker_id  # keras-tuner hands a restarted tuner id its ongoing trial back
-        self.trials_left = trials_left  # None: no quota (a worker started with `kerashp worker`)
+        self.trials_left = trials_left  # None: no quota
         if trials_left is not None:
             self.observers.add(self._count)
 
@@ -325,7 +313,7 @@ def run_job(job: Job, *, oracle: Any = None, store: Any = None, data: Any = None
     goal = job.objective
     store = RunStore(job.directory, job.name) if store is None else store
     if oracle is None:
-        oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction), job.worker_id)
+        oracle = RemoteOracle(job.address, job.token, kt.Objective(goal.name, goal.direction))
     tuner = WorkerTuner(
         oracle, algorithm=job.algorithm, space=job.space, build_fn=job.build_fn,
         data=read_prepared(Path(job.data)) if data is None else data,

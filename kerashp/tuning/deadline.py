@@ -1,8 +1,8 @@
 """When a search's time budget ends: one clock for every process of a search.
 
-A `Deadline` is a point on the wall clock (`time.time()`), so the chief, its
-worker processes and workers on other machines read the same moment: it
-travels in a worker's job and in the run folder's `chief.json` as it is.
+A `Deadline` is a point on the wall clock (`time.time()`), so the chief and
+its worker processes, here or on a Ray cluster's other machines, read the
+same moment: it travels in a worker's job as it is.
 
 Example:
     >>> Deadline.after(None) is None

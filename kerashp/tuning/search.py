@@ -145,7 +145,6 @@ class _Search:
                  batch_size, callbacks, on_trial_end, seed, verbose, run: RunFolder, execution: Execution):
         from kerashp.builders._calling import check_builder  # imports Keras
         from kerashp.builders.keras_tuner import space_for
-        from kerashp.parallel.remote import parse_listen
         from kerashp.parallel.workers import worker_count
 
         self.build_fn, self.data, self.run, self.execution = build_fn, data, run, execution
@@ -166,7 +165,6 @@ class _Search:
         check_int("max_epochs", max_epochs, allow_none=True)
         check_int("batch_size", batch_size)
         self.count = worker_count(execution.workers)
-        self.chief = None if execution.listen is None else parse_listen(execution.listen)
         self._ray_started = False
         if (self.count or execution.ray) and execution.strategy != "auto":
             raise ArgumentError(
@@ -260,7 +258,7 @@ class _Search:
         self.settings = {**{key: values[key] for key in keys}, "spec": prepared.spec.to_dict()}
         if self.store.exists():
             self.store.check_same_run(self.settings)  # before anything is written or trained
-        if self.count or self.chief:
+        if self.count:
             from kerashp.datasets._files import check_writable
 
             check_writable(prepared)
@@ -279,7 +277,7 @@ class _Search:
         self.tuner = tuner = self._tuner(watchers, deadline)
         finished = False
         try:
-            if self.count or self.chief:
+            if self.count:
                 job = Job(build_fn=self.build_fn, callbacks=self.callbacks, space=self.space, algorithm=self.algo,
                           objective=self.goal, epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                           precision=self.precision, directory=str(self.store.directory), name=self.store.name,
@@ -292,7 +290,7 @@ class _Search:
                                          message=progress.message)
                 else:
                     stopped = run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
-                                          listen=self.chief, message=progress.message)
+                                          message=progress.message)
                 if stopped == "budget":
                     raise BudgetSpent()
             else:
