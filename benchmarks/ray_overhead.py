@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import threading
 import time
+from types import SimpleNamespace
 
 
 def _oracle():
@@ -52,7 +53,7 @@ def grpc_round_trip(count: int) -> float:
 def ray_round_trip(count: int) -> float:
     import ray
 
-    from kerashp.parallel.on_ray import RayOracle, _Relay
+    from kerashp.parallel.on_ray import RayOracle, _Driver, _Relay
     from kerashp.parallel.oracle_service import OracleService
 
     oracle, trial_id = _oracle()
@@ -60,10 +61,12 @@ def ray_round_trip(count: int) -> float:
     relay, objective = _Relay.remote(), oracle.objective
     done = threading.Event()
 
+    driver = _Driver(SimpleNamespace(store=None), service, None)
+
     def drive():  # the driver's loop of run_on_ray, answering with the oracle
         while not done.is_set():
-            answers = [(n, getattr(service, kind)(payload, None), None)
-                       for n, _, kind, payload in ray.get(relay.take.remote(0.2))]
+            answers = [(n, driver.answer(worker_id, kind, payload), None)
+                       for n, worker_id, kind, payload in ray.get(relay.take.remote(0.2))]
             if answers:
                 relay.answer.remote(answers)
 

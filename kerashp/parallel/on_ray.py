@@ -52,7 +52,7 @@ from kerashp.parallel.job import Job
 from kerashp.parallel.oracle_service import OracleService, ProtocolOracle
 
 # the pool's rules: restarts before a trial fails, trials a process runs, how often the driver looks
-from kerashp.parallel.workers import _REPLACE_ME, POLL_SECONDS, RESTARTS, TRIALS_PER_PROCESS
+from kerashp.parallel.workers import _REPLACE_ME, POLL_SECONDS, RESTARTS, TRIALS_PER_PROCESS, error_of
 from kerashp.storage.run_store import RunStore, write_bytes
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
@@ -194,9 +194,10 @@ class _ShippingStore(RunStore):
 
 
 @ray.remote(max_calls=1, max_retries=0)
-def _work(job: Job, relay: Any, data: Any) -> int:
-    """One worker process: trials until the driver answers STOPPED (0) or its quota is run (`_REPLACE_ME`)."""
-    from kerashp.parallel.workers import run_job
+def _work(job: Job, relay: Any, data: Any) -> int | dict:
+    """One worker process: trials until the driver answers STOPPED (0), its
+    quota is run (`_REPLACE_ME`) or an error ends the search (its description)."""
+    from kerashp.parallel.workers import run_job, search_ending
     from kerashp.reporting.tensorboard import TrialLogs
 
     logs = None
@@ -204,7 +205,13 @@ def _work(job: Job, relay: Any, data: Any) -> int:
         logs = Path(tempfile.mkdtemp(prefix="kerashp-logs-"))
         job = job.but(tensorboard=TrialLogs(logs, template=job.tensorboard.template))
     oracle = RayOracle(relay, kt.Objective(job.objective.name, job.objective.direction), job.worker_id)
-    return run_job(job, oracle=oracle, store=_ShippingStore(oracle, logs), data=data)
+    try:
+        return run_job(job, oracle=oracle, store=_ShippingStore(oracle, logs), data=data)
+    except Exception as err:
+        sent = search_ending(err)  # returned, not raised: an exception crosses Ray without its cause
+        if sent is None:
+            raise
+        return sent
 
 
 # the driver ----------------------------------------------------------------
@@ -352,12 +359,8 @@ def _ended(slot: _Slot, driver: _Driver, start: Any) -> None:
     """A worker returned or died: it is done, replaced, or its trial is dealt with and it starts again."""
     try:
         code = ray.get(slot.ref)
-    except ray.exceptions.RayTaskError as err:
+    except ray.exceptions.RayTaskError as err:  # an error of its own: a crash
         cause = err.cause if getattr(err, "cause", None) is not None else err
-        if isinstance(cause, kt.errors.FatalError) and isinstance(cause.__cause__, KerashpError):
-            raise cause.__cause__ from None
-        if isinstance(cause, KerashpError):
-            raise cause from None
         driver.lost(slot, f"{type(cause).__name__}: {cause}")
         start(slot)
         return
@@ -365,6 +368,8 @@ def _ended(slot: _Slot, driver: _Driver, start: Any) -> None:
         driver.lost(slot, type(err).__name__)
         start(slot)
         return
+    if isinstance(code, dict):
+        raise error_of(code)
     if code == _REPLACE_ME:
         start(slot)
     else:

@@ -162,13 +162,7 @@ class _Pool:
             sent = read_json(self._error_file(worker))
         except (FileNotFoundError, DamagedFileError):
             return None
-        kind = getattr(exceptions, sent["type"], None)
-        try:
-            if isinstance(kind, type) and issubclass(kind, KerashpError):
-                return kind(sent["message"])
-        except TypeError:  # an error class that takes more than a message
-            pass
-        return KerashpError(f"A worker stopped the search: {sent['type']}: {sent['message']}")
+        return error_of(sent)
 
     def stop(self) -> None:
         for worker in self.workers:
@@ -333,6 +327,29 @@ def run_job(job: Job, *, oracle: Any = None, store: Any = None, data: Any = None
     return 0
 
 
+def search_ending(err: Exception) -> dict | None:
+    """`{"type", "message"}` of an error raised in a worker that ends the
+    whole search (a keras-tuner `FatalError`, a `KerashpError` such as the
+    builder's `ArgumentError`), else `None` (a crash: the worker is restarted)."""
+    import keras_tuner as kt
+
+    cause = err.__cause__ if isinstance(err, kt.errors.FatalError) and err.__cause__ is not None else err
+    if isinstance(err, kt.errors.FatalError) or isinstance(cause, KerashpError):
+        return {"type": type(cause).__name__, "message": str(cause)}
+    return None
+
+
+def error_of(sent: dict) -> Exception:
+    """The error `search_ending` described, by kind, to raise in the chief."""
+    kind = getattr(exceptions, sent["type"], None)
+    try:
+        if isinstance(kind, type) and issubclass(kind, KerashpError):
+            return kind(sent["message"])
+    except TypeError:  # an error class that takes more than a message
+        pass
+    return KerashpError(f"A worker stopped the search: {sent['type']}: {sent['message']}")
+
+
 def main() -> int:
     import cloudpickle
 
@@ -341,15 +358,12 @@ def main() -> int:
     try:
         return run_job(job)
     except Exception as err:  # noqa: BLE001 (the chief re-raises it by kind)
-        import keras_tuner as kt
-
-        cause = err.__cause__ if isinstance(err, kt.errors.FatalError) and err.__cause__ is not None else err
-        if isinstance(err, kt.errors.FatalError) or isinstance(cause, KerashpError):
-            folder = RunStore(job.directory, job.name).path / "workers"
-            write_json(folder / f"{job.worker_id}.error.json", {"type": type(cause).__name__, "message": str(cause)})
-            print(f"kerashp {job.worker_id} stopped the search: {type(cause).__name__}: {cause}", flush=True)
-            return 2
-        raise
+        sent = search_ending(err)
+        if sent is None:
+            raise
+        write_json(RunStore(job.directory, job.name).path / "workers" / f"{job.worker_id}.error.json", sent)
+        print(f"kerashp {job.worker_id} stopped the search: {sent['type']}: {sent['message']}", flush=True)
+        return 2
 
 
 if __name__ == "__main__":

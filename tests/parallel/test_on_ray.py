@@ -4,6 +4,8 @@ between the driver and the workers but what Ray carries."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ import keras
 import pytest
 
 import kerashp as khp
+from kerashp.exceptions import ArgumentError
 
 SPACE = {"units": khp.Int(8, 32, log=True), "learning_rate": khp.Float(1e-3, 1e-2, log=True), "batch_size": 64,
          "epochs": 2}
@@ -73,6 +76,34 @@ def test_a_seeded_search_on_two_ray_nodes_leaves_the_run_folder_of_one_process(t
         assert list((tmp_path / "logs" / f"trial_{number}").rglob("events.out.tfevents.*"))
     assert khp.load_result(tmp_path / "ray" / "run").best_model.count_params() > 0
     assert _nothing_left_on_the_cluster()  # every worker ended, the relay was killed
+
+
+@pytest.mark.subprocess
+def test_ctrl_c_in_the_driver_cancels_every_worker_and_resume_goes_on(two_nodes, digits_small, tmp_path):
+    options = {"data": digits_small, "algorithm": "random", "seed": 3, "verbose": 0, "max_trials": 4,
+               "execution": khp.Execution(ray="auto", workers=2)}
+
+    def ctrl_c(record):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        khp.tune(khp.builders.mlp, SPACE, on_trial_end=ctrl_c, run=khp.RunFolder(tmp_path, "r"), **options)
+    assert _nothing_left_on_the_cluster()
+    kept = khp.load_result(tmp_path / "r").records
+    assert kept and all(r.completed for r in kept)
+    seen = []
+    result = khp.tune(khp.builders.mlp, SPACE, on_trial_end=seen.append,
+                      run=khp.RunFolder(tmp_path, "r", if_exists="resume"), **options)
+    assert sorted(r.number for r in result.records) == [0, 1, 2, 3]
+    assert sorted(r.number for r in seen) == sorted(set(range(4)) - {r.number for r in kept})  # each once
+
+
+@pytest.mark.subprocess
+def test_an_error_in_a_ray_worker_reaches_the_caller_by_kind(two_nodes, digits_small, tmp_path):
+    with pytest.raises(ArgumentError, match="not among the metrics"):  # raised in a worker, by the first trial
+        khp.tune(khp.builders.mlp, SPACE, data=digits_small, algorithm="random", max_trials=2, objective="val_auc",
+                 verbose=0, run=khp.RunFolder(tmp_path, "fatal"), execution=khp.Execution(ray="auto", workers=2))
+    assert _nothing_left_on_the_cluster()  # the error ended the search: every worker cancelled
 
 
 class _PausedOnNode(keras.callbacks.Callback):
