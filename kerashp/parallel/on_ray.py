@@ -262,11 +262,11 @@ class _Driver:
         if trial is None:  # it died outside a trial: more than `RESTARTS` times in a row ends the search
             slot.idle_deaths += 1
             if slot.idle_deaths > RESTARTS:
-                hint = (" The workers import the builder's and callbacks' modules: define them in the script, or "
-                        "send your code with Ray (ray.init(runtime_env={'working_dir': '.'}), or `ray job submit "
-                        "--working-dir .`)." if "ModuleNotFoundError" in why else "")
-                raise KerashpError(f"A Ray worker died {slot.idle_deaths} times in a row outside a trial; the "
-                                   f"last time: {why}{hint}")
+                raise KerashpError(
+                    f"A Ray worker died {slot.idle_deaths} times in a row outside a trial; the last time: {why} "
+                    "Where that names a module of yours: the workers import the builder's and callbacks' modules, "
+                    "so define them in the script, or send your code with Ray (ray.init(runtime_env="
+                    "{'working_dir': '.'}), or `ray job submit --working-dir .`).")
             return
         slot.idle_deaths = 0
         if trial.trial_id in self.recorded:

@@ -4,14 +4,13 @@ between the driver and the workers but what Ray carries."""
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from pathlib import Path
 
 import keras
 import pytest
+import ray
 
 import kerashp as khp
 from kerashp.exceptions import ArgumentError
@@ -22,16 +21,16 @@ SPACE = {"units": khp.Int(8, 32, log=True), "learning_rate": khp.Float(1e-3, 1e-
 
 @pytest.fixture(scope="module")
 def two_nodes():
-    """A head node and a second node, one CPU each: each worker of `workers=2` on its own node."""
-    import ray
+    """Two nodes of one CPU each, and a head node without CPUs (its GCS must stay): each worker of
+    `workers=2` on a node of its own."""
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    second = cluster.add_node(num_cpus=1)
-    tests = str(Path(__file__).parent)  # the workers import this module's callbacks, as a user's working_dir
-    ray.init(address=cluster.address, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": tests}})
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+    nodes = [cluster.add_node(num_cpus=1) for _ in range(2)]
+    # the workers import this module's callbacks: Ray sends its folder, as a user's code (docs/guide/ray.md)
+    ray.init(address=cluster.address, log_to_driver=False, runtime_env={"working_dir": str(Path(__file__).parent)})
     cluster.wait_for_nodes()
-    yield cluster, second
+    yield cluster, nodes
     ray.shutdown()
     cluster.shutdown()
 
@@ -42,8 +41,6 @@ def _files(folder: Path) -> set[str]:
 
 def _nothing_left_on_the_cluster() -> bool:
     """No relay of a search is alive and no worker holds a CPU (waiting a moment for Ray to free them)."""
-    import ray
-
     for _ in range(50):
         relays = [a for a in ray.util.list_named_actors(all_namespaces=True) if "kerashp-relay" in a["name"]]
         if not relays and ray.available_resources().get("CPU") == ray.cluster_resources().get("CPU"):
@@ -84,7 +81,7 @@ def test_ctrl_c_in_the_driver_cancels_every_worker_and_resume_goes_on(two_nodes,
                "execution": khp.Execution(ray="auto", workers=2)}
 
     def ctrl_c(record):
-        os.kill(os.getpid(), signal.SIGINT)
+        raise KeyboardInterrupt  # what Ctrl-C raises in the driver there (the SIGINT itself: the pool's test)
 
     with pytest.raises(KeyboardInterrupt):
         khp.tune(khp.builders.mlp, SPACE, on_trial_end=ctrl_c, run=khp.RunFolder(tmp_path, "r"), **options)
@@ -106,41 +103,57 @@ def test_an_error_in_a_ray_worker_reaches_the_caller_by_kind(two_nodes, digits_s
     assert _nothing_left_on_the_cluster()  # the error ended the search: every worker cancelled
 
 
-class _PausedOnNode(keras.callbacks.Callback):
-    """At its first epoch end on node `node_id`, a trial says so in `marker` and waits (to be lost with its node)."""
+@ray.remote(num_cpus=0)
+class _Flag:
+    """A flag the driver and the workers share through Ray, not a folder."""
 
-    def __init__(self, node_id: str, marker: Path):
+    def __init__(self):
+        self.up = False
+
+    def raise_(self, node_id: str) -> bool:
+        was, self.up = self.up, self.up or node_id
+        return bool(was)
+
+    def is_up(self) -> str | bool:
+        return self.up
+
+
+class _PausedOnNode(keras.callbacks.Callback):
+    """At its first epoch end on one of `node_ids`, a trial raises `flag` with its node and waits (to be lost with
+    the node)."""
+
+    def __init__(self, node_ids: set, flag):
         super().__init__()
-        self.node_id, self.marker = node_id, marker
+        self.node_ids, self.flag = node_ids, flag
 
     def on_epoch_end(self, epoch, logs=None):
-        import ray
-
-        if ray.get_runtime_context().get_node_id() == self.node_id and not self.marker.exists():
-            self.marker.write_text("mid-trial")
+        here = ray.get_runtime_context().get_node_id()
+        if here in self.node_ids and not ray.get(self.flag.raise_.remote(here)):
             time.sleep(60)
 
 
 @pytest.mark.subprocess
 def test_bohb_on_two_nodes_loses_and_duplicates_nothing_when_a_node_is_removed(two_nodes, digits_small, tmp_path):
-    cluster, second = two_nodes
-    marker = tmp_path / "paused"
+    cluster, nodes = two_nodes
+    flag = _Flag.options(resources={"node:__internal_head__": 0.001}).remote()  # on the node that stays
+    driver = ray.get_runtime_context().get_node_id()  # the driver's node (and the relay's) stays too
+    removable = {node.node_id: node for node in nodes if node.node_id != driver}
 
-    def remove_the_second_node_mid_trial():
-        while not marker.exists():
+    def remove_a_node_mid_trial():
+        while not (node_id := ray.get(flag.is_up.remote())):
             time.sleep(0.1)
-        cluster.remove_node(second)  # the trial's worker dies with the node's raylet
+        cluster.remove_node(removable[node_id])  # the trial's worker dies with the node's raylet
 
-    remover = threading.Thread(target=remove_the_second_node_mid_trial, daemon=True)
+    remover = threading.Thread(target=remove_a_node_mid_trial, daemon=True)
     remover.start()
     seen = []
     result = khp.tune(
         khp.builders.mlp, {**SPACE, "epochs": 9}, data=digits_small, algorithm="bohb", max_trials=8, seed=0,
-        verbose=0, on_trial_end=seen.append, callbacks=[_PausedOnNode(second.node_id, marker)],
+        verbose=0, on_trial_end=seen.append, callbacks=[_PausedOnNode(set(removable), flag)],
         run=khp.RunFolder(tmp_path, "bohb"), execution=khp.Execution(ray="auto", workers=2),
     )
     remover.join(timeout=1)
-    assert marker.exists() and not remover.is_alive()  # a trial was running on the node when it went
+    assert ray.get(flag.is_up.remote()) and not remover.is_alive()  # a trial ran on the node when it went
     numbers = sorted(r.number for r in result.records)
     assert numbers == list(range(8)) and sorted(r.number for r in seen) == numbers  # each recorded, observed once
     statuses = {r.status.value for r in result.records}
