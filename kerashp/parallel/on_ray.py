@@ -312,9 +312,10 @@ def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: An
     service = OracleService(tuner.oracle, deadline)
     driver = _Driver(tuner, service, observers)
     job = job.but(deadline=deadline, prunes=tuner.prunes)  # a worker reports every epoch to a pruner
-    try:  # beside the driver: a node of its own may be lost (a Ray Client driver has no node: anywhere)
+    try:  # on the driver's node, which lives as long as the driver: any other may be lost (a soft affinity
+        # is not kept on a node without CPUs, such as a head node); a Ray Client driver has no node: anywhere
         placed = {"scheduling_strategy": NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(),
-                                                                        soft=True)}
+                                                                        soft=False)}
     except Exception:  # noqa: BLE001
         placed = {}
     relay = _Relay.options(name=f"kerashp-relay-{secrets.token_hex(4)}", **placed).remote()
