@@ -243,7 +243,9 @@ def test_cv_runs_under_tpe_with_a_time_budget(tmp_path):
         run=khp.RunFolder(directory=tmp_path, name="cv"),
     )
     assert 1 <= len(result.records) < 50
-    assert all(len(r.fold_scores) == 2 for r in result.records if r.completed)
+    # a trial the budget cut is scored on the folds it finished (whatever the machine's load)
+    assert all(len(r.fold_scores) == 2 for r in result.records if r.completed and not r.timed_out)
+    assert all(1 <= len(r.fold_scores) <= 2 for r in result.records if r.completed)
     assert result.best_model is not None
 
 
