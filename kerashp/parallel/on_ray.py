@@ -52,9 +52,16 @@ from kerashp.parallel.job import Job
 from kerashp.parallel.oracle_service import OracleService, ProtocolOracle
 
 # the pool's rules: restarts before a trial fails, trials a process runs, how often the driver looks
-from kerashp.parallel.workers import _REPLACE_ME, POLL_SECONDS, RESTARTS, TRIALS_PER_PROCESS, error_of
+from kerashp.parallel.workers import (
+    _REPLACE_ME,
+    POLL_SECONDS,
+    RESTARTS,
+    TRIALS_PER_PROCESS,
+    error_of,
+    fail_lost_trial,
+)
 from kerashp.storage.run_store import RunStore, write_bytes
-from kerashp.tuning.trial import TrialRecord, TrialStatus
+from kerashp.tuning.trial import TrialRecord
 
 __all__ = ["RayOracle", "connect", "run_on_ray", "slots"]
 
@@ -180,16 +187,15 @@ class _ShippingStore(RunStore):
             files = {p.relative_to(self.logs).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         self.oracle._call("WriteRecord", {"record": record.to_dict(), "logs": files})
 
-    def save_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
-        super().save_weights(model, trial_id, fold)  # kept here too: a promotion on this node reads it
-        self.oracle._call("PutWeights", (trial_id, fold, self.weights_path(trial_id, fold).read_bytes()))
+    def put_weights(self, trial_id: str, fold: int | None, data: bytes) -> None:
+        super().put_weights(trial_id, fold, data)  # kept here too: a promotion on this node reads it
+        self.oracle._call("PutWeights", (trial_id, fold, data))
 
     def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
-        path = self.weights_path(trial_id, fold)
-        if not path.exists():
+        if not self.weights_path(trial_id, fold).exists():
             found = self.oracle._call("GetWeights", (trial_id, fold))
             if found is not None:
-                write_bytes(path, found)
+                RunStore.put_weights(self, trial_id, fold, found)  # here only: the driver has it
         super().load_weights(model, trial_id, fold)
 
 
@@ -237,8 +243,7 @@ class _Driver:
             return self._record(payload["record"], payload["logs"])
         if kind == "PutWeights":
             trial_id, fold, data = payload
-            write_bytes(self.store.weights_path(_trial_id(trial_id), _fold(fold)), data)
-            return None
+            return self.store.put_weights(_trial_id(trial_id), _fold(fold), data)
         if kind == "GetWeights":
             path = self.store.weights_path(_trial_id(payload[0]), _fold(payload[1]))
             return path.read_bytes() if path.exists() else None
@@ -276,12 +281,8 @@ class _Driver:
         if deaths <= RESTARTS:
             self.service.give_back(slot.worker_id)
             return
-        message = f"its worker died {deaths} times ({why})"
-        self.service.end_ongoing(slot.worker_id, "FAILED", message)
-        record = TrialRecord(int(trial.trial_id), trial.trial_id, TrialStatus.FAILED,
-                             self.tuner.space.complete(trial.hyperparameters.values), error=message)
-        self.store.write_record(record)
-        self.observers(record)
+        self.observers(fail_lost_trial(self.service, self.tuner, slot.worker_id,
+                                       f"its worker died {deaths} times ({why})"))
 
 
 def _trial_id(value: Any) -> str:

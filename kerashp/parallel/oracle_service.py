@@ -91,7 +91,6 @@ class OracleService(protos.get_service_grpc().OracleServicer):
     Attributes:
         error: The exception that ended the search (too many failures), or `None`.
         stopped: Why the search ended early (`"budget"`, `"error"`), or `None`.
-        finished: Whether a worker was told STOPPED: no trial is left to start.
     """
 
     def __init__(self, oracle: kt.Oracle, deadline: Deadline | None = None):
@@ -100,7 +99,6 @@ class OracleService(protos.get_service_grpc().OracleServicer):
         self.lock = threading.Lock()
         self.error: Exception | None = None
         self.stopped: str | None = None
-        self.finished = False
 
     def _stopped_trial(self) -> Any:
         return trial_module.Trial(self.oracle.get_space(), status=trial_module.TrialStatus.STOPPED)
@@ -126,7 +124,6 @@ class OracleService(protos.get_service_grpc().OracleServicer):
                 except TooManyFailuresError as err:
                     self.error, self.stopped = err, "error"
             trial = trial or self._stopped_trial()
-            self.finished = self.finished or trial.status == trial_module.TrialStatus.STOPPED
         return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
 
     def UpdateTrial(self, request: Any, context: Any) -> Any:

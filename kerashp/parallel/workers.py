@@ -149,8 +149,8 @@ class _Pool:
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
                 raise KerashpError(f"Every worker process died, each {worker.deaths} times; the last lines of "
                                    f"{log}:\n{tail}")
-            self.service.end_ongoing(worker.worker_id, "FAILED", f"its worker process died {worker.deaths} times "
-                                      f"(last exit code {code}); see {log}")
+            fail_lost_trial(self.service, self.tuner, worker.worker_id,  # its record reaches the observers by poll
+                            f"its worker process died {worker.deaths} times (last exit code {code}); see {log}")
         return not all(w.done for w in self.workers)
 
     def _error_file(self, worker: _Worker) -> Path:
@@ -205,8 +205,7 @@ class _Records:
             self.observers(record)
 
 
-def run_workers(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Deadline | None,
-                message: Any = print) -> str | None:
+def run_workers(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Deadline | None) -> str | None:
     """Runs `tuner`'s search in `count` worker processes (see the module
     docstring); `observers` get each finished trial's record in the chief.
 
@@ -325,6 +324,20 @@ def run_job(job: Job, *, oracle: Any = None, store: Any = None, data: Any = None
     finally:
         oracle.close()
     return 0
+
+
+def fail_lost_trial(service: Any, tuner: Any, worker_id: str, message: str) -> Any:
+    """Ends the trial `worker_id` ran as FAILED (its worker died too often)
+    and writes its record; returns the record, or `None` when it ran none."""
+    from kerashp.tuning.trial import TrialRecord, TrialStatus
+
+    trial_id = service.end_ongoing(worker_id, "FAILED", message)
+    if trial_id is None:
+        return None
+    values = service.oracle.trials[trial_id].hyperparameters.values
+    record = TrialRecord(int(trial_id), trial_id, TrialStatus.FAILED, tuner.space.complete(values), error=message)
+    tuner.store.write_record(record)
+    return record
 
 
 def search_ending(err: Exception) -> dict | None:

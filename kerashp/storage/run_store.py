@@ -155,9 +155,8 @@ def _sync_folder(folder: Path) -> None:
     except OSError:  # a platform or file system without folder handles
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -357,12 +356,14 @@ class RunStore:
 
     def save_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Saves a trial's weights (optimizer state included), atomically and durably."""
-        path = self.weights_path(trial_id, fold)
-        if path.suffix == ".h5":  # a legacy file is replaced by its .npz
-            path = path.with_name(path.name.removesuffix(".h5") + ".npz")
         buffer = io.BytesIO()
         weights.write(model, buffer)
-        write_bytes(path, buffer.getvalue())
+        self.put_weights(trial_id, fold, buffer.getvalue())
+
+    def put_weights(self, trial_id: str, fold: int | None, data: bytes) -> None:
+        """Writes the bytes `save_weights` encodes (a legacy `.h5` is replaced by its `.npz`)."""
+        path = self.weights_path(trial_id, fold)
+        write_bytes(path.with_suffix(".npz") if path.suffix == ".h5" else path, data)
 
     def load_weights(self, model: Any, trial_id: str, fold: int | None = None) -> None:
         """Loads weights saved by `save_weights`, optimizer state included: a

@@ -289,8 +289,7 @@ class _Search:
                                          trial_cpus=self.execution.trial_cpus, trial_gpus=self.trial_gpus,
                                          message=progress.message)
                 else:
-                    stopped = run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
-                                          message=progress.message)
+                    stopped = run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline)
                 if stopped == "budget":
                     raise BudgetSpent()
             else:
