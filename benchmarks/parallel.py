@@ -1,4 +1,4 @@
-"""Parallel trials: kerashp with `workers=None` (one process), `1` and `2`, and on Ray.
+"""Parallel trials: kerashp with `workers=None` (one process), `1` and `2` (workers on Ray).
 
 On the race's data, builder and space (`benchmarks/race.py`: digits, 1077
 train / 360 validation / 360 test; six hyperparameters), each run in its own
@@ -16,10 +16,10 @@ process for a fixed wall-clock budget, start-up of the workers included:
     python benchmarks/parallel.py                       # 90 s each, seeds 0-2
     python benchmarks/parallel.py --budget 40 --seeds 0  # quick
     python benchmarks/parallel.py --modes throughput --epochs 20  # longer trials: start-up weighs less
-    python benchmarks/parallel.py --modes throughput --contenders "one process,workers=2,ray workers=2"
+    python benchmarks/parallel.py --modes throughput --contenders "one process,workers=2"
 
-The Ray contenders start a local Ray cluster inside the budget
-(`Execution(ray="local")`), as the worker contenders start their processes.
+The worker contenders start a Ray cluster of this machine inside the budget
+(`Execution(workers=N)`), and their worker processes.
 
 prints every run and a Markdown table (median [seeds]) for benchmarks/RESULTS.md.
 """
@@ -37,11 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-CONTENDERS = {"one process": None, "workers=1": 1, "workers=2": 2, "ray workers=1": "ray1", "ray workers=2": "ray2"}
+CONTENDERS = {"one process": None, "workers=1": 1, "workers=2": 2}
 TARGET = 0.975
 
 
-def child(mode: str, workers: int | str | None, seed: int, budget: float, epochs: int) -> dict:
+def child(mode: str, workers: int | None, seed: int, budget: float, epochs: int) -> dict:
     import race
 
     import kerashp as khp
@@ -62,8 +62,7 @@ def child(mode: str, workers: int | str | None, seed: int, budget: float, epochs
             on_trial_end=lambda r: ended.append((time.monotonic() - started, max(r.history.get("val_accuracy") or [0]),
                                                  r.epochs or 0)),
             run=khp.RunFolder(directory=folder, name="p"),
-            execution=(khp.Execution(ray="local", workers=int(workers[3:])) if isinstance(workers, str)
-                       else khp.Execution(workers=workers)),
+            execution=khp.Execution(workers=workers),
             **options,
         )
         seconds = time.monotonic() - started
@@ -86,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         mode, workers, seed, budget, epochs = args.child
-        workers = None if workers == "none" else workers if workers.startswith("ray") else int(workers)
+        workers = None if workers == "none" else int(workers)
         print("RESULT " + json.dumps(child(mode, workers, int(seed), float(budget), int(epochs))))
         return
     contenders = {label: CONTENDERS[label] for label in args.contenders.split(",")}

@@ -1,13 +1,14 @@
 """What Ray costs a search: its start-up, and a worker's question to the driver.
 
-- start-up: `ray.init()` of a local cluster (what `Execution(ray="local")`
+- start-up: `ray.init()` of a local cluster (what `Execution(workers=N)`
   does before the first trial), and `ray.shutdown()`;
 - one question: a worker's keras-tuner message answered by the search's
   oracle (`GetTrial` of a running trial), asked from a Ray task through the
-  relay (`kerashp.parallel.on_ray`) and, side by side, from a worker of
-  kerashp's own pool over gRPC on loopback (`RemoteOracle`). A trial asks
-  `CreateTrial`, `UpdateTrial` (once, or each epoch with a pruner), `EndTrial`,
-  and sends its record and weights: 5 questions, plus one an epoch under ASHA.
+  relay (`kerashp.parallel.on_ray`). A trial asks `CreateTrial`,
+  `UpdateTrial` (once, or each epoch with a pruner), `EndTrial`, and sends
+  its record and weights: 5 questions, plus one an epoch under ASHA.
+  (kerashp's own gRPC pool, measured side by side before it was removed at
+  0.2.0.dev0, took 1.5 ms a question: `benchmarks/RESULTS.md`.)
 
     python benchmarks/ray_overhead.py            # 3 rounds of 300 questions
 """
@@ -30,24 +31,6 @@ def _oracle():
     oracle._set_project_dir(tempfile.mkdtemp(prefix="kerashp-ray-overhead-"), "o")
     trial = oracle.create_trial("worker0")
     return oracle, trial.trial_id
-
-
-def grpc_round_trip(count: int) -> float:
-    from kerashp.parallel.oracle_service import OracleService, RemoteOracle, serve
-
-    oracle, trial_id = _oracle()
-    service = OracleService(oracle)
-    server, port = serve(service, "token")
-    client = RemoteOracle(f"127.0.0.1:{port}", "token", oracle.objective)
-    try:
-        client.get_trial(trial_id)
-        started = time.perf_counter()
-        for _ in range(count):
-            client.get_trial(trial_id)
-        return (time.perf_counter() - started) / count
-    finally:
-        client.close()
-        server.stop(0)
 
 
 def ray_round_trip(count: int) -> float:
@@ -96,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     import ray
 
-    starts, stops, on_ray, on_grpc = [], [], [], []
+    starts, stops, on_ray = [], [], []
     for round_ in range(args.rounds):
         started = time.perf_counter()
         ray.init(log_to_driver=False, include_dashboard=False)
@@ -105,9 +88,8 @@ def main() -> None:
         started = time.perf_counter()
         ray.shutdown()
         stops.append(time.perf_counter() - started)
-        on_grpc.append(grpc_round_trip(args.questions) * 1000)
         print(f"round {round_}: ray.init {starts[-1]:.2f}s, shutdown {stops[-1]:.2f}s, a question "
-              f"{on_ray[-1]:.2f} ms through Ray, {on_grpc[-1]:.2f} ms over gRPC", flush=True)
+              f"{on_ray[-1]:.2f} ms through Ray", flush=True)
 
     def cell(values, fmt):
         return fmt.format(statistics.median(values)) + " [" + ", ".join(fmt.format(v) for v in values) + "]"
@@ -116,7 +98,6 @@ def main() -> None:
     print(f"| local cluster start (`ray.init`) | {cell(starts, '{:.2f} s')} |")
     print(f"| its shutdown | {cell(stops, '{:.2f} s')} |")
     print(f"| a question through Ray (relay) | {cell(on_ray, '{:.2f} ms')} |")
-    print(f"| a question over gRPC (own pool) | {cell(on_grpc, '{:.2f} ms')} |")
 
 
 if __name__ == "__main__":

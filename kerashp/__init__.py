@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from kerashp.exceptions import (
     ArgumentError,
-    ChiefLostError,
     DamagedFileError,
     DataError,
     FailedTrialError,
@@ -32,7 +31,6 @@ __version__ = "0.2.0.dev0"
 __all__ = [
     "ArgumentError",
     "Bool",
-    "ChiefLostError",
     "Choice",
     "DamagedFileError",
     "Data",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
-    "ChiefLostError",
     "DamagedFileError",
     "DataError",
     "FailedTrialError",
@@ -74,9 +73,3 @@ class TooManyFailuresError(KerashpError, RuntimeError):
 class InvalidModelError(KerashpError, TypeError):
     """`build_fn` returned something that is not a Keras model, or a model
     that cannot fit the data (fewer outputs than classes)."""
-
-
-class ChiefLostError(KerashpError):
-    """A worker could not reach the search's chief (`kerashp.parallel.oracle_service`)
-    for its whole patience, or the chief refused its token. The trials it
-    finished are saved."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerashp import devices
-from kerashp._checks import check_fraction, check_int, check_number, check_one_of
+from kerashp._checks import check_fraction, check_int, check_number, check_one_of, setting
 from kerashp.exceptions import ArgumentError
 
 __all__ = ["IF_EXISTS", "OPTIONS", "Data", "Execution", "Option", "RunFolder", "as_group", "compared", "declared",
@@ -105,23 +105,23 @@ class RunFolder:
 
 @dataclass(frozen=True)
 class Execution:
-    """Where trials run: worker processes on this machine or a Ray cluster,
-    a `tf.distribute` strategy, a dtype policy.
+    """Where trials run: in this process, or in worker processes on a Ray
+    cluster (one of this machine by default); a `tf.distribute` strategy, a
+    dtype policy.
 
     Example:
         >>> Execution(workers=2).strategy
         'auto'
 
     Args:
-        workers: Worker processes that run trials at once, or `'auto'` (one per GPU, else per core, at most
-            8). Defaults to `None`: one at a time in this process.
-        ray: Runs the workers on a Ray cluster: `'local'` (one of this machine, started for the search),
-            `'auto'` (the one this process or `RAY_ADDRESS` names) or an address (`'HOST:6379'`,
-            `'ray://HOST:10001'`); `workers` is then trials at once, by default as many as the cluster holds.
-            Defaults to `None`.
-        trial_cpus: CPUs a Ray worker asks of the cluster (a fraction shares one). Defaults to `1`.
-        trial_gpus: GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU). Defaults to `None`:
-            1 where the cluster has GPUs, else 0.
+        workers: Trials at once, each in a worker process on Ray (`pip install 'kerashp[ray]'`), or `'auto'`
+            (as many as the cluster holds). Defaults to `None`: one at a time in this process.
+        ray: The Ray cluster the workers run on: `'local'` (one of this machine, started for the search and
+            shut down after it), `'auto'` (the one this process or `RAY_ADDRESS` names) or an address
+            (`'HOST:6379'`, `'ray://HOST:10001'`). Defaults to `None`: `'local'` when `workers` is set.
+        trial_cpus: CPUs a worker asks of the cluster (a fraction shares one). Defaults to `1`.
+        trial_gpus: GPUs a worker asks of the cluster (`0.5`: two trials share a GPU). Defaults to `None`: 1
+            where the cluster has GPUs, else 0.
         strategy: A `tf.distribute.Strategy` or `'auto'`. Defaults to `'auto'`.
         precision: The dtype policy trials build under: `'float32'`, `'mixed_float16'`, `'mixed_bfloat16'` or
             `'auto'` (by device). Defaults to `None`: float32.
@@ -140,22 +140,37 @@ class Execution:
         check_number("trial_cpus", self.trial_cpus, low=0, low_open=True)
         if self.trial_gpus is not None:
             check_number("trial_gpus", self.trial_gpus, low=0)
-        if self.ray is None:
+        if self.workers is not None and self.workers != "auto" and (
+                isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1):
+            raise ArgumentError(
+                f"Argument `workers` is how many trials run at once (an integer >= 1) or 'auto'. Received: "
+                f"{setting('workers', self.workers)}. Pass 2 for two trials at once, or 'auto' (as many as the "
+                "cluster holds).")
+        if self.cluster is None:
             if self.trial_cpus != 1 or self.trial_gpus is not None:
                 raise ArgumentError(
-                    "Arguments `trial_cpus` and `trial_gpus` are what each Ray worker asks of the cluster. Received: "
-                    f"trial_cpus={self.trial_cpus!r}, trial_gpus={self.trial_gpus!r} without ray. Pass "
-                    "ray='local' (or 'auto', or the cluster's address), or leave them out.")
+                    "Arguments `trial_cpus` and `trial_gpus` are what each worker asks of the Ray cluster. Received: "
+                    f"trial_cpus={self.trial_cpus!r}, trial_gpus={self.trial_gpus!r} without workers or ray. Pass "
+                    "workers=N (or ray=...), or leave them out.")
             return
-        if not isinstance(self.ray, str) or not self.ray.strip():
+        if not isinstance(self.cluster, str) or not self.cluster.strip():
             raise ArgumentError(
                 f"Argument `ray` names a Ray cluster. Received: ray={self.ray!r}. Pass 'local' (a cluster of this "
                 "machine, started for the search), 'auto' (the one this process or RAY_ADDRESS names) or an "
                 "address ('HOST:6379', 'ray://HOST:10001').")
         if importlib.util.find_spec("ray") is None:
+            given = f"ray={self.ray!r}" if self.ray is not None else f"workers={self.workers!r}"
             raise ArgumentError(
-                f"Argument `ray` runs trials on Ray, which is not installed. Received: ray={self.ray!r}. Install "
-                "it with `pip install 'kerashp[ray]'`, or leave ray out.")
+                f"Trials at once run on Ray, which is not installed. Received: {given}. Install it with "
+                "`pip install 'kerashp[ray]'`, or leave workers and ray out to run trials one at a time here.")
+
+    @property
+    def cluster(self) -> str | None:
+        """The Ray cluster the workers run on (`ray`, or `'local'` when only
+        `workers` is set), or `None`: trials run in this process."""
+        if self.ray is None and self.workers is not None:
+            return "local"
+        return self.ray
 
 
 #: The groups, by the `tune` parameter that takes them.
@@ -280,15 +295,14 @@ OPTIONS: tuple[Option, ...] = (
        "`'overwrite'`.", "`'error'`", "may change", ()),
     _o("tensorboard", "run", "A folder for TensorBoard logs (one per trial) and the HParams dashboard.", "`None`",
        "may change"),
-    _o("workers", "execution", "Worker processes that run trials at once, or `'auto'` (one per GPU, else per core, "
-       "at most 8).", "`None`: one at a time in this process", "may change"),
-    _o("ray", "execution", "Runs the workers on a Ray cluster: `'local'` (one of this machine, started for the "
-       "search), `'auto'` (the one this process or `RAY_ADDRESS` names) or an address (`'HOST:6379'`, "
-       "`'ray://HOST:10001'`); `workers` is then trials at once, by default as many as the cluster holds.",
-       "`None`", "may change", ()),
-    _o("trial_cpus", "execution", "CPUs a Ray worker asks of the cluster (a fraction shares one).", "`1`",
+    _o("workers", "execution", "Trials at once, each in a worker process on Ray (`pip install 'kerashp[ray]'`), or "
+       "`'auto'` (as many as the cluster holds).", "`None`: one at a time in this process", "may change"),
+    _o("ray", "execution", "The Ray cluster the workers run on: `'local'` (one of this machine, started for the "
+       "search and shut down after it), `'auto'` (the one this process or `RAY_ADDRESS` names) or an address "
+       "(`'HOST:6379'`, `'ray://HOST:10001'`).", "`None`: `'local'` when `workers` is set", "may change", ()),
+    _o("trial_cpus", "execution", "CPUs a worker asks of the cluster (a fraction shares one).", "`1`",
        "may change", ()),
-    _o("trial_gpus", "execution", "GPUs a Ray worker asks of the cluster (`0.5`: two trials share a GPU).",
+    _o("trial_gpus", "execution", "GPUs a worker asks of the cluster (`0.5`: two trials share a GPU).",
        "`None`: 1 where the cluster has GPUs, else 0", "may change", ()),
     _o("strategy", "execution", "A `tf.distribute.Strategy` or `'auto'`.", "`'auto'`", "code"),
     _o("precision", "execution", "The dtype policy trials build under: `'float32'`, `'mixed_float16'`, "

@@ -1,7 +1,8 @@
-"""`tune(..., execution=Execution(ray="auto", workers=N))`: N trials at once on a Ray cluster.
+"""`tune(..., execution=Execution(workers=N))`: N trials at once on a Ray cluster.
 
-The same search as `kerashp.parallel.workers`, over another transport. The
-process that called `tune` (the driver) keeps the search: its one oracle
+The cluster is one of this machine, started for the search and shut down
+after it, unless `Execution(ray=...)` names another. The process that called
+`tune` (the driver) keeps the search: its one oracle
 (served by the same `OracleService`), the run folder, progress and
 `on_trial_end`. Each worker is a Ray task (a fresh process, `max_calls=1`)
 placed by Ray where its resources are free (`trial_cpus`, `trial_gpus`,
@@ -35,9 +36,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -45,16 +45,15 @@ import keras_tuner as kt
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from kerashp._checks import setting
 from kerashp._keras_tuner_compat import protos
-from kerashp.exceptions import ArgumentError, KerashpError
+from kerashp.exceptions import KerashpError
 from kerashp.parallel.job import Job
 from kerashp.parallel.oracle_service import OracleService, ProtocolOracle
 
-# the pool's rules: restarts before a trial fails, trials a process runs, how often the driver looks
+# the workers' rules: restarts before a trial fails, trials a process runs, how often the driver looks
 from kerashp.parallel.workers import (
-    _REPLACE_ME,
     POLL_SECONDS,
+    REPLACE_ME,
     RESTARTS,
     TRIALS_PER_PROCESS,
     error_of,
@@ -63,60 +62,7 @@ from kerashp.parallel.workers import (
 from kerashp.storage.run_store import RunStore, write_bytes
 from kerashp.tuning.trial import TrialRecord
 
-__all__ = ["RayOracle", "connect", "run_on_ray", "slots"]
-
-
-
-def connect(cluster: str) -> bool:
-    """Connects this process to the Ray cluster `cluster` names; returns
-    whether it started one (then `tune` shuts it down at the end).
-
-    `"local"`: a cluster of this machine, started for the search; `"auto"`:
-    the cluster this process already belongs to (`ray.init` was called), the
-    one `RAY_ADDRESS` names or one started on this machine by `ray start`;
-    else an address (`"HOST:6379"`, `"ray://HOST:10001"`).
-    """
-    if ray.is_initialized():
-        return False
-    quiet = {"log_to_driver": False, "configure_logging": False, "include_dashboard": False}
-    if cluster == "local":
-        ray.init(**quiet)
-        return True
-    try:
-        _answers(cluster)
-        ray.init(address=cluster, **quiet)
-    except ConnectionError as err:
-        raise ArgumentError(
-            f"Argument `ray` names no Ray cluster that answers. Received: {setting('ray', cluster)} ({err}). "
-            "Start one (`ray start --head`), set RAY_ADDRESS, or pass ray='local' for a cluster of this machine."
-        ) from None
-    return False
-
-
-def _answers(cluster: str) -> None:
-    """Raises `ConnectionError` at once when nothing listens at an address
-    `"[ray://]HOST:PORT"` (Ray itself retries for minutes)."""
-    host, _, port = cluster.removeprefix("ray://").rpartition(":")
-    if cluster == "auto" or not host or not port.isdigit():
-        return
-    try:
-        socket.create_connection((host, int(port)), timeout=5).close()
-    except OSError as err:
-        raise ConnectionError(f"nothing answers at {host}:{port}: {err.strerror or err}") from None
-
-
-def slots(trial_cpus: float, trial_gpus: float) -> int:
-    """How many trials the cluster holds at once with these resources each."""
-    total = ray.cluster_resources()
-    fits = [total.get("CPU", 0) / trial_cpus] if trial_cpus else []
-    if trial_gpus:
-        fits.append(total.get("GPU", 0) / trial_gpus)
-    return max(1, int(min(fits))) if fits else 1
-
-
-def trial_gpus_default() -> float:
-    """One GPU per trial where the cluster has GPUs, else none."""
-    return 1.0 if ray.cluster_resources().get("GPU", 0) else 0.0
+__all__ = ["RayOracle", "run_on_ray"]
 
 
 # the relay: questions from workers, answers from the driver ----------------
@@ -202,7 +148,7 @@ class _ShippingStore(RunStore):
 @ray.remote(max_calls=1, max_retries=0)
 def _work(job: Job, relay: Any, data: Any) -> int | dict:
     """One worker process: trials until the driver answers STOPPED (0), its
-    quota is run (`_REPLACE_ME`) or an error ends the search (its description)."""
+    quota is run (`REPLACE_ME`) or an error ends the search (its description)."""
     from kerashp.parallel.workers import run_job, search_ending
     from kerashp.reporting.tensorboard import TrialLogs
 
@@ -226,8 +172,7 @@ class _Slot:
     worker_id: str
     ref: Any = None
     done: bool = False
-    deaths: dict[str, int] = field(default_factory=dict)  # by trial id
-    idle_deaths: int = 0
+    idle_deaths: int = 0  # deaths outside a trial, in a row
 
 
 class _Driver:
@@ -237,6 +182,8 @@ class _Driver:
         self.tuner, self.service, self.observers = tuner, service, observers
         self.store: RunStore = tuner.store
         self.recorded: set[str] = set()  # trials whose record arrived in this search
+        self.deaths: dict[str, int] = {}  # by trial id, whichever worker ran it
+        self.unheard: dict[str, TrialRecord] = {}  # records of trials the oracle has not ended yet
 
     def answer(self, worker_id: str, kind: str, payload: Any) -> Any:
         if kind == "WriteRecord":
@@ -248,7 +195,10 @@ class _Driver:
             path = self.store.weights_path(_trial_id(payload[0]), _fold(payload[1]))
             return path.read_bytes() if path.exists() else None
         request = getattr(protos.get_service(), f"{kind}Request").FromString(payload)  # keras-tuner's protocol
-        return getattr(self.service, kind)(request, None).SerializeToString()
+        answer = getattr(self.service, kind)(request, None).SerializeToString()
+        if kind == "EndTrial":
+            self._heard(request.trial.trial_id)
+        return answer
 
     def _record(self, data: dict, logs: dict[str, bytes]) -> None:
         record = TrialRecord.from_dict(data)
@@ -259,7 +209,17 @@ class _Driver:
                 write_bytes(_inside(Path(root), name), content)
         self.store.write_record(record)
         self.recorded.add(record.trial_id)
-        self.observers(record)
+        self.unheard[record.trial_id] = record
+        trial = self.service.oracle.trials.get(record.trial_id)
+        if trial is not None and trial.status in ("COMPLETED", "FAILED", "INVALID"):  # a failed trial's comes after
+            self._heard(record.trial_id)
+
+    def _heard(self, trial_id: str) -> None:
+        """The oracle ended `trial_id`: its record goes to the observers, as in one process (so a Ctrl-C in
+        `on_trial_end` leaves a run whose resume proposes what one process would)."""
+        record = self.unheard.pop(trial_id, None)
+        if record is not None:
+            self.observers(record)
 
     def lost(self, slot: _Slot, why: str) -> None:
         """`slot`'s worker is gone: its trial ends as recorded, goes back to the queue, or fails."""
@@ -268,7 +228,8 @@ class _Driver:
             slot.idle_deaths += 1
             if slot.idle_deaths > RESTARTS:
                 raise KerashpError(
-                    f"A Ray worker died {slot.idle_deaths} times in a row outside a trial; the last time: {why} "
+                    f"A Ray worker died {slot.idle_deaths} times in a row outside a trial; the last time: "
+                    f"{why.rstrip('.')}. "
                     "Where that names a module of yours: the workers import the builder's and callbacks' modules, "
                     "so define them in the script, or send your code with Ray (ray.init(runtime_env="
                     "{'working_dir': '.'}), or `ray job submit --working-dir .`).")
@@ -276,8 +237,9 @@ class _Driver:
         slot.idle_deaths = 0
         if trial.trial_id in self.recorded:
             self.service.end_ongoing(slot.worker_id, "COMPLETED")  # it finished: only the oracle's end was lost
+            self._heard(trial.trial_id)
             return
-        deaths = slot.deaths[trial.trial_id] = slot.deaths.get(trial.trial_id, 0) + 1
+        deaths = self.deaths[trial.trial_id] = self.deaths.get(trial.trial_id, 0) + 1
         if deaths <= RESTARTS:
             self.service.give_back(slot.worker_id)
             return
@@ -372,7 +334,8 @@ def _ended(slot: _Slot, driver: _Driver, start: Any) -> None:
         return
     if isinstance(code, dict):
         raise error_of(code)
-    if code == _REPLACE_ME:
+    if code == REPLACE_ME:  # it ran its share of trials: a fresh process takes its place
+        slot.idle_deaths = 0
         start(slot)
     else:
         slot.done = True

@@ -65,7 +65,9 @@ def reload_oracle(
     if state is not None and not (damaged or damaged_trials or unrecorded or unended) and _covers(state, trials):
         oracle.trials.update(trials)
         oracle.set_state(state)
-        retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values()])
+        # keras-tuner saves `oracle.json` before it drops an ended trial from the ongoing ones: an ended trial
+        # there (a process stopped in `on_trial_end`) is done, not to be run again
+        retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values() if t.status not in _FINISHED])
         oracle.ongoing_trials = {}
         return
     for record in records:

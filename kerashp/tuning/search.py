@@ -145,7 +145,6 @@ class _Search:
                  batch_size, callbacks, on_trial_end, seed, verbose, run: RunFolder, execution: Execution):
         from kerashp.builders._calling import check_builder  # imports Keras
         from kerashp.builders.keras_tuner import space_for
-        from kerashp.parallel.workers import worker_count
 
         self.build_fn, self.data, self.run, self.execution = build_fn, data, run, execution
         self.callbacks, self.on_trial_end, self.seed, self.verbose = callbacks, on_trial_end, seed, verbose
@@ -164,13 +163,14 @@ class _Search:
         check_int("max_trials", max_trials, allow_none=True)
         check_int("max_epochs", max_epochs, allow_none=True)
         check_int("batch_size", batch_size)
-        self.count = worker_count(execution.workers)
+        self.count = 0 if execution.workers in (None, "auto") else execution.workers  # 0: what the cluster holds
         self._ray_started = False
-        if (self.count or execution.ray) and execution.strategy != "auto":
+        if execution.cluster is not None and execution.strategy != "auto":
             raise ArgumentError(
-                f"Argument `strategy` cannot be shared by {self.count} worker processes: each picks its own. "
-                f"Received: strategy={execution.strategy!r} with workers={execution.workers!r}. Leave "
-                "strategy='auto', or pass workers=1 to train one trial at a time under that strategy."
+                f"Argument `strategy` cannot be shared by worker processes: each picks its own. "
+                f"Received: strategy={execution.strategy!r} with workers={execution.workers!r}, "
+                f"ray={execution.ray!r}. Leave strategy='auto', or leave workers and ray out to train one trial at "
+                "a time here under that strategy."
             )
         self.algo.check(self.space, cv=data.cv)
         as_observers(on_trial_end)
@@ -221,14 +221,19 @@ class _Search:
         self.test = None if test is None else prepare_test(test, self.prepared.spec, "Data(test=...)")
         self.strategy = get_strategy(self.execution.strategy)
         self.precision = resolve_precision(self.execution.precision, self.strategy)
-        if self.execution.ray is not None:  # the cluster says how many trials it holds
-            from kerashp.parallel import on_ray
+        if self.execution.cluster is not None and self.prepared.is_dataset:
+            raise ArgumentError(
+                "Worker processes are sent the data as arrays, but data= is a tf.data.Dataset. Received: "
+                f"workers={self.execution.workers!r}, ray={self.execution.ray!r} with a dataset. Pass (x, y) "
+                "arrays or a dataset name, or leave workers and ray out to run trials one at a time here.")
+        if self.execution.cluster is not None:  # the cluster says how many trials it holds
+            from kerashp.parallel import cluster
 
-            self._ray_started = on_ray.connect(self.execution.ray)
+            self._ray_started = cluster.connect(self.execution.cluster)
             self.trial_gpus = self.execution.trial_gpus
             if self.trial_gpus is None:
-                self.trial_gpus = on_ray.trial_gpus_default()
-            self.count = self.count or on_ray.slots(self.execution.trial_cpus, self.trial_gpus)
+                self.trial_gpus = cluster.trial_gpus_default()
+            self.count = self.count or cluster.slots(self.execution.trial_cpus, self.trial_gpus)
 
     def close(self) -> None:
         """Shuts down a Ray cluster started for the search."""
@@ -258,10 +263,6 @@ class _Search:
         self.settings = {**{key: values[key] for key in keys}, "spec": prepared.spec.to_dict()}
         if self.store.exists():
             self.store.check_same_run(self.settings)  # before anything is written or trained
-        if self.count:
-            from kerashp.datasets._files import check_writable
-
-            check_writable(prepared)
         self.store.write_settings(self.settings)
 
     def run_trials(self) -> None:
@@ -269,7 +270,6 @@ class _Search:
         import keras_tuner as kt
 
         from kerashp.parallel.job import Job
-        from kerashp.parallel.workers import run_workers
         from kerashp.tuning.tuner import BudgetSpent
 
         progress, watchers = self._reporting()
@@ -282,14 +282,11 @@ class _Search:
                           objective=self.goal, epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                           precision=self.precision, directory=str(self.store.directory), name=self.store.name,
                           tensorboard=self.board)
-                if self.execution.ray is not None:
-                    from kerashp.parallel.on_ray import run_on_ray
+                from kerashp.parallel.on_ray import run_on_ray
 
-                    stopped = run_on_ray(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
-                                         trial_cpus=self.execution.trial_cpus, trial_gpus=self.trial_gpus,
-                                         message=progress.message)
-                else:
-                    stopped = run_workers(tuner, count=self.count, job=job, observers=watchers, deadline=deadline)
+                stopped = run_on_ray(tuner, count=self.count, job=job, observers=watchers, deadline=deadline,
+                                     trial_cpus=self.execution.trial_cpus, trial_gpus=self.trial_gpus,
+                                     message=progress.message)
                 if stopped == "budget":
                     raise BudgetSpent()
             else:

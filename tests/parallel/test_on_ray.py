@@ -81,7 +81,7 @@ def test_ctrl_c_in_the_driver_cancels_every_worker_and_resume_goes_on(two_nodes,
                "execution": khp.Execution(ray="auto", workers=2)}
 
     def ctrl_c(record):
-        raise KeyboardInterrupt  # what Ctrl-C raises in the driver there (the SIGINT itself: the pool's test)
+        raise KeyboardInterrupt  # what Ctrl-C raises in the driver there
 
     with pytest.raises(KeyboardInterrupt):
         khp.tune(khp.builders.mlp, SPACE, on_trial_end=ctrl_c, run=khp.RunFolder(tmp_path, "r"), **options)

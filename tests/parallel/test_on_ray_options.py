@@ -1,4 +1,4 @@
-"""Execution(ray=...)'s options, checked before anything runs (no cluster is started)."""
+"""Execution(workers=, ray=, trial_cpus=, trial_gpus=), checked before anything runs (no cluster is started)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ SPACE = {"units": [8, 16], "batch_size": 64, "epochs": 1}
 
 
 def test_ray_options_are_checked_before_anything_runs():
-    with pytest.raises(ArgumentError, match=r"trial_cpus.*without ray.*ray='local'"):
+    with pytest.raises(ArgumentError, match=r"trial_cpus.*without workers or ray.*workers=N"):
         khp.Execution(trial_cpus=2)
-    with pytest.raises(ArgumentError, match=r"trial_gpus.*without ray"):
-        khp.Execution(workers=2, trial_gpus=0.5)
+    with pytest.raises(ArgumentError, match=r"trial_gpus.*without workers or ray"):
+        khp.Execution(trial_gpus=0.5)
+    assert khp.Execution(workers=2, trial_gpus=0.5).cluster == "local"  # workers alone: a cluster of this machine
     for bad in ("", 6379, True):
         with pytest.raises(ArgumentError, match=r"`ray` names a Ray cluster.*'local'"):
             khp.Execution(ray=bad)
@@ -33,8 +34,11 @@ def test_without_ray_installed_the_option_says_how_to_install_it(monkeypatch):
 
     found = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else found(name, *a))
-    with pytest.raises(ArgumentError, match=r"pip install 'kerashp\[ray\]'"):
+    with pytest.raises(ArgumentError, match=r"Received: ray='auto'.*pip install 'kerashp\[ray\]'"):
         khp.Execution(ray="auto")
+    with pytest.raises(ArgumentError, match=r"Received: workers=2.*pip install 'kerashp\[ray\]'.*one at a time"):
+        khp.Execution(workers=2)
+    assert khp.Execution().cluster is None  # one process needs no Ray
 
 
 def test_an_address_where_no_cluster_answers_is_named(digits_small, tmp_path, monkeypatch):

@@ -1,12 +1,11 @@
-"""The chief's side of keras-tuner's protocol (`OracleService`) and a worker's
-(`RemoteOracle` over gRPC), driven directly."""
+"""The driver's side of keras-tuner's protocol (`OracleService`, answered by
+the Ray driver's dispatch) and a worker's (`ProtocolOracle`), driven directly
+in one process."""
 
 from __future__ import annotations
 
-import socket
 import time
-
-import pytest
+from types import SimpleNamespace
 
 import kerashp as khp
 
@@ -14,10 +13,22 @@ SPACE = {"units": khp.Int(8, 32, log=True), "learning_rate": khp.Float(1e-3, 1e-
          "epochs": 2}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _direct(service):
+    """A worker's `ProtocolOracle` whose messages the Ray driver's dispatch answers in this process."""
+    import keras_tuner as kt
+
+    from kerashp._keras_tuner_compat import protos
+    from kerashp.parallel.on_ray import _Driver
+    from kerashp.parallel.oracle_service import ProtocolOracle
+
+    driver = _Driver(tuner=SimpleNamespace(store=None), service=service, observers=None)
+
+    class Direct(ProtocolOracle):
+        def _call(self, method, request):
+            answer = driver.answer("w", method, request.SerializeToString())
+            return getattr(protos.get_service(), f"{method}Response").FromString(answer)
+
+    return Direct(kt.Objective("val_loss", "min"))
 
 
 def test_a_lost_workers_trial_goes_to_the_next_worker_or_ends_as_told(make_oracle):
@@ -53,35 +64,14 @@ def test_a_worker_told_to_wait_by_hyperband_pauses_before_it_asks_again(make_ora
     # other workers hold every trial of the first rung, so the next one must wait for them
     answers = [service.CreateTrial(ask(tuner_id=f"busy-{i}"), None).trial.status for i in range(20)]
     assert idle in answers
-    server, port = distributed.serve(service, "t")
-    oracle = distributed.RemoteOracle(f"127.0.0.1:{port}", "t", kt.Objective("val_loss", "min"))
-    try:
-        started = time.monotonic()
-        trial = oracle.create_trial("waiting")
-        assert trial.status == kt.engine.trial.TrialStatus.IDLE
-        assert time.monotonic() - started >= 0.4  # keras-tuner's search loop asks again at once: the pause is ours
-    finally:
-        oracle.close()
-        server.stop(0)
-
-
-def test_a_worker_gives_up_on_a_chief_that_is_gone(monkeypatch):
-    import keras_tuner as kt
-
-    from kerashp.parallel import oracle_service as distributed
-
-    monkeypatch.setattr(distributed, "CALL_SECONDS", 1.5)
-    monkeypatch.setattr(distributed, "PATIENCE_SECONDS", 2.0)
-    oracle = distributed.RemoteOracle(f"127.0.0.1:{_free_port()}", "t", kt.Objective("val_loss", "min"))
+    oracle = _direct(service)
     started = time.monotonic()
-    with pytest.raises(khp.exceptions.ChiefLostError, match="Lost the chief"):
-        oracle.get_space()
-    # patience is wall-clock time, waits for answers included: two tries, not as many as fit in 2 s of pauses
-    assert time.monotonic() - started < 6
-    oracle.close()
+    trial = oracle.create_trial("waiting")
+    assert trial.status == kt.engine.trial.TrialStatus.IDLE
+    assert time.monotonic() - started >= 0.4  # keras-tuner's search loop asks again at once: the pause is ours
 
 
-def test_conditional_spaces_cross_grpc_without_keras_tuners_stray_print(capfd):
+def test_conditional_spaces_reach_workers_without_keras_tuners_stray_print(capfd):
     from keras_tuner.src.engine import conditions
 
     import kerashp.parallel.oracle_service  # noqa: F401 - silences keras-tuner's print on import
@@ -111,3 +101,28 @@ def test_a_trial_whose_worker_died_too_often_is_failed_with_a_record(make_oracle
     assert [(r.trial_id, r.status.value, r.error) for r in store.records()] == [
         (trial.trial_id, "FAILED", "its worker died 3 times")]
     assert record.params["units"] == service.oracle.trials[trial.trial_id].hyperparameters.values["units"]
+
+
+def test_a_trial_the_driver_ended_is_not_run_again_when_the_driver_stops_there(make_oracle, tmp_path):
+    """keras-tuner saves its oracle before it drops an ended trial from the ongoing ones; a driver stopped
+    right after (Ctrl-C in `on_trial_end`) leaves that file, and the resume must not run the trial again."""
+    from keras_tuner.src import protos
+
+    from kerashp.parallel.oracle_service import OracleService
+    from kerashp.storage.recovery import reload_oracle
+    from kerashp.storage.run_store import RunStore
+    from kerashp.tuning.trial import TrialRecord, TrialStatus
+
+    service = OracleService(make_oracle("random", SPACE, name="run"))
+    store = RunStore(tmp_path, "run")
+    ended = service.CreateTrial(protos.get_service().CreateTrialRequest(tuner_id="worker0"), None).trial
+    running = service.CreateTrial(protos.get_service().CreateTrialRequest(tuner_id="worker1"), None).trial
+    service.oracle.update_trial(ended.trial_id, {"val_accuracy": 0.5})
+    store.write_record(TrialRecord(0, ended.trial_id, TrialStatus.COMPLETED, {"units": 8}, score=0.5))
+    trial = service.oracle.trials[ended.trial_id]
+    trial.status = "COMPLETED"
+    service.EndTrial(protos.get_service().EndTrialRequest(trial=trial.to_proto()), None)  # the driver stops here
+
+    fresh = make_oracle("random", SPACE, name="run")
+    reload_oracle(fresh, store, values_of=lambda record: record.params, declare=lambda: None)
+    assert fresh._retry_queue == [running.trial_id]  # the running one runs again, the ended one does not
