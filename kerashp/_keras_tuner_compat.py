@@ -68,10 +68,17 @@ class DurableOracle:
     is (TPE tells Optuna a pruned trial)."""
 
     def update_trial(self, trial_id: str, metrics: dict, step: int = 0) -> Any:
-        metrics = dict(metrics)  # over gRPC, a protobuf map
+        metrics = dict(metrics)  # from a worker, a protobuf map
         if metrics.pop(CUT_KEY, None):
             self.cut = {*getattr(self, "cut", ()), trial_id}
         return super().update_trial(trial_id, metrics, step=step)
+
+    def get_state(self) -> dict:
+        return {**super().get_state(), "kerashp_cut": sorted(getattr(self, "cut", ()), key=int)}
+
+    def set_state(self, state: dict) -> None:
+        self.cut = set(state.get("kerashp_cut") or ())  # before an algorithm's own state is rebuilt on it
+        super().set_state(state)
 
     def save(self) -> None:
         write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))

@@ -165,7 +165,7 @@ class TPEOracle(DurableOracle, QueueMixin, PrunerMixin, kt.Oracle):
             values = trial.hyperparameters.values
             if trial_id in ongoing or trial.status == "RUNNING":  # asked again, told when it ends
                 self._ask(trial_id, values)
-            elif trial_id in self.pruned:
+            elif trial_id in self.pruned or trial_id in getattr(self, "cut", ()):  # a partial curve
                 history = trial.metrics.get_history(self.objective.name)
                 self._add(values, TrialState.PRUNED, None,
                           [history[-1].step, history[-1].value[0]] if history else None)

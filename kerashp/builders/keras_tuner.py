@@ -31,7 +31,9 @@ space:
   callbacks=..., epochs=..., batch_size=..., verbose=0)` instead of
   `model.fit`. It passes `callbacks` on to `model.fit` (kerashp's best-epoch
   weights, pruning and time budget ride on them) and returns the `History`,
-  a dict of final metrics, or the objective's value as a number.
+  a dict of final metrics, or the objective's value as a number. A refit
+  (a cross-validated search's best trial, `TuneResult.refit`) trains through
+  it too.
 
 What does not carry over, and why: a hyperparameter's `default` (kerashp's
 first trial is the algorithm's own pick; put the defaults in the algorithm's `initial=` to

@@ -171,6 +171,7 @@ def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
         "seed_state": fresh["seed_state"] + len(order),
         "tried_so_far": [],
         "id_to_hash": {},
+        "kerashp_cut": [t for t in ended if t in records and records[t].timed_out],  # partial: told so
     }
     if "kerashp_asha" in state:
         state["kerashp_asha"] = _asha_state(oracle, order, records)

@@ -122,7 +122,7 @@ def search_data(settings: dict, data: Any, sample_weight: Any = None) -> Any:
 
 def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int | None, batch_size: int,
                 class_weight: dict | None = None, epochs: int | None = None, trained_on: int | None = None,
-                callbacks: list | None = None, verbose: int = 0) -> Any:
+                callbacks: list | None = None, verbose: int = 0, fit_hook: Callable | None = None) -> Any:
     """A fresh model of `record`'s configuration (`build()`, under the trial's
     seed) trained on `data` (`(x, y, sample_weight)` or a `tf.data.Dataset`):
     the one refit rule of `TuneResult.refit` and of a cross-validated
@@ -130,24 +130,35 @@ def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int |
 
     It trains `epochs`, by default `refit_epochs`: as many gradient steps as
     the trial took to its best epoch (a promoted parent's included), given
-    that the trial's epochs were over `trained_on` samples.
+    that the trial's epochs were over `trained_on` samples. A keras-tuner
+    HyperModel's `fit` (`fit_hook`) trains it as it trained the trials:
+    `fit(hp, model, x, y, ...)`, sizing its own batches when `batch_size` is
+    not a hyperparameter.
     """
     from kerashp._seeding import seeded, trial_seed
+    from kerashp.builders.keras_tuner import Hyperparameters
     from kerashp.datasets import is_batched
 
+    sized = fit_hook is None or "batch_size" in record.params  # else the hook sizes its batches
     batch_size = int(record.params.get("batch_size", batch_size))
     if epochs is None:
         samples = len(data[0]) if isinstance(data, tuple) else None
         epochs = refit_epochs(record.best_epoch or record.total_epochs or 1, trained_on, samples, batch_size)
+
+    def fit(model: Any, *args: Any, **kwargs: Any) -> None:
+        if fit_hook is None:
+            model.fit(*args, **kwargs)
+        else:
+            fit_hook(Hyperparameters(dict(record.params)), model, *args, **kwargs)
+
     with seeded(trial_seed(seed, record.number)):
         model = build()
+        options = {"epochs": int(epochs), "callbacks": callbacks, "class_weight": class_weight, "verbose": verbose}
         if isinstance(data, tuple):
             x, y, sample_weight = data
-            model.fit(x, y, sample_weight=sample_weight, epochs=int(epochs), batch_size=batch_size,
-                      callbacks=callbacks, class_weight=class_weight, verbose=verbose)
+            fit(model, x, y, sample_weight=sample_weight, **({"batch_size": batch_size} if sized else {}), **options)
         else:
-            model.fit(data if is_batched(data) else data.batch(batch_size), epochs=int(epochs), callbacks=callbacks,
-                      class_weight=class_weight, verbose=verbose)
+            fit(model, data if is_batched(data) else data.batch(batch_size), **options)
     return model
 
 

@@ -123,10 +123,13 @@ class TuneResult:
         from kerashp.builders._calling import build_model
         from kerashp.datasets import DataSpec, use_spec
 
-        build_fn = self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
         spec = DataSpec.from_dict(self.settings["spec"])
         with use_spec(spec):
-            return build_model(build_fn, record.params, spec, self.settings.get("precision"))
+            return build_model(self._builder(), record.params, spec, self.settings.get("precision"))
+
+    def _builder(self) -> Any:
+        """The search's `build_fn`: the one given, else the one `run.json` names."""
+        return self._build_fn or _resolve_builder(self.settings.get("builder"), self.path)
 
     # after the search -----------------------------------------------------------
     def refit(self, data: Any = None, *, sample_weight: Any = None, epochs: int | None = None,
@@ -154,6 +157,7 @@ class TuneResult:
             >>> model = result.refit()
             >>> result.export("best.keras", model=model)
         """
+        from kerashp.builders.keras_tuner import fit_hook
         from kerashp.tuning.best_model import (
             refit_model,
             run_class_weight,
@@ -166,7 +170,8 @@ class TuneResult:
         return refit_model(lambda: self._build(best), best, everything, seed=self.settings.get("seed"),
                            batch_size=self.settings.get("batch_size", 32),
                            class_weight=run_class_weight(self.settings, everything), epochs=epochs,
-                           trained_on=trained_samples(self.settings), callbacks=callbacks, verbose=verbose)
+                           trained_on=trained_samples(self.settings), callbacks=callbacks, verbose=verbose,
+                           fit_hook=fit_hook(self._builder()))
 
     def evaluate(self, test_data: Any, *, model: Any = None) -> dict[str, float]:
         """The metrics of `model` (default: `best_model`) on held-out

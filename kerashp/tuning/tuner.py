@@ -313,7 +313,7 @@ class SearchTuner(TunerBase):
         model = refit_model(lambda: self.build(record.params, self.data.spec), record,
                             (*self.data.full, self.data.sample_weight), seed=self.seed, batch_size=self.batch_size,
                             class_weight=self.data.class_weight, trained_on=round(sum(folds) / len(folds)),
-                            callbacks=callbacks)
+                            callbacks=callbacks, fit_hook=self.fit_hook)
         self.store.save_weights(model, record.trial_id)
 
     def _callbacks(self, params: dict) -> list:

@@ -276,6 +276,31 @@ def test_a_trial_cut_by_the_budget_reaches_the_sampler_as_pruned(tpe_oracle):
     assert CUT_KEY not in oracle.trials[trial.trial_id].metrics.metrics
 
 
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_a_cut_trial_is_still_told_as_pruned_after_a_resume(state, tpe_oracle, tmp_path):
+    """The budget's cut is part of the oracle's state, and rebuilt from the records when that state is lost."""
+    from kerashp._keras_tuner_compat import CUT_KEY
+    from kerashp.storage.recovery import reload_oracle
+    from kerashp.storage.run_store import RunStore
+    from kerashp.tuning.trial import TrialRecord, TrialStatus
+
+    oracle, store = tpe_oracle(name="run"), RunStore(tmp_path, "run")
+    for cut in (False, True):
+        trial = oracle.create_trial("tuner0")
+        oracle.update_trial(trial.trial_id, {"val_accuracy": 0.6, **({CUT_KEY: 1.0} if cut else {})}, step=3)
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+        store.write_record(TrialRecord(int(trial.trial_id), trial.trial_id, TrialStatus.COMPLETED,
+                                       dict(trial.hyperparameters.values), score=0.6, total_epochs=3,
+                                       history={"val_accuracy": [0.5, 0.55, 0.6]}, timed_out=cut))
+    if state == "lost":
+        (store.path / "oracle.json").unlink()
+    resumed = tpe_oracle(name="run")
+    reload_oracle(resumed, store, values_of=lambda record: record.params, declare=lambda: None)
+    assert resumed.cut == {trial.trial_id}
+    assert [t.state.name for t in resumed.study.trials] == ["COMPLETE", "PRUNED"]
+
+
 @pytest.mark.slow
 def test_a_search_tells_tpe_the_trial_the_budget_cut(tmp_path):
     result = khp.tune(

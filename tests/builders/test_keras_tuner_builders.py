@@ -222,3 +222,34 @@ def test_the_documented_repeat_recipe_scores_a_trial_by_its_mean(tmp_path):
     trained = hypermodel.scores[-len(result.records):]  # after the space was read (with a stand-in model)
     assert [r.score for r in result.records] == pytest.approx([float(np.mean(s)) for s in trained])
     assert all(len(set(s)) > 1 for s in trained)  # three trainings from three initial weights
+
+
+class Logged(kt.HyperModel):
+    """A HyperModel whose `fit` notes what it trained on, and preprocesses its inputs as a trial's fit does."""
+
+    calls: list = []
+
+    def build(self, hp):
+        model = keras.Sequential([keras.layers.Dense(hp.Int("units", 4, 8, step=4), activation="relu"),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      run_eagerly=True)
+        return model
+
+    def fit(self, hp, model, x, y, **kwargs):
+        type(self).calls.append((hp["units"], len(x), kwargs.get("batch_size")))
+        return model.fit(x * 2.0, y, **kwargs)
+
+
+def test_a_refit_trains_through_the_hypermodels_fit_as_the_trials_did(tmp_path):
+    x, y = khp.datasets.load("digits")
+    x, y = x[:120].astype("float32"), y[:120]
+    Logged.calls = []
+    result = khp.tune(Logged(), data=khp.Data((x, y), cv=2), algorithm="random", max_trials=1, max_epochs=1, seed=0,
+                      verbose=0, run=khp.RunFolder(tmp_path, "cv"))
+    units = result.best_params["units"]
+    # the two folds' fits, then the cross-validated search's refit on all the data: through the hook
+    assert Logged.calls[-3:] == [(units, 60, None), (units, 60, None), (units, 120, None)]
+    Logged.calls = []
+    result.refit((x, y))  # and a refit after the search
+    assert Logged.calls == [(units, 120, None)]
