@@ -221,6 +221,7 @@ class _Search:
         self.test = None if test is None else prepare_test(test, self.prepared.spec, "Data(test=...)")
         self.strategy = get_strategy(self.execution.strategy)
         self.precision = resolve_precision(self.execution.precision, self.strategy)
+        self.deadline = Deadline.after(self.budget)  # from here: a cluster's and its workers' start count inside
         if self.execution.cluster is not None and self.prepared.is_dataset:
             raise ArgumentError(
                 "Worker processes are sent the data as arrays, but data= is a tf.data.Dataset. Received: "
@@ -273,7 +274,7 @@ class _Search:
         from kerashp.tuning.tuner import BudgetSpent
 
         progress, watchers = self._reporting()
-        deadline = Deadline.after(self.budget)
+        deadline = self.deadline
         self.tuner = tuner = self._tuner(watchers, deadline)
         finished = False
         try:

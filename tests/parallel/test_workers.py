@@ -191,3 +191,28 @@ def test_a_parallel_search_over_a_conditional_space_prints_only_kerashps_lines(d
     assert all(line.startswith(("trial ", "2 workers on the Ray cluster", "best ")) for line in lines), lines
     noise = [line for line in (out + err).splitlines() if line.strip().isdigit() or "Token authentication" in line]
     assert noise == []  # keras-tuner's stray print of a condition's values, Ray's note on its token
+
+
+def test_the_clusters_start_counts_inside_the_time_budget(digits_small, tmp_path, monkeypatch):
+    from kerashp.parallel import cluster, on_ray
+
+    class Ran(Exception):
+        pass
+
+    left = []
+
+    def slow_start(name):  # a cluster that takes a second to start
+        time.sleep(1.0)
+        return False
+
+    def run_on_ray(tuner, *, deadline, **kwargs):
+        left.append(deadline.left())
+        raise Ran
+
+    monkeypatch.setattr(cluster, "connect", slow_start)
+    monkeypatch.setattr(cluster, "trial_gpus_default", lambda: 0.0)
+    monkeypatch.setattr(on_ray, "run_on_ray", run_on_ray)
+    with pytest.raises(Ran):
+        khp.tune(khp.builders.mlp, SPACE, data=digits_small, time_budget=30, verbose=0,
+                 run=khp.RunFolder(tmp_path, "budget"), execution=khp.Execution(workers=2))
+    assert left and left[0] <= 29.0  # the second the cluster took was the budget's
