@@ -11,6 +11,14 @@ fit, and the contenders take turns over `--repeats` rounds.
     python benchmarks/overhead.py --repeats 3
     python benchmarks/overhead.py --repeats 3 --bohb   # 20 bohb trials (TPE + ASHA, <= 27 epochs)
     python benchmarks/overhead.py --repeats 5 --epochs 1 --trials 40   # what a 1-epoch trial costs
+    python benchmarks/overhead.py --interleaved 8 --epochs 1 --trials 10  # the same, in one process
+
+`--interleaved N` runs kerashp and the plain loop in one process, after one
+warm-up of each, as N pairs of whole searches of `--trials` trials over the
+same configurations (kerashp's `Random(initial=...)` queues them), in the
+order kerashp, plain, plain, kerashp, ... so that a drift of the process
+(memory, caches) weighs on both alike: what kerashp adds to a trial, below
+the noise between processes.
 
 `optuna` is Optuna's loop as its users write it (a study, an objective that
 builds and fits the model, a pruning callback reporting every epoch), fed
@@ -186,6 +194,54 @@ def child(contender, configs_path, out_path):
         json.dump({"seconds": seconds, "peak_mib": peak_mib, "best": best, "configs": configs}, f)
 
 
+def _configs(rng, count):
+    """`count` configurations of `space()`, drawn with `rng` (the same for both contenders)."""
+    return [{"layers": rng.randint(1, 2), "units": int(round(16 * 16 ** rng.random())),
+             "activation": rng.choice(["relu", "tanh"]), "dropout": rng.uniform(0.0, 0.3),
+             "learning_rate": 1e-3 * 10 ** rng.random(), "batch_size": rng.choice([32, 64])} for _ in range(count)]
+
+
+def interleaved(pairs):
+    """kerashp and the plain loop in one process, in pairs of whole searches (see the module docstring)."""
+    import random
+
+    import kerashp as khp
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    prepared = khp.datasets.prepare("digits", seed=SEED)
+    rng = random.Random(SEED)
+
+    def kerashp(configs, workdir, name):
+        khp.tune(khp.builders.mlp, {**space(), "epochs": EPOCHS}, data=(*prepared.train, *prepared.val),
+                 algorithm=khp.algorithms.Random(initial=configs), objective="val_accuracy",
+                 max_trials=len(configs), seed=SEED, verbose=0, run=khp.RunFolder(workdir, name))
+
+    def plain(configs, workdir, name):
+        run_plain(workdir, prepared, [{**c, "_epochs": EPOCHS} for c in configs])
+
+    times = {"kerashp": [], "plain": []}
+    with tempfile.TemporaryDirectory() as workdir:
+        warm = _configs(rng, 2)
+        kerashp(warm, workdir, "warm")  # imports, the first graphs: outside the clock, for both
+        plain(warm, workdir, "warm")
+        for pair in range(pairs):
+            configs = _configs(rng, TRIALS)
+            order = ("kerashp", "plain") if pair % 2 == 0 else ("plain", "kerashp")
+            for contender in order:
+                started = time.perf_counter()
+                (kerashp if contender == "kerashp" else plain)(configs, workdir, f"{contender}{pair}")
+                times[contender].append(time.perf_counter() - started)
+            print(f"pair {pair + 1} ({order[0]} first): kerashp {times['kerashp'][-1]:.2f}s  "
+                  f"plain {times['plain'][-1]:.2f}s  ratio {times['kerashp'][-1] / times['plain'][-1]:.3f}",
+                  flush=True)
+    ratios = [k / p for k, p in zip(times["kerashp"], times["plain"], strict=True)]
+    total = sum(times["kerashp"]) / sum(times["plain"])
+    print(f"\n{pairs} pairs of {TRIALS} trials of {EPOCHS} epoch(s): kerashp/plain over all pairs {total:.3f}x, "
+          f"median pair {statistics.median(ratios):.3f}x [{', '.join(f'{r:.3f}' for r in ratios)}]")
+    per_trial = (sum(times["kerashp"]) - sum(times["plain"])) / (pairs * TRIALS) * 1000
+    print(f"kerashp's own time: {per_trial:.0f} ms a trial (a whole search's set-up and result included)")
+
+
 def main():
     global EPOCHS, TRIALS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -193,6 +249,7 @@ def main():
     parser.add_argument("--bohb", action="store_true", help="kerashp bohb (TPE + ASHA) against the plain loop")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs of each random-search trial")
     parser.add_argument("--trials", type=int, default=TRIALS)
+    parser.add_argument("--interleaved", type=int, metavar="PAIRS", help="kerashp and plain in one process")
     parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
@@ -200,6 +257,9 @@ def main():
     EPOCHS, TRIALS = args.epochs, args.trials
     if args.child:
         child(args.child, args.configs, args.out)
+        return
+    if args.interleaved:
+        interleaved(args.interleaved)
         return
 
     tmp = tempfile.mkdtemp()
