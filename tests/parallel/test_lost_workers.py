@@ -93,3 +93,37 @@ def test_a_worker_cannot_write_outside_the_run_or_the_log_folder(driver, tmp_pat
         with pytest.raises(KerashpError, match="not one"):
             driver.answer("w", "PutWeights", (trial_id, fold, b""))
     assert not (tmp_path / "escape.txt").exists() and not driver.tuner.store.records()
+
+
+def test_a_worker_on_another_node_trains_a_promoted_trial_from_weights_the_driver_sends(driver, tmp_path):
+    """A Hyperband promotion whose parent ran on another node: the worker's own folder lacks the parent's
+    weights, so its store fetches them from the driver (`GetWeights`), and keeps what it saves here too."""
+    import keras
+    import numpy as np
+
+    from kerashp.parallel.on_ray import _ShippingStore
+
+    def model(seed):
+        keras.utils.set_random_seed(seed)
+        made = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        made.compile(optimizer="adam", loss="mse", run_eagerly=True)
+        made.fit(np.ones((4, 3)), np.zeros((4, 2)), epochs=1, verbose=0)  # its optimizer's moments too
+        return made
+
+    parent = model(1)
+    driver.store.save_weights(parent, "0")  # the parent's weights reached the driver from its node
+
+    class Relayed:  # a worker's oracle whose kerashp questions the driver answers
+        def _call(self, kind, payload):
+            return driver.answer("worker1", kind, payload)
+
+    worker = _ShippingStore(Relayed(), logs=None)  # a folder of its own node, empty
+    assert not worker.weights_path("0").exists()
+    child = model(2)
+    worker.load_weights(child, "0")
+    for mine, theirs in zip(child.get_weights(), parent.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    worker.save_weights(child, "1")  # sent to the driver's run folder
+    assert driver.store.weights_path("1").exists() and worker.weights_path("1").exists()
+    with pytest.raises(KerashpError, match="missing|no weights|not found|does not exist"):
+        worker.load_weights(model(3), "7")  # a parent the driver has no weights of either
