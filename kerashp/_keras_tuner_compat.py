@@ -14,8 +14,8 @@ What it holds:
   `retry`, `rebuild_brackets`, for `kerashp.storage.recovery`);
 - the tuner's hooks (`TunerBase`: `declare_space`, `run_and_report`,
   `state_file`);
-- the gRPC messages and trial classes the chief serves and its workers call
-  (`protos`, `ClientOracle`), and a keras-tuner hp's scoped name.
+- the oracle messages (protos) and trial classes the driver answers and its
+  workers send (`protos`, `ClientOracle`), and a keras-tuner hp's scoped name.
 
 The algorithm modules import it only when they make an oracle, so the
 registry itself stays cheap to import.
@@ -189,7 +189,7 @@ class PrunerMixin:
     """An optional ASHA pruner in `update_trial`.
 
     A trial the pruner stops gets status `"STOPPED"` in the answer to
-    `update_trial` (over gRPC too) and is remembered in `pruned` (trial id ->
+    `update_trial` (from workers too) and is remembered in `pruned` (trial id ->
     the epoch it was stopped at). A trial's cost report (`asha.COST_KEYS`,
     sent with its second epoch) goes to the pruner and not into the trial's
     metrics. Per-epoch reports do not rewrite the trial's file, as
@@ -209,7 +209,7 @@ class PrunerMixin:
     @kt.synchronized
     def update_trial(self, trial_id: str, metrics: dict, step: int = 0) -> Any:
         trial = self.trials[trial_id]
-        metrics = dict(metrics)  # over gRPC, a protobuf map
+        metrics = dict(metrics)  # from a worker, a protobuf map
         costs = [metrics.pop(key) for key in COST_KEYS if key in metrics]
         if self.pruner is not None and len(costs) == len(COST_KEYS):
             self.pruner.measured(*costs)

@@ -21,11 +21,10 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 def gpu_count() -> int:
-    """The GPUs this process may use, counted without starting TensorFlow (so a
-    chief takes no GPU memory before its workers start): those
-    `CUDA_VISIBLE_DEVICES` names when it is set, else the NVIDIA devices in
-    `/dev`. The one count `Execution(workers="auto")`, the workers' devices
-    and `get_strategy` go by."""
+    """The GPUs this process may use, counted without starting TensorFlow:
+    those `CUDA_VISIBLE_DEVICES` names when it is set, else the NVIDIA devices
+    in `/dev` (`get_strategy` goes by it; Ray counts a cluster's GPUs for
+    `Execution(workers=...)`)."""
     if "CUDA_VISIBLE_DEVICES" in os.environ:
         return len([d for d in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if d.strip()])
     return len(list(Path("/dev").glob("nvidia[0-9]*")))

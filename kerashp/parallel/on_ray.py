@@ -301,7 +301,7 @@ def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: An
             for number, worker_id, kind, payload in ray.get(relay.take.remote(POLL_SECONDS)):
                 try:
                     answers.append((number, driver.answer(worker_id, kind, payload), None))
-                except Exception as err:  # noqa: BLE001 (the worker raises it, as a call to the chief would)
+                except Exception as err:  # noqa: BLE001 (the worker raises it, as a call to the oracle would)
                     answers.append((number, None, err))
             if answers:
                 relay.answer.remote(answers)

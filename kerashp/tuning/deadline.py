@@ -1,8 +1,8 @@
 """When a search's time budget ends: one clock for every process of a search.
 
-A `Deadline` is a point on the wall clock (`time.time()`), so the chief and
-its worker processes, here or on a Ray cluster's other machines, read the
-same moment: it travels in a worker's job as it is.
+A `Deadline` is a point on the wall clock (`time.time()`), so the driver and
+its worker processes, on this machine or a Ray cluster's other machines, read
+the same moment: it travels in a worker's job as it is.
 
 Example:
     >>> Deadline.after(None) is None

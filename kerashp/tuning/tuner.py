@@ -76,7 +76,7 @@ class SearchTuner(TunerBase):
     """
 
     free_memory = False
-    keeps_state = True  # this process saves and reloads the search's state (a worker's chief does)
+    keeps_state = True  # this process saves and reloads the search's state (a worker's driver does)
 
     def __init__(
         self,
