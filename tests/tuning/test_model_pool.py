@@ -44,6 +44,7 @@ def test_only_what_changes_the_graph_breaks_sharing():
     assert graph_key(unbuilt) is None  # no weights yet: never kept
 
 
+@pytest.mark.slow  # traces two models' steps: over the fast tier's 5 s of CPU under a full-tier run's load
 def test_a_kept_model_trains_exactly_as_the_fresh_model_it_stands_for(iris):
     x, y = iris
     pool = CompiledModels()
