@@ -57,10 +57,10 @@ from kerashp.parallel.workers import (
     RESTARTS,
     TRIALS_PER_PROCESS,
     error_of,
-    fail_lost_trial,
 )
+from kerashp.storage.recovery import FINISHED
 from kerashp.storage.run_store import RunStore, write_bytes
-from kerashp.tuning.trial import TrialRecord
+from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["RayOracle", "run_on_ray"]
 
@@ -181,7 +181,6 @@ class _Driver:
     def __init__(self, tuner: Any, service: OracleService, observers: Any):
         self.tuner, self.service, self.observers = tuner, service, observers
         self.store: RunStore = tuner.store
-        self.recorded: set[str] = set()  # trials whose record arrived in this search
         self.deaths: dict[str, int] = {}  # by trial id, whichever worker ran it
         self.unheard: dict[str, TrialRecord] = {}  # records of trials the oracle has not ended yet
 
@@ -208,10 +207,9 @@ class _Driver:
             for name, content in logs.items():
                 write_bytes(_inside(Path(root), name), content)
         self.store.write_record(record)
-        self.recorded.add(record.trial_id)
         self.unheard[record.trial_id] = record
         trial = self.service.oracle.trials.get(record.trial_id)
-        if trial is not None and trial.status in ("COMPLETED", "FAILED", "INVALID"):  # a failed trial's comes after
+        if trial is not None and trial.status in FINISHED:  # a failed trial's record comes after its end
             self._heard(record.trial_id)
 
     def _heard(self, trial_id: str) -> None:
@@ -235,7 +233,7 @@ class _Driver:
                     "{'working_dir': '.'}), or `ray job submit --working-dir .`).")
             return
         slot.idle_deaths = 0
-        if trial.trial_id in self.recorded:
+        if trial.trial_id in self.unheard:  # its record arrived
             self.service.end_ongoing(slot.worker_id, "COMPLETED")  # it finished: only the oracle's end was lost
             self._heard(trial.trial_id)
             return
@@ -243,8 +241,12 @@ class _Driver:
         if deaths <= RESTARTS:
             self.service.give_back(slot.worker_id)
             return
-        self.observers(fail_lost_trial(self.service, self.tuner, slot.worker_id,
-                                       f"its worker died {deaths} times ({why})"))
+        message = f"its worker died {deaths} times ({why})"
+        self.service.end_ongoing(slot.worker_id, "FAILED", message)
+        record = TrialRecord(int(trial.trial_id), trial.trial_id, TrialStatus.FAILED,
+                             self.tuner.space.complete(trial.hyperparameters.values), error=message)
+        self.store.write_record(record)
+        self.observers(record)
 
 
 def _trial_id(value: Any) -> str:

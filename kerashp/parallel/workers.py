@@ -21,7 +21,7 @@ from kerashp.exceptions import KerashpError
 from kerashp.parallel.job import Job
 from kerashp.tuning.tuner import BudgetSpent, SearchTuner
 
-__all__ = ["WorkerTuner", "error_of", "fail_lost_trial", "run_job", "search_ending"]
+__all__ = ["WorkerTuner", "error_of", "run_job", "search_ending"]
 
 #: How often a trial's worker may die before the trial is recorded as failed.
 RESTARTS = 2
@@ -100,20 +100,6 @@ def run_job(job: Job, *, oracle: Any, store: Any, data: Any) -> int:
     finally:
         oracle.close()
     return 0
-
-
-def fail_lost_trial(service: Any, tuner: Any, worker_id: str, message: str) -> Any:
-    """Ends the trial `worker_id` ran as FAILED (its worker died too often)
-    and writes its record; returns the record, or `None` when it ran none."""
-    from kerashp.tuning.trial import TrialRecord, TrialStatus
-
-    trial_id = service.end_ongoing(worker_id, "FAILED", message)
-    if trial_id is None:
-        return None
-    values = service.oracle.trials[trial_id].hyperparameters.values
-    record = TrialRecord(int(trial_id), trial_id, TrialStatus.FAILED, tuner.space.complete(values), error=message)
-    tuner.store.write_record(record)
-    return record
 
 
 def search_ending(err: Exception) -> dict | None:

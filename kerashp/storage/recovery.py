@@ -36,7 +36,8 @@ from kerashp.tuning.trial import TrialRecord, TrialStatus
 
 __all__ = ["reload_oracle"]
 
-_FINISHED = ("COMPLETED", "FAILED", "INVALID")
+#: keras-tuner's statuses of a trial that ended.
+FINISHED = ("COMPLETED", "FAILED", "INVALID")
 
 
 def reload_oracle(
@@ -60,14 +61,14 @@ def reload_oracle(
         except DamagedFileError as err:
             _report(err)
     by_id = {r.trial_id: r for r in records}
-    unrecorded = [t for t in trials.values() if t.status in _FINISHED and t.trial_id not in by_id]
-    unended = {t.trial_id for t in trials.values() if t.status not in _FINISHED and t.trial_id in by_id}
+    unrecorded = [t for t in trials.values() if t.status in FINISHED and t.trial_id not in by_id]
+    unended = {t.trial_id for t in trials.values() if t.status not in FINISHED and t.trial_id in by_id}
     if state is not None and not (damaged or damaged_trials or unrecorded or unended) and _covers(state, trials):
         oracle.trials.update(trials)
         oracle.set_state(state)
         # keras-tuner saves `oracle.json` before it drops an ended trial from the ongoing ones: an ended trial
         # there (a process stopped in `on_trial_end`) is done, not to be run again
-        retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values() if t.status not in _FINISHED])
+        retry(oracle, [t.trial_id for t in oracle.ongoing_trials.values() if t.status not in FINISHED])
         oracle.ongoing_trials = {}
         return
     for record in records:
@@ -159,7 +160,7 @@ def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
     """Sets `oracle`'s state from its `trials` alone, as keras-tuner would have
     left it had the unfinished ones never started: they are sent for retry."""
     order = sorted(oracle.trials, key=int)
-    ended = [t for t in order if oracle.trials[t].status in _FINISHED]
+    ended = [t for t in order if oracle.trials[t].status in FINISHED]
     fresh = oracle.get_state()
     state = {
         **fresh,

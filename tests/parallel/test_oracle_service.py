@@ -81,28 +81,6 @@ def test_conditional_spaces_reach_workers_without_keras_tuners_stray_print(capfd
     assert capfd.readouterr().out == ""
 
 
-def test_a_trial_whose_worker_died_too_often_is_failed_with_a_record(make_oracle, tmp_path):
-    from types import SimpleNamespace
-
-    from keras_tuner.src import protos
-
-    from kerashp.parallel.oracle_service import OracleService
-    from kerashp.parallel.workers import fail_lost_trial
-    from kerashp.space import as_space
-    from kerashp.storage.run_store import RunStore
-
-    service = OracleService(make_oracle("random", SPACE))
-    store = RunStore(tmp_path, "run")
-    tuner = SimpleNamespace(space=as_space(SPACE), store=store)
-    assert fail_lost_trial(service, tuner, "worker0", "died") is None  # it ran nothing
-    trial = service.CreateTrial(protos.get_service().CreateTrialRequest(tuner_id="worker0"), None).trial
-    record = fail_lost_trial(service, tuner, "worker0", "its worker died 3 times")
-    assert service.oracle.trials[trial.trial_id].status == "FAILED"
-    assert [(r.trial_id, r.status.value, r.error) for r in store.records()] == [
-        (trial.trial_id, "FAILED", "its worker died 3 times")]
-    assert record.params["units"] == service.oracle.trials[trial.trial_id].hyperparameters.values["units"]
-
-
 def test_a_trial_the_driver_ended_is_not_run_again_when_the_driver_stops_there(make_oracle, tmp_path):
     """keras-tuner saves its oracle before it drops an ended trial from the ongoing ones; a driver stopped
     right after (Ctrl-C in `on_trial_end`) leaves that file, and the resume must not run the trial again."""
