@@ -52,6 +52,7 @@ CONTENDERS = {
     "kerashp_bohb_rung1": ("kerashp `bohb`, first rung fixed at 1 epoch (`ASHA(first_rung=1)`: "
                            "before the measured rung)"),
     "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
+    "kerashp_bohb_w2": "kerashp `bohb`, two trials at once (`Execution(workers=2)`, a local Ray cluster)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
     "kerashp_hyperband": "kerashp `hyperband`",
     "kt_hyperband": "keras-tuner `Hyperband` used directly (27 epochs, iterations until the budget)",
@@ -80,6 +81,7 @@ TASKS = {
 TASK = TASKS["digits"]
 
 EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, the objective) per epoch
+EVENTS_FILE = ""  # where worker processes log their epochs instead (`kerashp_bohb_w2`)
 COMPILE: dict = {}  # kerashp's compile share (compile_share)
 T0 = 0.0
 
@@ -170,12 +172,21 @@ def optuna_params(trial) -> dict:
 
 
 def callbacks(deadline: float, on_deadline=None) -> list:
-    """The epoch log, and for the peers (no time budget of their own) a stop at the deadline."""
+    """The epoch log, and for the peers (no time budget of their own) a stop at the deadline.
+
+    In worker processes (`EVENTS_FILE` set) the log appends to a file, timed by the wall clock
+    all processes share."""
     import keras
+
+    path, wall0, metric = EVENTS_FILE, time.time() - (time.monotonic() - T0), metric_name()
 
     class Log(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            EVENTS.append((time.monotonic() - T0, float(logs[metric_name()])))
+            if path:
+                with open(path, "a") as f:
+                    f.write(f"{time.time() - wall0} {float(logs[metric])}\n")
+            else:
+                EVENTS.append((time.monotonic() - T0, float(logs[metric])))
 
     class Deadline(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
@@ -194,6 +205,8 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     x_train, y_train, x_val, y_val, x_test, y_test = data
     space = kerashp_space()
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
+    if algorithm == "bohb_w2":
+        algorithm, extra = "bohb", {"execution": khp.Execution(workers=2)}
     if algorithm == "bohb_rung1":
         algorithm = khp.algorithms.BOHB(pruner=khp.pruners.ASHA(first_rung=1))
     if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
@@ -216,6 +229,9 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
         **extra,
     )
     COMPILE.update(compile_share(result.records))
+    if EVENTS_FILE:
+        with open(EVENTS_FILE) as f:
+            EVENTS.extend(sorted(tuple(map(float, line.split())) for line in f if line.strip()))
     return float(result.best_model.evaluate(x_test, y_test, verbose=0)[1])
 
 
@@ -311,7 +327,7 @@ def run_optuna(data, budget, seed) -> float:
 
 
 def child(task: str, contender: str, seed: int, budget: float, out: str, keep: str) -> None:
-    global T0, TASK
+    global T0, TASK, EVENTS_FILE
     TASK = TASKS[task]
     import keras
 
@@ -321,6 +337,8 @@ def child(task: str, contender: str, seed: int, budget: float, out: str, keep: s
     warm.fit(data[0][:64], data[1][:64], epochs=1, verbose=0)  # TensorFlow's one-off start-up
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
+        if contender.endswith("_w2"):
+            EVENTS_FILE = os.path.join(workdir, "events.txt")
         if keep and contender.startswith("kerashp_"):
             workdir = os.path.join(keep, task, f"seed{seed}")
         T0 = time.monotonic()
