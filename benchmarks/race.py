@@ -22,7 +22,8 @@ memory, as a user of Optuna would have to).
     python benchmarks/race.py --quick         # 40 s each, seed 0: for iterating
     python benchmarks/race.py --contenders kerashp_bohb,optuna --seeds 0 1 --budget 60
     python benchmarks/race.py --keep race_runs  # keeps kerashp's run folders (benchmarks/selection.py reads them)
-    python benchmarks/race.py --family --budget 120 --seeds 0 1 2 3 4   # every task of TASKS, three contenders
+    python benchmarks/race.py --family --budget 120 --seeds 0 1 2 3 4   # the four tasks of FAMILY_TASKS
+    python benchmarks/race.py --tasks digits_xla_choices --contenders kerashp_bohb,optuna   # graphs that repeat
 
 The family (`--family`, or `--tasks a,b`) runs the same race on four tasks
 it was not tuned for: another split and a wider space of digits, a 20k-sample
@@ -30,7 +31,10 @@ synthetic tabular task, a regression (R², Friedman #1, 10k samples), and
 digits with every model compiled by XLA (`jit_compile=True`: what a new
 model costs on a GPU or TPU). It also reports, for kerashp, the share of the
 search's time its trials spent before their first epoch ended beyond an
-epoch's time (building, tracing, compiling: `TrialRecord.cost`).
+epoch's time (building, tracing, compiling: `TrialRecord.cost`), and how
+many trials reused a compiled model. `digits_xla_choices`, outside the
+family, is `digits_xla` with `units` and `dropout` searched as choices: a
+space whose graphs repeat, so kerashp's compiled-model pool can reuse them.
 
 prints a Markdown table for benchmarks/RESULTS.md and writes every run's
 numbers to --out (JSON).
@@ -77,7 +81,14 @@ TASKS = {
                    "metric": "r2_score", "targets": (0.95, 0.97)},
     "digits_xla": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": True,
                    "metric": "accuracy", "targets": (0.975, 0.985)},
+    # Not in the family: digits_xla with `units` and `dropout` as choices, a space whose graphs repeat
+    # (what the compiled-model pool can reuse).
+    "digits_xla_choices": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": True,
+                           "metric": "accuracy", "targets": (0.975, 0.985), "choices": True},
 }
+FAMILY_TASKS = ("digits_wide", "tabular", "regression", "digits_xla")
+UNITS_CHOICES = (16, 32, 64, 128, 256)
+DROPOUT_CHOICES = (0.0, 0.25, 0.5)
 TASK = TASKS["digits"]
 
 EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, the objective) per epoch
@@ -139,11 +150,12 @@ def metric_name() -> str:
 def kerashp_space():
     import kerashp as khp
 
+    choices = TASK.get("choices")
     return {
         "layers": [1, 2, 3],
-        "units": khp.Int(16, TASK["units"], log=True),
+        "units": list(UNITS_CHOICES) if choices else khp.Int(16, TASK["units"], log=True),
         "activation": ["relu", "tanh", "elu"],
-        "dropout": khp.Float(0.0, 0.5),
+        "dropout": list(DROPOUT_CHOICES) if choices else khp.Float(0.0, 0.5),
         "learning_rate": khp.Float(1e-4, 1e-1, log=True),
         "batch_size": [32, 64, 128],
     }
@@ -152,9 +164,11 @@ def kerashp_space():
 def kt_params(hp) -> dict:
     return {
         "layers": hp.Choice("layers", [1, 2, 3]),
-        "units": hp.Int("units", 16, TASK["units"], sampling="log"),
+        "units": (hp.Choice("units", list(UNITS_CHOICES)) if TASK.get("choices")
+                  else hp.Int("units", 16, TASK["units"], sampling="log")),
         "activation": hp.Choice("activation", ["relu", "tanh", "elu"]),
-        "dropout": hp.Float("dropout", 0.0, 0.5),
+        "dropout": (hp.Choice("dropout", list(DROPOUT_CHOICES)) if TASK.get("choices")
+                    else hp.Float("dropout", 0.0, 0.5)),
         "learning_rate": hp.Float("learning_rate", 1e-4, 1e-1, sampling="log"),
         "batch_size": hp.Choice("batch_size", [32, 64, 128]),
     }
@@ -163,9 +177,11 @@ def kt_params(hp) -> dict:
 def optuna_params(trial) -> dict:
     return {
         "layers": trial.suggest_categorical("layers", [1, 2, 3]),
-        "units": trial.suggest_int("units", 16, TASK["units"], log=True),
+        "units": (trial.suggest_categorical("units", list(UNITS_CHOICES)) if TASK.get("choices")
+                  else trial.suggest_int("units", 16, TASK["units"], log=True)),
         "activation": trial.suggest_categorical("activation", ["relu", "tanh", "elu"]),
-        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "dropout": (trial.suggest_categorical("dropout", list(DROPOUT_CHOICES)) if TASK.get("choices")
+                    else trial.suggest_float("dropout", 0.0, 0.5)),
         "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
         "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128]),
     }
@@ -413,7 +429,7 @@ def main() -> None:
         return
     budget = args.budget or (40.0 if args.quick else 120.0)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
-    tasks = [t for t in TASKS if t != "digits"] if args.family else [t for t in args.tasks.split(",") if t]
+    tasks = list(FAMILY_TASKS) if args.family else [t for t in args.tasks.split(",") if t]
     contenders = (args.contenders or ",".join(FAMILY if args.family else CONTENDERS)).split(",")
     unknown = (set(contenders) - set(CONTENDERS)) | (set(tasks) - set(TASKS))
     if unknown:

@@ -19,8 +19,9 @@ What breaks sharing is anything that changes the graph: layer sizes and
 counts, activations, a dropout rate or regularization factor (Python
 numbers in the layers), the optimizer's class or any setting but the
 learning rate, a learning-rate schedule, the loss and metrics. Learning
-rate, batch size, epochs and callbacks do not (under JAX a new batch size
-compiles its shapes once per kept model). A model whose config cannot be
+rate, batch size, epochs and callbacks do not (under XLA or JAX a new batch
+size compiles its shapes once per kept model: the trace is saved, the compile
+is not). A model whose config cannot be
 read (a subclassed model without `get_config`), or that is not built yet,
 is never kept. Nothing is written to disk.
 """
