@@ -182,7 +182,8 @@ def test_a_dataset_is_refused_before_any_worker_starts(tmp_path):
 
 @pytest.mark.subprocess
 def test_a_parallel_search_over_a_conditional_space_prints_only_kerashps_lines(digits_small, tiny_space, tmp_path,
-                                                                              capfd):
+                                                                              capfd, monkeypatch):
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")  # names no cluster: workers alone start one of this machine
     khp.tune(khp.builders.mlp, {**tiny_space, "epochs": 1}, data=digits_small, algorithm="random", max_trials=4,
              seed=0, verbose=1, run=khp.RunFolder(tmp_path, "quiet"), execution=khp.Execution(workers=2))
     out, err = capfd.readouterr()
