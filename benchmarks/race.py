@@ -147,44 +147,44 @@ def metric_name() -> str:
     return f"val_{TASK['metric']}"
 
 
+def searched() -> dict:
+    """The six hyperparameters every contender searches, defined once: `("choice", values)`,
+    `("int", low, high, log)` or `("float", low, high, log)`; each contender's space translates it."""
+    choices = TASK.get("choices")
+    return {
+        "layers": ("choice", [1, 2, 3]),
+        "units": ("choice", list(UNITS_CHOICES)) if choices else ("int", 16, TASK["units"], True),
+        "activation": ("choice", ["relu", "tanh", "elu"]),
+        "dropout": ("choice", list(DROPOUT_CHOICES)) if choices else ("float", 0.0, 0.5, False),
+        "learning_rate": ("float", 1e-4, 1e-1, True),
+        "batch_size": ("choice", [32, 64, 128]),
+    }
+
+
 def kerashp_space():
     import kerashp as khp
 
-    choices = TASK.get("choices")
-    return {
-        "layers": [1, 2, 3],
-        "units": list(UNITS_CHOICES) if choices else khp.Int(16, TASK["units"], log=True),
-        "activation": ["relu", "tanh", "elu"],
-        "dropout": list(DROPOUT_CHOICES) if choices else khp.Float(0.0, 0.5),
-        "learning_rate": khp.Float(1e-4, 1e-1, log=True),
-        "batch_size": [32, 64, 128],
-    }
+    kinds = {"int": khp.Int, "float": khp.Float}
+    return {name: list(d[1]) if d[0] == "choice" else kinds[d[0]](d[1], d[2], log=d[3])
+            for name, d in searched().items()}
 
 
 def kt_params(hp) -> dict:
-    return {
-        "layers": hp.Choice("layers", [1, 2, 3]),
-        "units": (hp.Choice("units", list(UNITS_CHOICES)) if TASK.get("choices")
-                  else hp.Int("units", 16, TASK["units"], sampling="log")),
-        "activation": hp.Choice("activation", ["relu", "tanh", "elu"]),
-        "dropout": (hp.Choice("dropout", list(DROPOUT_CHOICES)) if TASK.get("choices")
-                    else hp.Float("dropout", 0.0, 0.5)),
-        "learning_rate": hp.Float("learning_rate", 1e-4, 1e-1, sampling="log"),
-        "batch_size": hp.Choice("batch_size", [32, 64, 128]),
-    }
+    def one(name, d):
+        if d[0] == "choice":
+            return hp.Choice(name, d[1])
+        return (hp.Int if d[0] == "int" else hp.Float)(name, d[1], d[2], sampling="log" if d[3] else "linear")
+
+    return {name: one(name, d) for name, d in searched().items()}
 
 
 def optuna_params(trial) -> dict:
-    return {
-        "layers": trial.suggest_categorical("layers", [1, 2, 3]),
-        "units": (trial.suggest_categorical("units", list(UNITS_CHOICES)) if TASK.get("choices")
-                  else trial.suggest_int("units", 16, TASK["units"], log=True)),
-        "activation": trial.suggest_categorical("activation", ["relu", "tanh", "elu"]),
-        "dropout": (trial.suggest_categorical("dropout", list(DROPOUT_CHOICES)) if TASK.get("choices")
-                    else trial.suggest_float("dropout", 0.0, 0.5)),
-        "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
-        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128]),
-    }
+    def one(name, d):
+        if d[0] == "choice":
+            return trial.suggest_categorical(name, d[1])
+        return (trial.suggest_int if d[0] == "int" else trial.suggest_float)(name, d[1], d[2], log=d[3])
+
+    return {name: one(name, d) for name, d in searched().items()}
 
 
 def callbacks(deadline: float, on_deadline=None) -> list:
