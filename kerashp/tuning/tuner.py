@@ -40,6 +40,7 @@ from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
 from kerashp.storage.run_store import RunStore, error_summary, write_json
 from kerashp.tuning.deadline import Deadline
+from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.promotions import KeptModels
@@ -237,7 +238,8 @@ class SearchTuner(TunerBase):
         callbacks = [*self._callbacks(params), clock, best, *extra]
         if self.tensorboard is not None:
             callbacks = self.tensorboard.place(callbacks, record.number, fold)
-        history, final = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
+        with released_with(model):  # its traced steps go when the model does
+            history, final = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
         self._warm = True
         if fold in (None, 0):
             record.cost = clock.summary()
