@@ -12,6 +12,7 @@ fit, and the contenders take turns over `--repeats` rounds.
     python benchmarks/overhead.py --repeats 3 --bohb   # 20 bohb trials (TPE + ASHA, <= 27 epochs)
     python benchmarks/overhead.py --repeats 5 --epochs 1 --trials 40   # what a 1-epoch trial costs
     python benchmarks/overhead.py --interleaved 8 --epochs 1 --trials 10  # the same, in one process
+    python benchmarks/overhead.py --inside 20 --epochs 1   # one plain fit inside a trial and outside
 
 `--interleaved N` runs kerashp and the plain loop in one process, after one
 warm-up of each, as N pairs of whole searches of `--trials` trials over the
@@ -19,6 +20,11 @@ same configurations (kerashp's `Random(initial=...)` queues them), in the
 order kerashp, plain, plain, kerashp, ... so that a drift of the process
 (memory, caches) weighs on both alike: what kerashp adds to a trial, below
 the noise between processes.
+
+`--inside N` times one plain Keras fit (a fixed configuration, a new model
+each time) N times outside any search and N times inside a kerashp trial
+(run where the trial's own fit runs), alternating in one process: what being
+inside a trial does to the same work, apart from kerashp's own code.
 
 `optuna` is Optuna's loop as its users write it (a study, an objective that
 builds and fits the model, a pruning callback reporting every epoch), fed
@@ -242,6 +248,43 @@ def interleaved(pairs):
     print(f"kerashp's own time: {per_trial:.0f} ms a trial (a whole search's set-up and result included)")
 
 
+def inside(pairs):
+    """The same plain fit outside a search and inside a kerashp trial, in one process (see the docstring)."""
+    import keras
+
+    import kerashp as khp
+    from kerashp.tuning.tuner import SearchTuner
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    prepared = khp.datasets.prepare("digits", seed=SEED)
+    config = {"layers": 2, "units": 64, "activation": "relu", "dropout": 0.1, "learning_rate": 3e-3, "batch_size": 32}
+    times = {"outside": [], "inside": []}
+
+    def fit(where):
+        keras.utils.set_random_seed(SEED)
+        model = khp.builders.mlp(config, spec=prepared.spec)
+        started = time.perf_counter()
+        model.fit(*prepared.train, validation_data=prepared.val, epochs=EPOCHS, batch_size=32, verbose=0)
+        times[where].append(time.perf_counter() - started)
+
+    train = SearchTuner._train
+
+    def measured(self, *args, **kwargs):
+        fit("inside")  # where the trial's own fit runs: after its build, in its seeded block
+        return train(self, *args, **kwargs)
+
+    SearchTuner._train = measured
+    with tempfile.TemporaryDirectory() as workdir:
+        for pair in range(pairs + 1):  # the first pair warms both up and is left out
+            fit("outside")
+            khp.tune(khp.builders.mlp, {**config, "epochs": EPOCHS}, data=(*prepared.train, *prepared.val),
+                     max_trials=1, seed=SEED, verbose=0, run=khp.RunFolder(workdir, f"r{pair}"))
+    ratios = [i / o for i, o in zip(times["inside"][1:], times["outside"][1:], strict=True)]
+    for where, values in times.items():
+        print(f"{where}: median {statistics.median(values[1:]):.3f}s [{', '.join(f'{v:.2f}' for v in values[1:])}]")
+    print(f"the same fit inside a trial / outside, median of {pairs} pairs: {statistics.median(ratios):.3f}x")
+
+
 def main():
     global EPOCHS, TRIALS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -250,6 +293,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs of each random-search trial")
     parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--interleaved", type=int, metavar="PAIRS", help="kerashp and plain in one process")
+    parser.add_argument("--inside", type=int, metavar="PAIRS", help="one plain fit inside and outside a trial")
     parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
@@ -260,6 +304,9 @@ def main():
         return
     if args.interleaved:
         interleaved(args.interleaved)
+        return
+    if args.inside:
+        inside(args.inside)
         return
 
     tmp = tempfile.mkdtemp()
