@@ -12,8 +12,15 @@ the first traces do not count.
 - `kerashp_worker`: `kerashp.tune(..., workers=1)`: the trials run in one
   worker process, replaced every `TRIALS_PER_PROCESS` trials; RSS is the
   chief's plus its worker's.
+- `kerashp_kept`: `kerashp.tune` with each trial's traced steps left in
+  TensorFlow's gradient registry, as before kerashp released them
+  (`kerashp.tuning.gradient_registry`).
 - `plain`: a Keras loop building and fitting the same models, with
   `clear_session()` before each, as Keras's docs advise for loops.
+
+Each row also gives the wall time of the search (after imports) and the seconds Python's
+garbage collector spent in them (timed with `gc.callbacks`): what the kept
+graphs cost in time as a search goes on.
 
     python benchmarks/memory.py --trials 100 --repeats 2
 
@@ -29,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 
-CONTENDERS = ("plain", "kerashp", "kerashp_free", "kerashp_worker")
+CONTENDERS = ("plain", "kerashp", "kerashp_kept", "kerashp_free", "kerashp_worker")
 
 
 def rss_mb(pid: str = "self") -> float:
@@ -87,6 +94,12 @@ def run(contender: str, trials: int, seed: int) -> list[float]:
             model.fit(x[:320], y[:320], validation_data=(x[320:], y[320:]), epochs=1, batch_size=64, verbose=0)
             samples.append(rss_mb())
         return samples
+    if contender == "kerashp_kept":
+        import contextlib
+
+        from kerashp.tuning import tuner
+
+        tuner.released_with = lambda model: contextlib.nullcontext()
     if contender == "kerashp_free":
         from kerashp.tuning.tuner import SearchTuner
 
@@ -119,25 +132,46 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         contender, trials, seed = args.child
-        print(json.dumps(run(contender, int(trials), int(seed))))
+        import gc
+        import time
+
+        spent = [0.0, 0.0]  # seconds in the collector, the start of the current collection
+
+        def timer(phase: str, info: dict) -> None:
+            if phase == "start":
+                spent[1] = time.perf_counter()
+            else:
+                spent[0] += time.perf_counter() - spent[1]
+
+        import keras  # noqa: F401 - imports outside the clock
+
+        import kerashp  # noqa: F401
+
+        gc.callbacks.append(timer)
+        started = time.perf_counter()
+        samples = run(contender, int(trials), int(seed))
+        print(json.dumps({"rss": samples, "seconds": time.perf_counter() - started, "gc": spent[0]}))
         return
-    rows: dict[str, list[tuple[float, float, float]]] = {c: [] for c in args.contenders}
+    rows: dict[str, list[tuple[float, ...]]] = {c: [] for c in args.contenders}
     for seed in range(args.repeats):
         for contender in args.contenders:
             out = subprocess.run([sys.executable, __file__, "--child", contender, str(args.trials), str(seed)],
                                  capture_output=True, text=True, check=True).stdout
-            samples = json.loads(out.strip().splitlines()[-1])
+            child = json.loads(out.strip().splitlines()[-1])
+            samples = child["rss"]
             growth = (samples[-1] - samples[9]) / (len(samples) - 10)
-            rows[contender].append((samples[9], samples[-1], growth))
+            rows[contender].append((samples[9], samples[-1], growth, child["seconds"], child["gc"]))
             print(f"round {seed} {contender}: RSS {samples[9]:.0f} MB after trial 10, {samples[-1]:.0f} MB after "
-                  f"trial {len(samples)}, {growth:.2f} MB/trial", file=sys.stderr)
+                  f"trial {len(samples)}, {growth:.2f} MB/trial; {child['seconds']:.1f} s, of which "
+                  f"{child['gc']:.1f} s collecting", file=sys.stderr)
     print(f"| contender | RSS after trial 10 (MB) | after trial {args.trials} (MB) | growth per trial (MB), "
-          "median [rounds] |")
-    print("|---|---|---|---|")
+          "median [rounds] | wall time (s) [rounds] | garbage collection (s) [rounds] |")
+    print("|---|---|---|---|---|---|")
     for contender, values in rows.items():
-        first, last, growth = (statistics.median(v[i] for v in values) for i in range(3))
-        rounds = ", ".join(f"{v[2]:.2f}" for v in values)
-        print(f"| {contender} | {first:.0f} | {last:.0f} | {growth:.2f} [{rounds}] |")
+        first, last, growth, seconds, collecting = (statistics.median(v[i] for v in values) for i in range(5))
+        rounds = [", ".join(f"{v[i]:.{digits}f}" for v in values) for i, digits in ((2, 2), (3, 1), (4, 1))]
+        print(f"| {contender} | {first:.0f} | {last:.0f} | {growth:.2f} [{rounds[0]}] | {seconds:.1f} [{rounds[1]}] "
+              f"| {collecting:.1f} [{rounds[2]}] |")
 
 
 if __name__ == "__main__":
