@@ -6,7 +6,7 @@ Under TensorFlow, tracing a Keras train step registers custom gradients
 gradient registry, and never removes them (TensorFlow issue 97697). Each
 entry's closure holds tensors of the step's `FuncGraph`, so every model a
 process ever trained keeps its traced graphs alive after the model itself is
-collected: about 7.5 MB and 9,000 Python objects per one-epoch trial of a
+collected: 5.5-7.5 MB and about 9,000 Python objects per one-epoch trial of a
 small MLP on a CPU, which a plain Keras loop and Optuna's loop keep too, and
 which makes each full collection of Python's garbage collector slower as a
 search goes on (`benchmarks/memory.py`, `docs/reliability.md`).
