@@ -46,6 +46,7 @@ from kerashp.sklearn._validation import (
     needs_validation,
     pack_build_fn,
 )
+from kerashp.tuning.gradient_registry import released_with
 
 __all__ = ["BaseKerasEstimator"]
 
@@ -347,7 +348,7 @@ class BaseKerasEstimator(BaseEstimator):
             "validation_data": val,
         }
         fit_args.update(kwargs)
-        with seeded(getattr(self, "_random_state", None)):
+        with seeded(getattr(self, "_random_state", None)), released_with(self.model_):  # a search clones and refits
             history = self.model_.fit(X, y, **fit_args)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}

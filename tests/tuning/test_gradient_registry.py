@@ -69,3 +69,17 @@ def test_a_search_leaves_no_traced_step_of_its_trials_behind(tmp_path, digits_sm
     gc.collect()  # the models, then the graphs their entries held
     assert custom_gradients() <= before
     assert traced_steps() <= steps
+
+
+@pytest.mark.slow  # a traced fit, as above
+def test_a_scikit_learn_estimator_fitted_and_dropped_leaves_no_traced_step_behind(digits_small):
+    x, y = digits_small
+    gc.collect()
+    before, steps = custom_gradients(), traced_steps()
+    estimator = khp.sklearn.KerasClassifier(epochs=1, batch_size=128, random_state=0).fit(x[:150], y[:150])
+    assert custom_gradients() - before  # its fit registered some
+    del estimator  # what a scikit-learn search does with each clone it fitted
+    gc.collect()
+    gc.collect()
+    assert custom_gradients() <= before
+    assert traced_steps() <= steps
