@@ -14,9 +14,10 @@ search goes on (`benchmarks/memory.py`, `docs/reliability.md`).
 `released_with(model)` notes the entries registered while its block runs
 (the model's fit, which traces its steps) and removes them when `model` is
 garbage collected. A search's trials and kerashp's scikit-learn estimators
-(which scikit-learn's search classes clone and fit many times) fit in it. A registry entry is read only while the graph that
-registered it is traced, or differentiated from outside it; a finished
-trial's model is not trained again once it is gone, so nothing reads them.
+(which scikit-learn's search classes clone and fit many times) fit in it.
+A registry entry is read only while the graph that registered it is
+traced, or differentiated from outside it; a model that is gone is not
+trained again, so nothing reads them.
 A kept model (`CompiledModels`, a promotion's parent) keeps its entries as
 long as it is kept. Other backends, or a TensorFlow without that registry,
 are left as they are.
