@@ -291,6 +291,24 @@ def retry(oracle: Any, trial_ids: list[str]) -> None:
             oracle._retry_queue.append(trial_id)
 
 
+def seeds_drawn(oracle: Any, trial: Any) -> int:
+    """How far keras-tuner's random draw (`Oracle._random_values`) moved the
+    oracle's seed for `trial`: one step per hyperparameter active in its values,
+    none for a Hyperband trial trained on from another (its values are copied).
+    A draw rejected as a duplicate is not counted: resumed, the draw repeats it
+    and rejects it again."""
+    values = trial.hyperparameters.values
+    if values.get("tuner/trial_id") is not None:
+        return 0
+    hps, count = kt.HyperParameters(), 0
+    for hp in oracle.hyperparameters.space:
+        hps.merge([hp])
+        if hps.is_active(hp):
+            hps.values[hp.name] = values.get(hp.name, hp.default)
+            count += 1
+    return count
+
+
 def rebuild_brackets(oracle: Any, order: list[str]) -> None:
     """Hyperband's brackets, replayed from each trial's bracket, round and parent
     the way its `populate_space` filled them."""

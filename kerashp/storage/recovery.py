@@ -12,7 +12,9 @@ A copy cut short, a full disk or a hand edit can still damage one; then
 - a trial recorded but not ended in keras-tuner's files (the process was
   killed between the two writes) is taken from its record;
 - `oracle.json` (damaged or not) is rebuilt from the trials: their order,
-  values and scores, and each algorithm's own part from the records:
+  values and scores, the random draws' seed (kept from a readable
+  `oracle.json`, else counted from the trials' values), and each algorithm's
+  own part from the records:
   Hyperband's brackets from each trial's bracket, round and parent, ASHA's
   values from the scores trials reported (and its costs from the records'), TPE's study from their outcomes.
 
@@ -29,7 +31,7 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.engine.trial import Trial
 
-from kerashp._keras_tuner_compat import rebuild_brackets, record_values, retry, save_trial
+from kerashp._keras_tuner_compat import rebuild_brackets, record_values, retry, save_trial, seeds_drawn
 from kerashp.exceptions import DamagedFileError
 from kerashp.storage.run_store import RunStore, read_json, report_damage
 from kerashp.tuning.trial import TrialRecord, TrialStatus
@@ -79,7 +81,7 @@ def reload_oracle(
     _fill_gaps(trials, store)
     oracle.trials.update(trials)
     declare()
-    _rebuild_state(oracle, by_id)
+    _rebuild_state(oracle, by_id, seed_state=state.get("seed_state") if isinstance(state, dict) else None)
     for trial in oracle.trials.values():
         save_trial(oracle, trial)
     oracle.save()
@@ -156,9 +158,13 @@ def _fill_gaps(trials: dict[str, Trial], store: RunStore) -> None:
             store.write_record(TrialRecord(number, trial_id, TrialStatus.FAILED, {}, error=trial.message))
 
 
-def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
+def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord], seed_state: int | None) -> None:
     """Sets `oracle`'s state from its `trials` alone, as keras-tuner would have
-    left it had the unfinished ones never started: they are sent for retry."""
+    left it had the unfinished ones never started: they are sent for retry.
+    The random draws' seed is `seed_state` (from a readable `oracle.json`),
+    else moved one step per value of each trial (`seeds_drawn`): where a random
+    search left it, less any draws it rejected as duplicates, which a resumed
+    draw repeats and rejects again."""
     order = sorted(oracle.trials, key=int)
     ended = [t for t in order if oracle.trials[t].status in FINISHED]
     fresh = oracle.get_state()
@@ -169,7 +175,8 @@ def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord]) -> None:
         "end_order": ended,
         "run_times": dict.fromkeys(ended, 1),
         "retry_queue": [],
-        "seed_state": fresh["seed_state"] + len(order),
+        "seed_state": seed_state if isinstance(seed_state, int) else (
+            fresh["seed_state"] + sum(seeds_drawn(oracle, oracle.trials[t]) for t in order)),
         "tried_so_far": [],
         "id_to_hash": {},
         "kerashp_cut": [t for t in ended if t in records and records[t].timed_out],  # partial: told so

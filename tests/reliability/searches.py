@@ -9,7 +9,8 @@ import kerashp as khp
 #: Per algorithm: the space and options of a tiny seeded search that stops
 #: part-way through (Hyperband mid-bracket, ASHA with trials stopped early).
 SEARCHES = {
-    "random": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 3}),
+    "random": ({"units": khp.Int(4, 32), "learning_rate": khp.Float(1e-3, 1e-2, log=True), "epochs": 2},
+               {"max_trials": 3}),  # two values drawn per trial
     "grid": ({"units": [4, 8, 16, 32], "epochs": 1}, {"max_trials": 3}),
     "bayesian": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),
     "tpe": ({"units": khp.Int(4, 32), "epochs": 2}, {"max_trials": 4}),

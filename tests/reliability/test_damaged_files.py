@@ -79,11 +79,32 @@ def test_damaged_keras_tuner_state_is_rebuilt_as_it_was(algorithm, files, finish
     for key in ("start_order", "end_order", "ongoing_trials", "retry_queue", "id_to_hash", "hyperparameters",
                 "brackets", "current_bracket", "current_iteration", "kerashp_asha"):
         assert rebuilt.get(key) == lost.get(key), key
+    if algorithm == "random":  # the random draws' seed where the search left it (two values a trial)
+        assert rebuilt["seed_state"] == lost["seed_state"]
     assert sorted(rebuilt["tried_so_far"]) == sorted(lost["tried_so_far"])
     again = json.loads((run / "trial_1" / "trial.json").read_text())
     assert (again["hyperparameters"]["values"], again["status"]) == (
         trial_1["hyperparameters"]["values"], trial_1["status"])
     assert again["score"] == pytest.approx(trial_1["score"])
+
+
+@pytest.mark.parametrize("algorithm", ["random", pytest.param("bayesian", marks=pytest.mark.slow)])
+def test_a_trial_recorded_but_not_ended_by_keras_tuner_leaves_the_random_draws_where_they_were(
+        algorithm, finished_run, tmp_path):
+    """Stopped between kerashp's record of a trial and keras-tuner's end of it
+    (Ctrl-C in `on_trial_end`), the state is rebuilt from the records; the
+    search's next random draw is still the one an uninterrupted run makes (the
+    seed moves one step per value drawn: two per trial of the random search,
+    none for the Gaussian process's proposal after the first three)."""
+    run = finished_run(algorithm)
+    lost = json.loads((run / "oracle.json").read_text())
+    path = run / "trial_2" / "trial.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "status": "RUNNING"}))
+    log = tmp_path / "fits.log"
+    with pytest.warns(RuntimeWarning, match="Rebuilt the search state"):
+        run_search(algorithm, run.parent, callbacks=fits_logged(log))
+    assert not log.exists()  # trial 2 has its record: done
+    assert json.loads((run / "oracle.json").read_text())["seed_state"] == lost["seed_state"]
 
 
 @pytest.mark.parametrize("how", ["emptied", "garbage"])
