@@ -47,6 +47,7 @@ from kerashp.sklearn._validation import (
     pack_build_fn,
 )
 from kerashp.tuning.gradient_registry import released_with
+from kerashp.tuning.stack_room import with_room
 
 __all__ = ["BaseKerasEstimator"]
 
@@ -349,7 +350,7 @@ class BaseKerasEstimator(BaseEstimator):
         }
         fit_args.update(kwargs)
         with seeded(getattr(self, "_random_state", None)), released_with(self.model_):  # a search clones and refits
-            history = self.model_.fit(X, y, **fit_args)
+            history = with_room(self.model_.fit, X, y, **fit_args)  # a search calls it deep in its stack
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}
         for key, values in history.history.items():

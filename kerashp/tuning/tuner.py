@@ -44,6 +44,7 @@ from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.promotions import KeptModels
+from kerashp.tuning.stack_room import with_room
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report
 
@@ -182,7 +183,7 @@ class SearchTuner(TunerBase):
         return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
     def run_and_report(self, trial: kt.engine.trial.Trial) -> None:
-        metrics = self.run_trial(trial)
+        metrics = with_room(self.run_trial, trial)  # at any depth, the trial's calls cross no stack chunk
         record = self._pending.get(trial.trial_id)
         cut = {CUT_KEY: 1.0} if record is not None and record.timed_out else {}  # told as what it is: partial
         if not self.prunes:
