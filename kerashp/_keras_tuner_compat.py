@@ -81,7 +81,7 @@ class DurableOracle:
         super().set_state(state)
 
     def save(self) -> None:
-        write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))
+        write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()), sync=False)  # records rebuild it
 
     def _check_consecutive_failures(self) -> None:
         """keras-tuner's rule (the trials ended last, in order), noted rather
@@ -101,7 +101,8 @@ class DurableOracle:
         return super().create_trial(tuner_id)
 
     def _save_trial(self, trial: Any) -> None:
-        write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()))
+        write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()),
+                   sync=False)  # records rebuild it
 
 
 def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:

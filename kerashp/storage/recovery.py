@@ -2,8 +2,10 @@
 
 keras-tuner keeps the search's state in `oracle.json` and one
 `trial_<id>/trial.json` per trial; kerashp keeps one `TrialRecord` per
-finished trial in `trials/`. All of them are written atomically and durably
-(`write_json`), so a crash leaves each file old or new, never half written.
+finished trial in `trials/`. All of them are written atomically
+(`write_json`), so a crash leaves each file old or new, never half written;
+the records also durably (synced), keras-tuner's files not: a power cut can
+leave one empty, and it is rebuilt from the records.
 A copy cut short, a full disk or a hand edit can still damage one; then
 `reload_oracle` reopens the run with every intact trial instead of failing:
 

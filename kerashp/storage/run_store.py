@@ -11,7 +11,7 @@ Layout of `<directory>/<name>/`:
   `trials/<trial_id>.fold<k>.weights.npz` per fold. Runs written before
   0.4 hold Keras `.weights.h5` files, which are still read.
 - `trial_<id>/`, `oracle.json`, `tuner0.json`: keras-tuner's own state, which
-  is what `RunFolder(if_exists="resume")` reloads.
+  `RunFolder(if_exists="resume")` reloads (rebuilt from the records if damaged).
 """
 
 from __future__ import annotations
@@ -35,10 +35,8 @@ from kerashp.options import compared
 from kerashp.storage import weights
 from kerashp.tuning.trial import TrialRecord
 
-__all__ = [
-    "SCHEMA_VERSION", "RunStore", "check_run_name", "error_summary", "read_json", "report_damage", "to_json_value",
-    "write_bytes", "write_json", "write_text",
-]
+__all__ = ["SCHEMA_VERSION", "RunStore", "check_run_name", "error_summary", "read_json", "report_damage",
+           "to_json_value", "write_bytes", "write_json", "write_text"]
 
 #: The version of the run folder's layout that this kerashp writes. 0 is the
 #: layout of kerashp 0.1.0 (no `schema` key in run.json).
@@ -110,31 +108,32 @@ def to_json_value(obj: Any) -> Any:
     return json.loads(json.dumps(_jsonable(obj), allow_nan=False, default=repr))
 
 
-def write_json(path: Path, obj: Any) -> None:
-    """Writes `obj` as JSON to `path` atomically and durably (`write_text`);
-    numbers that are not finite become `null`, `"inf"` or `"-inf"`."""
-    write_text(path, json.dumps(_jsonable(obj), indent=1, allow_nan=False, default=repr))
+def write_json(path: Path, obj: Any, *, sync: bool = True) -> None:
+    """`write_text` of `obj` as JSON; numbers not finite become `null`, `"inf"` or `"-inf"`."""
+    write_text(path, json.dumps(_jsonable(obj), indent=1, allow_nan=False, default=repr), sync=sync)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Writes `text` to `path` atomically and durably: a reader, even after a
-    crash or a power cut, sees the old file or the new one whole."""
-    write_bytes(path, text.encode())
+def write_text(path: Path, text: str, *, sync: bool = True) -> None:
+    """Writes `text` to `path` atomically (after a crash a reader sees the old
+    file or the new one whole) and, with `sync`, durably through a power cut.
+    A run syncs what nothing rebuilds (records, weights, settings), not
+    keras-tuner's files, which `reload_oracle` rebuilds from the records."""
+    write_bytes(path, text.encode(), sync=sync)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Writes `data` to `path` atomically and durably, as `write_text` does."""
-    with _replacing(Path(path)) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
+def write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Writes `data` to `path` as `write_text` does."""
+    with _replacing(Path(path), sync) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        if sync:
             f.flush()
             os.fsync(f.fileno())
 
 
 @contextlib.contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
+def _replacing(path: Path, sync: bool = True) -> Iterator[Path]:
     """A temporary path beside `path` to write; on success it replaces `path`
-    (then the folder's entry is synced too), on failure it is removed."""
+    (and with `sync` the folder is synced), on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{''.join(path.suffixes)}")
     os.close(fd)
@@ -146,7 +145,8 @@ def _replacing(path: Path) -> Iterator[Path]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    _sync_folder(path.parent)
+    if sync:  # the rename too
+        _sync_folder(path.parent)
 
 
 def _sync_folder(folder: Path) -> None:

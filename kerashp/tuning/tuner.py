@@ -144,7 +144,7 @@ class SearchTuner(TunerBase):
 
     def save(self) -> None:
         self.oracle.save()
-        write_json(self.state_file, self.get_state())
+        write_json(self.state_file, self.get_state(), sync=False)  # keras-tuner's, rebuilt as the others
 
     def declare_space(self) -> None:
         hp = self.oracle.get_space()
