@@ -91,19 +91,23 @@ def test_halving_grid_search_over_epochs():
 
 
 def test_a_pipeline_step_is_searched_with_prefixed_keys():
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    x, y = helpers.iris()
     space = {"units": [4, 8], "optimizer": ["adam", "sgd"],
              "momentum": khp.Choice([0.0, 0.9], when={"optimizer": "sgd"})}
     grid = param_grid(space, step="model")
     assert grid == [{"model__units": [4, 8], "model__optimizer": ["adam"]},
                     {"model__units": [4, 8], "model__optimizer": ["sgd"], "model__momentum": [0.0, 0.9]}]
     assert set(param_distributions({"units": khp.Int(4, 8)}, step="model")) == {"model__units"}
+    with pytest.raises(khp.ArgumentError, match=r"`step` must be the name of the estimator's step.*Received: step=3"):
+        param_grid(space, step=3)
+
+
+@pytest.mark.slow  # four traced fits: about the fast tier's 5 s of CPU under load
+def test_a_pipelines_step_gets_each_searched_value():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = helpers.iris()
     pipe = Pipeline([("scale", StandardScaler()), ("model", KerasClassifier(helpers.tiny, epochs=1, random_state=0))])
     gs = GridSearchCV(pipe, param_grid({"units": [4, 8]}, step="model"), cv=2, refit=False).fit(x, y)
     assert [p["model__units"] for p in gs.cv_results_["params"]] == [4, 8]  # the step's estimator got each value
     assert gs.best_params_["model__units"] in (4, 8) and not np.isnan(gs.cv_results_["mean_test_score"]).any()
-    with pytest.raises(khp.ArgumentError, match=r"`step` must be the name of the estimator's step.*Received: step=3"):
-        param_grid(space, step=3)
