@@ -81,7 +81,7 @@ class DurableOracle:
         super().set_state(state)
 
     def save(self) -> None:
-        write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()), sync=False)  # records rebuild it
+        write_state(self._get_oracle_fname(), self.get_state())
 
     def _check_consecutive_failures(self) -> None:
         """keras-tuner's rule (the trials ended last, in order), noted rather
@@ -101,8 +101,14 @@ class DurableOracle:
         return super().create_trial(tuner_id)
 
     def _save_trial(self, trial: Any) -> None:
-        write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()),
-                   sync=False)  # records rebuild it
+        write_state(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+
+
+def write_state(path: str | Path, state: dict) -> None:
+    """Writes one of keras-tuner's state files (`oracle.json`, `trial.json`,
+    `tuner0.json`) whole, but not synced to the disk: after a power cut
+    `reload_oracle` rebuilds it from the trial records, which are synced."""
+    write_text(Path(path), json.dumps(state), sync=False)
 
 
 def oracle_kwargs(objective: Any, seed: int | None) -> dict[str, Any]:

@@ -14,9 +14,9 @@ A copy cut short, a full disk or a hand edit can still damage one; then
 - a trial recorded but not ended in keras-tuner's files (the process was
   killed between the two writes) is taken from its record;
 - `oracle.json` (damaged or not) is rebuilt from the trials: their order,
-  values and scores, the random draws' seed (kept from a readable
-  `oracle.json`, else counted from the trials' values), and each algorithm's
-  own part from the records:
+  values and scores, the random draws' seed (kept from an `oracle.json` that
+  lists every trial, else counted from the trials' values), and each
+  algorithm's own part from the records:
   Hyperband's brackets from each trial's bracket, round and parent, ASHA's
   values from the scores trials reported (and its costs from the records'), TPE's study from their outcomes.
 
@@ -67,7 +67,8 @@ def reload_oracle(
     by_id = {r.trial_id: r for r in records}
     unrecorded = [t for t in trials.values() if t.status in FINISHED and t.trial_id not in by_id]
     unended = {t.trial_id for t in trials.values() if t.status not in FINISHED and t.trial_id in by_id}
-    if state is not None and not (damaged or damaged_trials or unrecorded or unended) and _covers(state, trials):
+    covered = state is not None and _covers(state, trials)  # it knows every trial: its seed is where the draws left it
+    if covered and not (damaged or damaged_trials or unrecorded or unended):
         oracle.trials.update(trials)
         oracle.set_state(state)
         # keras-tuner saves `oracle.json` before it drops an ended trial from the ongoing ones: an ended trial
@@ -83,7 +84,7 @@ def reload_oracle(
     _fill_gaps(trials, store)
     oracle.trials.update(trials)
     declare()
-    _rebuild_state(oracle, by_id, seed_state=state.get("seed_state") if isinstance(state, dict) else None)
+    _rebuild_state(oracle, by_id, seed_state=state.get("seed_state") if covered else None)
     for trial in oracle.trials.values():
         save_trial(oracle, trial)
     oracle.save()
@@ -163,10 +164,10 @@ def _fill_gaps(trials: dict[str, Trial], store: RunStore) -> None:
 def _rebuild_state(oracle: kt.Oracle, records: dict[str, TrialRecord], seed_state: int | None) -> None:
     """Sets `oracle`'s state from its `trials` alone, as keras-tuner would have
     left it had the unfinished ones never started: they are sent for retry.
-    The random draws' seed is `seed_state` (from a readable `oracle.json`),
-    else moved one step per value of each trial (`seeds_drawn`): where a random
-    search left it, less any draws it rejected as duplicates, which a resumed
-    draw repeats and rejects again."""
+    The random draws' seed is `seed_state` (from an `oracle.json` that knows
+    every trial), else moved one step per value of each trial (`seeds_drawn`):
+    where a random search left it, less any draws it rejected as duplicates,
+    which a resumed draw repeats and rejects again."""
     order = sorted(oracle.trials, key=int)
     ended = [t for t in order if oracle.trials[t].status in FINISHED]
     fresh = oracle.get_state()

@@ -26,7 +26,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from kerashp._keras_tuner_compat import CUT_KEY, TunerBase
+from kerashp._keras_tuner_compat import CUT_KEY, TunerBase, write_state
 from kerashp._seeding import seeded, seeds_kept, trial_seed
 from kerashp.algorithms import BaseAlgorithm
 from kerashp.algorithms._keras_tuner import declare
@@ -38,7 +38,7 @@ from kerashp.reporting.observers import Observers
 from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
-from kerashp.storage.run_store import RunStore, error_summary, write_json
+from kerashp.storage.run_store import RunStore, error_summary
 from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
@@ -127,7 +127,7 @@ class SearchTuner(TunerBase):
         self._unread: str | None = None  # the first trial's unread hyperparameters, to report
         marker = store.path / "tuner0.json"
         if self.keeps_state and store.has_state() and not marker.exists():
-            write_json(marker, {})  # keras-tuner reloads only when its tuner file is there
+            write_state(marker, {})  # keras-tuner reloads only when its tuner file is there
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..." print
             super().__init__(oracle, directory=str(store.directory), project_name=store.name)
 
@@ -144,7 +144,7 @@ class SearchTuner(TunerBase):
 
     def save(self) -> None:
         self.oracle.save()
-        write_json(self.state_file, self.get_state(), sync=False)  # keras-tuner's, rebuilt as the others
+        write_state(self.state_file, self.get_state())
 
     def declare_space(self) -> None:
         hp = self.oracle.get_space()

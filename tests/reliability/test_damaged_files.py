@@ -107,6 +107,21 @@ def test_a_trial_recorded_but_not_ended_by_keras_tuner_leaves_the_random_draws_w
     assert json.loads((run / "oracle.json").read_text())["seed_state"] == lost["seed_state"]
 
 
+def test_an_oracle_file_older_than_the_last_trial_does_not_rewind_the_random_draws(finished_run, tmp_path):
+    """Killed after keras-tuner wrote a new trial's file and before its
+    `oracle.json` (which still has the seed from before that trial's draw):
+    the seed is counted from the trials, not taken from the older file."""
+    run = finished_run("random")
+    lost = json.loads((run / "oracle.json").read_text())
+    older = {**lost, "start_order": ["0", "1"], "end_order": ["0", "1"], "seed_state": lost["seed_state"] - 2}
+    (run / "oracle.json").write_text(json.dumps(older))
+    log = tmp_path / "fits.log"
+    with pytest.warns(RuntimeWarning, match="Rebuilt the search state"):
+        run_search("random", run.parent, callbacks=fits_logged(log))
+    assert not log.exists()  # trial 2 has its record: done
+    assert json.loads((run / "oracle.json").read_text())["seed_state"] == lost["seed_state"]
+
+
 @pytest.mark.parametrize("how", ["emptied", "garbage"])
 @pytest.mark.parametrize("name", ["oracle.json", "trial_1/trial.json", "tuner0.json"])
 def test_every_keras_tuner_file_emptied_or_garbage_reopens(name, how, finished_run, tmp_path):
