@@ -6,11 +6,14 @@ seeded split with the same fit settings; kerashp and keras-tuner draw their 20
 configurations from the same seeded RandomSearchOracle, and the plain loop
 trains the 20 configurations kerashp drew. Each contender runs in its own
 process (so peak RSS is its own), after imports, data loading and one warm-up
-fit, and the contenders take turns over `--repeats` rounds.
+fit, and the contenders take turns over `--repeats` rounds (kerashp first in
+the first round, to draw the configurations; each later round rotates the
+order, so no contender always runs first or last).
 
     python benchmarks/overhead.py --repeats 3
     python benchmarks/overhead.py --repeats 3 --bohb   # 20 bohb trials (TPE + ASHA, <= 27 epochs)
     python benchmarks/overhead.py --repeats 5 --epochs 1 --trials 40   # what a 1-epoch trial costs
+    python benchmarks/overhead.py --repeats 9 --epochs 1 --trials 40 --contenders plain,kerashp,optuna
     python benchmarks/overhead.py --interleaved 8 --epochs 1 --trials 10  # the same, in one process
     python benchmarks/overhead.py --inside 20 --epochs 1   # one plain fit inside a trial and outside
 
@@ -294,6 +297,8 @@ def main():
     parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--interleaved", type=int, metavar="PAIRS", help="kerashp and plain in one process")
     parser.add_argument("--inside", type=int, metavar="PAIRS", help="one plain fit inside and outside a trial")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS),
+                        help="comma-separated, of " + ", ".join(CONTENDERS) + " (plain and kerashp always run)")
     parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
@@ -311,10 +316,12 @@ def main():
 
     tmp = tempfile.mkdtemp()
     configs_path = os.path.join(tmp, "configs.json")
-    contenders = BOHB if args.bohb else CONTENDERS
+    chosen = {"plain", "kerashp", *args.contenders.split(",")}
+    contenders = BOHB if args.bohb else tuple(c for c in CONTENDERS if c in chosen)
     runs = {c: [] for c in contenders}
-    order = sorted(contenders, key=lambda c: not c.startswith("kerashp"))  # kerashp draws the others' configs
+    first = sorted(contenders, key=lambda c: not c.startswith("kerashp"))  # kerashp draws the others' configs
     for repeat in range(args.repeats):
+        order = first[repeat % len(first):] + first[:repeat % len(first)]  # each contender's place rotates
         for contender in order:
             out = os.path.join(tmp, f"{contender}-{repeat}.json")
             subprocess.run([sys.executable, __file__, "--child", contender, "--configs", configs_path, "--out", out,
@@ -328,24 +335,26 @@ def main():
             print(f"round {repeat + 1} {contender:12s} {run['seconds']:7.1f}s  peak {run['peak_mib']:6.0f} MiB  "
                   f"best val_accuracy {run['best']:.4f}", flush=True)
 
-    if not args.bohb:
+    if "keras_tuner" in runs:
         same = runs["keras_tuner"][0]["configs"] == [
             {k: v for k, v in c.items() if k != "_epochs"} for c in runs["kerashp"][0]["configs"]]
         print(f"\nkeras-tuner drew the same {args.trials} configurations as kerashp: {same}")
-    else:
+    if args.bohb:
         epochs = [c["_epochs"] for c in runs["kerashp_bohb"][0]["configs"]]
         print(f"\nbohb's {len(epochs)} trials trained {sum(epochs)} epochs in all: {epochs}")
     plain = statistics.median(r["seconds"] for r in runs["plain"])
     print()
-    print("| contender | wall time, median (s) | runs (s) | vs plain loop | peak RSS, median (MiB) "
-          "| best val_accuracy |")
-    print("|---|---|---|---|---|---|")
+    print("| contender | wall time, median (s) | runs (s) | vs plain loop | each round against its plain run "
+          "(median) | peak RSS, median (MiB) | best val_accuracy |")
+    print("|---|---|---|---|---|---|---|")
     for contender in contenders:
         seconds = [r["seconds"] for r in runs[contender]]
         median = statistics.median(seconds)
+        ratios = [s / r["seconds"] for s, r in zip(seconds, runs["plain"], strict=True)]
         peak = statistics.median(r["peak_mib"] for r in runs[contender])
         best = statistics.median(r["best"] for r in runs[contender])
         print(f"| {contender} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {median / plain:.3f}x "
+              f"| {', '.join(f'{r:.3f}' for r in ratios)} ({statistics.median(ratios):.3f}x) "
               f"| {peak:.0f} | {best:.4f} |")
 
 

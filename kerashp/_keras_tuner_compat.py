@@ -34,6 +34,7 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src import protos  # noqa: F401 (served and called by kerashp.parallel.oracle_service)
 from keras_tuner.src.engine import conditions as conditions_module  # noqa: F401
 from keras_tuner.src.engine import hyperparameters as hp_module  # noqa: F401
+from keras_tuner.src.engine import metrics_tracking
 from keras_tuner.src.engine import oracle as oracle_module
 from keras_tuner.src.engine import trial as trial_module
 
@@ -223,8 +224,7 @@ class PrunerMixin:
         self._check_objective_found(metrics)
         for name, value in metrics.items():
             if not trial.metrics.exists(name):
-                direction = oracle_module._maybe_infer_direction_from_objective(self.objective, name)
-                trial.metrics.register(name, direction=direction)
+                trial.metrics.register(name, direction=self._direction(name))
             trial.metrics.update(name, value, step=step)
         value = metrics.get(self.objective.name)
         if self.pruner is not None and value is not None and trial.status == "RUNNING":
@@ -234,6 +234,15 @@ class PrunerMixin:
                 self.pruned[trial_id] = int(step)
         self.on_report(trial_id, metrics, step)
         return trial
+
+    def _direction(self, name: str) -> str:
+        """A metric's direction, as keras-tuner infers it (the objective's, else
+        from Keras's metric of that name: about 1 ms), once per name."""
+        directions = self.__dict__.setdefault("_directions", {})
+        if name not in directions:
+            direction = oracle_module._maybe_infer_direction_from_objective(self.objective, name)
+            directions[name] = direction or metrics_tracking.infer_metric_direction(name) or "min"
+        return directions[name]
 
     def on_report(self, trial_id: str, metrics: dict, step: int) -> None:
         """Hook for oracles that pass intermediate values on (TPE)."""

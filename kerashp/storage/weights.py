@@ -30,10 +30,15 @@ def _optimizer_variables(model: Any, build: bool) -> list:
     return list(optimizer.variables) if optimizer.built else []
 
 
+def _array(variable: Any) -> np.ndarray:
+    """A variable's value (`numpy()`: a third of `np.asarray`'s time on a Keras variable)."""
+    return np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable)
+
+
 def write(model: Any, file: Any) -> None:
     """Writes `model`'s variables and its optimizer's to `file` (a path or a binary file)."""
     arrays = {f"model.{i}": np.asarray(v) for i, v in enumerate(model.get_weights())}
-    arrays.update({f"optimizer.{i}": np.asarray(v) for i, v in enumerate(_optimizer_variables(model, build=False))})
+    arrays.update({f"optimizer.{i}": _array(v) for i, v in enumerate(_optimizer_variables(model, build=False))})
     np.savez(file, **arrays)
 
 

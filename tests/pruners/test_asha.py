@@ -201,6 +201,18 @@ def test_per_epoch_reports_do_not_rewrite_the_trial_file(make_oracle):
     assert writes == [trial.trial_id]  # once, when the trial ends
 
 
+def test_each_reported_metric_keeps_its_direction_as_keras_tuner_infers_it(make_oracle):
+    oracle = make_oracle("random", ORACLE_SPACE, objective=("val_loss_plus", "max"), pruner={"first_rung": 1})
+    metrics = {"val_loss_plus": 0.5, "accuracy": 0.9, "loss": 0.3, "my_metric": 1.0}
+    for _ in range(2):  # a second trial reads the directions the first one found
+        trial = oracle.create_trial("tuner0")
+        oracle.update_trial(trial.trial_id, metrics, step=1)
+        directions = {name: history.direction for name, history in trial.metrics.metrics.items()}
+        assert directions == {"val_loss_plus": "max", "accuracy": "max", "loss": "min", "my_metric": "min"}
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+
+
 def test_a_trial_that_reaches_its_own_searched_epochs_completes(make_oracle):
     oracle = make_oracle("random", {"units": [4, 8], "epochs": [3, 9]}, pruner="asha", epochs=9)
     ended = []
