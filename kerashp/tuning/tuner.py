@@ -39,6 +39,7 @@ from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
 from kerashp.storage.run_store import RunStore, error_summary
+from kerashp.tuning.batches import fit_arrays
 from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
@@ -296,6 +297,10 @@ class SearchTuner(TunerBase):
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,
                                         verbose=0, **fit_kwargs), self.objective.name)
+        if isinstance(split.train, tuple):  # one shape a step (`kerashp.tuning.batches`)
+            fit_args, shaped = fit_arrays(model, split.train, validation, batch_size, split.sample_weight)
+            fit_kwargs = {**{k: v for k, v in fit_kwargs.items() if k not in ("batch_size", "sample_weight")},
+                          **shaped}
         return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0,
                          **fit_kwargs).history, False
 

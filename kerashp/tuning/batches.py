@@ -1,0 +1,94 @@
+"""One shape for each compiled step.
+
+A backend that compiles a model's steps (XLA under `jit_compile=True`, every
+model under JAX) compiles them again for each new input shape. Keras's
+`fit` on `n` samples in batches of `b` feeds two shapes when `b` does not
+divide `n` (the last batch is short), and so does its validation: four
+compiles for a new model where two would do. On this project's CPU under
+XLA the first epoch of a new digits MLP took 2.2 s, and 1.4 s with one
+shape for each step (`benchmarks/RESULTS.md`); on a GPU a compile is most of
+a short trial.
+
+- **Validation** runs in batches of a size that divides the validation set
+  (`validation_batch_size`): the largest divisor of its size from `b / 2`
+  to `2 b`, so memory stays near the training batch's. Every Keras metric
+  accumulates over samples, so the scores do not change. It applies to
+  every model (fewer, larger validation steps); with no such divisor Keras
+  keeps its batches of `b`.
+- **Training**, for a model that compiles, is a stream of full batches
+  (`full_batches`): the samples shuffled anew each pass, the passes joined
+  and cut into batches of `b`, `ceil(n / b)` of them an epoch. Every sample
+  is seen once a pass as before; an epoch's last batch is completed from
+  the next pass instead of being short, so an epoch trains at most `b - 1`
+  samples more. A model that does not compile (TensorFlow's traced steps
+  take any batch size) trains on Keras's own epochs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["compiles_per_shape", "fit_arrays", "full_batches", "validation_batch_size"]
+
+
+def compiles_per_shape(model: Any) -> bool:
+    """Whether `model`'s steps are compiled for each input shape (XLA, JAX)."""
+    return bool(getattr(model, "jit_compile", False)) and not getattr(model, "run_eagerly", False)
+
+
+def validation_batch_size(samples: int, batch_size: int) -> int | None:
+    """The largest divisor of `samples` from `batch_size / 2` to `2 * batch_size`
+    (all of them when fewer than that), or `None` when there is none.
+
+    Example:
+        >>> validation_batch_size(360, 32), validation_batch_size(100, 128), validation_batch_size(359, 32)
+        (60, 100, None)
+    """
+    if samples <= 2 * batch_size:
+        return samples
+    for size in range(2 * batch_size, max(1, math.ceil(batch_size / 2)) - 1, -1):
+        if samples % size == 0:
+            return size
+    return None
+
+
+def full_batches(arrays: tuple, batch_size: int) -> tuple[Any, int] | None:
+    """`(dataset, steps per epoch)`: `arrays` (`(x, y)` or `(x, y, sample_weight)`,
+    each an array or a structure of arrays with the samples first) as an
+    endless stream of full batches, reshuffled each pass; `None` when every
+    batch of Keras's epochs is full already."""
+    import tensorflow as tf
+
+    samples = _samples(arrays)
+    if samples % batch_size == 0 or samples < batch_size:
+        return None
+    tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)
+    order = tf.data.Dataset.range(samples).shuffle(samples, reshuffle_each_iteration=True).repeat()
+    batches = order.batch(batch_size, drop_remainder=True).map(
+        lambda index: tf.nest.map_structure(lambda tensor: tf.gather(tensor, index), tensors))
+    return batches.prefetch(tf.data.AUTOTUNE), math.ceil(samples / batch_size)
+
+
+def fit_arrays(model: Any, train: tuple, val: tuple | None, batch_size: int,
+               sample_weight: Any = None) -> tuple[tuple, dict]:
+    """`(args, kwargs)` for `model.fit` on arrays: `train` (`(x, y)`), `val`
+    (`(x, y)` or `None`) and `sample_weight` in batches of `batch_size`, one
+    shape a step where `model` compiles per shape (see the module docstring)."""
+    kwargs: dict[str, Any] = {"batch_size": batch_size}
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight
+    if val is not None:
+        kwargs["validation_batch_size"] = validation_batch_size(_samples(val), batch_size) or batch_size
+    stream = full_batches(train if sample_weight is None else (*train, sample_weight), batch_size) \
+        if compiles_per_shape(model) else None
+    if stream is None:
+        return train, kwargs
+    kwargs = {k: v for k, v in kwargs.items() if k not in ("batch_size", "sample_weight")}
+    return (stream[0],), {**kwargs, "steps_per_epoch": stream[1], "shuffle": False}  # the stream shuffles
+
+
+def _samples(arrays: tuple) -> int:
+    import tensorflow as tf
+
+    return len(tf.nest.flatten(arrays)[0])

@@ -1,0 +1,78 @@
+"""One input shape for each compiled step (`kerashp.tuning.batches`)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+import kerashp as khp
+from kerashp.tuning.batches import full_batches, validation_batch_size
+
+
+def test_validation_batches_divide_the_validation_set_near_the_training_batch():
+    assert validation_batch_size(360, 32) == 60  # 360 = 6 x 60: one shape, six steps
+    assert validation_batch_size(450, 32) == 50
+    assert validation_batch_size(300, 128) == 150
+    assert validation_batch_size(50, 32) == 50  # within two batches: all of it at once
+    assert validation_batch_size(359, 32) is None  # a prime: Keras's own batches
+    for samples, batch in ((1000, 32), (2000, 64), (7 * 48, 16)):
+        size = validation_batch_size(samples, batch)
+        assert samples % size == 0 and batch / 2 <= size <= 2 * batch
+
+
+def test_the_stream_has_full_batches_and_each_pass_holds_every_sample_once():
+    samples, batch = 10, 4
+    x = np.arange(samples, dtype="float32")[:, None]
+    dataset, steps = full_batches((x, np.arange(samples)), batch)
+    assert steps == 3  # ceil(10 / 4): an epoch trains as many batches as Keras's
+    seen = []
+    for xs, ys in dataset.take(3 * steps):  # three epochs
+        assert xs.shape == (batch, 1) and np.array_equal(xs.numpy()[:, 0], ys.numpy())  # rows stay paired
+        seen.extend(ys.numpy().tolist())
+    passes = [seen[i:i + samples] for i in range(0, 3 * samples, samples)]
+    assert all(sorted(p) == list(range(samples)) for p in passes)
+    assert passes[0] != passes[1]  # reshuffled each pass
+    assert full_batches((x[:8], np.arange(8)), batch) is None  # 8 = 2 x 4: Keras's batches are full already
+
+
+class Recording(keras.Sequential):
+    """Notes the batch size each of its steps is traced for (`None`: traced for any)."""
+
+    shapes: dict[str, set] = {}
+
+    def train_step(self, data):
+        Recording.shapes.setdefault("train", set()).add(keras.tree.flatten(data)[0].shape[0])
+        return super().train_step(data)
+
+    def test_step(self, data):
+        Recording.shapes.setdefault("test", set()).add(keras.tree.flatten(data)[0].shape[0])
+        return super().test_step(data)
+
+
+def _recording(jit_compile: bool):
+    def build(hp):
+        model = Recording([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                            keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(hp["learning_rate"]), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], jit_compile=jit_compile)
+        return model
+
+    return build
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile):
+    x, y = khp.datasets.load("iris")
+    order = np.random.default_rng(0).permutation(len(y))  # iris is sorted by class
+    x, y = x[order].astype("float32"), y[order]
+    Recording.shapes = {}
+    result = khp.tune(_recording(jit_compile), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 3},
+                      data=(x[:100], y[:100], x[100:], y[100:]), algorithm="grid", seed=0, verbose=0,
+                      run=khp.RunFolder(tmp_path, "shapes"))
+    record = result.records[0]
+    assert record.completed and record.total_epochs == 3
+    assert Recording.shapes["test"] == {50}  # 50 validation samples: one batch of them, whatever compiles
+    # 100 training samples in batches of 32: XLA sees only full batches; TensorFlow's traced step takes
+    # Keras's epochs (a last batch of 4), traced once for any batch size
+    assert Recording.shapes["train"] == ({32} if jit_compile else {None})
