@@ -33,7 +33,9 @@ trials that passed it before.
 **Brackets hedge the first rung** (Hyperband's, asynchronous, as Optuna's
 `HyperbandPruner` does), when it is measured: a trial's bracket `b` puts
 its first rung at `first * eta**b`, and at a rung it is compared with the
-trials of its bracket only. Most trials start at `first`, fewer at the
+trials of its bracket, or with every trial there while fewer than `eta` of
+its bracket have reported (else the first trials of each bracket, alone in
+it, would pass every rung). Most trials start at `first`, fewer at the
 rungs after it, and some are never stopped, so a search that a short rung
 would misjudge (curves that cross late) still trains some models long, and
 fewer models are built per epoch trained.
@@ -241,7 +243,10 @@ class Rungs:
     def keep(self, trial_id: str, epoch: int, value: float, last: int | None = None) -> bool:
         """Records `value` at `epoch`; whether the trial (of `last` epochs,
         `None`: of any length) trains on. It is compared with the trials of
-        its bracket only."""
+        its bracket once `reduction_factor` of them have reported at that
+        epoch; before, with every trial that has (alone in its bracket, a
+        trial would otherwise pass every rung: the first trials of each
+        bracket would all train their full epochs)."""
         reported = self.values.setdefault(int(epoch), {})
         reported.setdefault(trial_id, float(value))  # a trial counts once per epoch
         first = self.first
@@ -253,7 +258,9 @@ class Rungs:
                 or (self.brackets and epoch > self.cap)):
             return True
         if self.brackets:
-            reported = {t: v for t, v in reported.items() if self.bracket_of(t) == bracket}
+            peers = {t: v for t, v in reported.items() if self.bracket_of(t) == bracket}
+            if len(peers) >= self.reduction_factor:  # else it would be kept for want of peers
+                reported = peers
         values = sorted(reported.values(), reverse=self.direction == "max")
         cutoff = values[max(1, len(values) // self.reduction_factor) - 1]
         mine = reported[trial_id]

@@ -212,17 +212,19 @@ def test_bohb_stops_trials_at_its_first_rung_and_keeps_weights_of_completed_tria
     records = result.records
     statuses = [r.status for r in records]
     assert TrialStatus.PRUNED in statuses and TrialStatus.COMPLETED in statuses, statuses
-    # eta=3 over 3 epochs: one rung, at epoch 1, that keeps the top third of the trials of its bracket
-    # that reached it, and of fewer than 6 trials that is the best one: a trial below the best seen before
-    # it stops there. The other bracket (about 2 trials in 5) stops nothing.
+    # eta=3 over 3 epochs: one rung, at epoch 1, that keeps the top third of the trials that reached it
+    # (of its bracket once 3 of them have, of every trial before), and of fewer than 6 trials that is the
+    # best one: a trial below the best it is compared with stops there. The other bracket (about 2 trials
+    # in 5) stops nothing.
     brackets = Rungs(first_rung=None, reduction_factor=3, floor=1, cap=1, brackets=True)
-    best_so_far = {0: -1.0, 1: -math.inf}
+    seen: list[tuple[int, float]] = []  # (bracket, value at epoch 1) of the trials before
     for record in records:
-        units, bracket = record.params["units"], brackets.bracket_of(record.trial_id)
-        assert (record.status is TrialStatus.PRUNED) == (units / 16 < best_so_far[bracket])
+        value, bracket = record.params["units"] / 16, brackets.bracket_of(record.trial_id)
+        peers = [v for b, v in seen if b == bracket]
+        against = peers if len(peers) + 1 >= 3 else [v for _, v in seen]
+        assert (record.status is TrialStatus.PRUNED) == (bracket == 0 and value < max(against, default=-math.inf))
         assert record.total_epochs == (1 if record.status is TrialStatus.PRUNED else 3)
-        if bracket == 0:
-            best_so_far[0] = max(best_so_far[0], units / 16)
+        seen.append((bracket, value))
     store = result.store  # weights are written for the trials that can be chosen, not for pruned ones
     assert all(store.weights_path(r.trial_id).exists() == (r.status is TrialStatus.COMPLETED) for r in records)
 

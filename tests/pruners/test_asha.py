@@ -98,11 +98,13 @@ def test_brackets_hedge_the_measured_first_rung_as_hyperband_does():
     assert not by[4]
     for bracket, share in enumerate([27, 12, 6, 4]):  # Hyperband's trials per bracket
         assert abs(len(by[bracket]) / len(ids) - share / 49) < 0.03
-    first, second = by[1][:2]  # bracket 1: first judged at 3 epochs, against bracket 1 only
-    assert rungs.keep(first, 1, 0.1) and rungs.keep(second, 1, 0.0)
+    first, second, third = by[1][:3]  # bracket 1: first judged at 3 epochs
+    assert all(rungs.keep(t, 1, 0.0) for t in (first, second, third))  # not a rung of theirs
     for trial_id in by[0][:6]:
         rungs.keep(trial_id, 3, 0.9)  # better values, of another bracket
-    assert rungs.keep(first, 3, 0.5) and not rungs.keep(second, 3, 0.4)
+    assert not rungs.keep(second, 3, 0.4)  # fewer than eta of its bracket at 3: judged against every trial there
+    assert not rungs.keep(third, 3, 0.3)
+    assert rungs.keep(first, 3, 0.5)  # three of its bracket there: judged against them only
     never = by[3][:4]  # the last bracket stops nothing
     assert all(rungs.keep(t, e, -float(i)) for i, t in enumerate(never) for e in (1, 3, 9, 27))
     again = Rungs(first_rung=None, reduction_factor=3, direction="max", floor=1, cap=9, brackets=True)
