@@ -23,6 +23,7 @@ registry itself stays cheap to import.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -103,6 +104,10 @@ class DurableOracle:
 
     def _save_trial(self, trial: Any) -> None:
         write_state(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+
+
+#: keras-tuner's lookup of a metric's direction among Keras's metrics (about 1 ms), once per name.
+_keras_metric_direction = functools.lru_cache(maxsize=256)(metrics_tracking.infer_metric_direction)
 
 
 def write_state(path: str | Path, state: dict) -> None:
@@ -236,13 +241,10 @@ class PrunerMixin:
         return trial
 
     def _direction(self, name: str) -> str:
-        """A metric's direction, as keras-tuner infers it (the objective's, else
-        from Keras's metric of that name: about 1 ms), once per name."""
-        directions = self.__dict__.setdefault("_directions", {})
-        if name not in directions:
-            direction = oracle_module._maybe_infer_direction_from_objective(self.objective, name)
-            directions[name] = direction or metrics_tracking.infer_metric_direction(name) or "min"
-        return directions[name]
+        """A metric's direction, as keras-tuner infers it: the objective's, else
+        that of Keras's metric of that name (looked up once per name), else min."""
+        direction = oracle_module._maybe_infer_direction_from_objective(self.objective, name)
+        return direction or _keras_metric_direction(name) or "min"
 
     def on_report(self, trial_id: str, metrics: dict, step: int) -> None:
         """Hook for oracles that pass intermediate values on (TPE)."""

@@ -75,17 +75,15 @@ def fit_arrays(model: Any, train: tuple, val: tuple | None, batch_size: int,
     """`(args, kwargs)` for `model.fit` on arrays: `train` (`(x, y)`), `val`
     (`(x, y)` or `None`) and `sample_weight` in batches of `batch_size`, one
     shape a step where `model` compiles per shape (see the module docstring)."""
-    kwargs: dict[str, Any] = {"batch_size": batch_size}
-    if sample_weight is not None:
-        kwargs["sample_weight"] = sample_weight
-    if val is not None:
-        kwargs["validation_batch_size"] = validation_batch_size(_samples(val), batch_size) or batch_size
+    kwargs = {} if val is None else {
+        "validation_batch_size": validation_batch_size(_samples(val), batch_size) or batch_size}
     stream = full_batches(train if sample_weight is None else (*train, sample_weight), batch_size) \
         if compiles_per_shape(model) else None
-    if stream is None:
-        return train, kwargs
-    kwargs = {k: v for k, v in kwargs.items() if k not in ("batch_size", "sample_weight")}
-    return (stream[0],), {**kwargs, "steps_per_epoch": stream[1], "shuffle": False}  # the stream shuffles
+    if stream is not None:  # the stream carries the sample weights and shuffles
+        return (stream[0],), {**kwargs, "steps_per_epoch": stream[1], "shuffle": False}
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight
+    return train, {**kwargs, "batch_size": batch_size}
 
 
 def _samples(arrays: tuple) -> int:

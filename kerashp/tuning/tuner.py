@@ -283,24 +283,21 @@ class SearchTuner(TunerBase):
                **fit_kwargs: Any) -> tuple[dict, bool]:
         """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`)."""
         batch_size = int(params.get("batch_size", self.batch_size))
-        if isinstance(split.train, tuple):
-            sized = self.fit_hook is None or "batch_size" in params  # else the hook sizes its batches
-            fit_args, fit_kwargs = split.train, {**fit_kwargs, **({"batch_size": batch_size} if sized else {})}
-            validation = split.val
-        else:
+        weights = {"class_weight": split.class_weight, "sample_weight": split.sample_weight}
+        validation = split.val
+        if not isinstance(split.train, tuple):
             fit_args, fit_kwargs = (_batched(split.train, batch_size),), {**fit_kwargs, "shuffle": False}
             validation = None if split.val is None else _batched(split.val, batch_size)
-        if split.class_weight is not None:
-            fit_kwargs["class_weight"] = split.class_weight
-        if split.sample_weight is not None:
-            fit_kwargs["sample_weight"] = split.sample_weight
+        elif self.fit_hook is None:  # one shape a step (`kerashp.tuning.batches`), the sample weights with the data
+            fit_args, shaped = fit_arrays(model, split.train, split.val, batch_size, weights.pop("sample_weight"))
+            fit_kwargs = {**fit_kwargs, **shaped}
+        else:
+            sized = "batch_size" in params  # else the hook sizes its batches
+            fit_args, fit_kwargs = split.train, {**fit_kwargs, **({"batch_size": batch_size} if sized else {})}
+        fit_kwargs.update({k: v for k, v in weights.items() if v is not None})
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,
                                         verbose=0, **fit_kwargs), self.objective.name)
-        if isinstance(split.train, tuple):  # one shape a step (`kerashp.tuning.batches`)
-            fit_args, shaped = fit_arrays(model, split.train, validation, batch_size, split.sample_weight)
-            fit_kwargs = {**{k: v for k, v in fit_kwargs.items() if k not in ("batch_size", "sample_weight")},
-                          **shaped}
         return model.fit(*fit_args, validation_data=validation, callbacks=callbacks, verbose=0,
                          **fit_kwargs).history, False
 

@@ -43,6 +43,7 @@ class Recording(keras.Sequential):
 
     def train_step(self, data):
         Recording.shapes.setdefault("train", set()).add(keras.tree.flatten(data)[0].shape[0])
+        Recording.shapes.setdefault("parts", set()).add(len(data))  # (x, y) or (x, y, sample_weight)
         return super().train_step(data)
 
     def test_step(self, data):
@@ -61,18 +62,20 @@ def _recording(jit_compile: bool):
     return build
 
 
-@pytest.mark.parametrize("jit_compile", [True, False])
-def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile):
+@pytest.mark.parametrize(("jit_compile", "weighted"), [(True, False), (False, False), (True, True)])
+def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile, weighted):
     x, y = khp.datasets.load("iris")
     order = np.random.default_rng(0).permutation(len(y))  # iris is sorted by class
     x, y = x[order].astype("float32"), y[order]
+    data = (x[:100], y[:100], x[100:], y[100:])
     Recording.shapes = {}
     result = khp.tune(_recording(jit_compile), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 3},
-                      data=(x[:100], y[:100], x[100:], y[100:]), algorithm="grid", seed=0, verbose=0,
-                      run=khp.RunFolder(tmp_path, "shapes"))
+                      data=khp.Data(data, sample_weight=np.linspace(0.5, 1.5, 100)) if weighted else data,
+                      algorithm="grid", seed=0, verbose=0, run=khp.RunFolder(tmp_path, "shapes"))
     record = result.records[0]
     assert record.completed and record.total_epochs == 3
     assert Recording.shapes["test"] == {50}  # 50 validation samples: one batch of them, whatever compiles
     # 100 training samples in batches of 32: XLA sees only full batches; TensorFlow's traced step takes
     # Keras's epochs (a last batch of 4), traced once for any batch size
     assert Recording.shapes["train"] == ({32} if jit_compile else {None})
+    assert Recording.shapes["parts"] == {3 if weighted else 2}  # the sample weights travel with the batches
