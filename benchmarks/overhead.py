@@ -297,13 +297,19 @@ def main():
     parser.add_argument("--trials", type=int, default=TRIALS)
     parser.add_argument("--interleaved", type=int, metavar="PAIRS", help="kerashp and plain in one process")
     parser.add_argument("--inside", type=int, metavar="PAIRS", help="one plain fit inside and outside a trial")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS),
-                        help="comma-separated, of " + ", ".join(CONTENDERS) + " (plain and kerashp always run)")
+    parser.add_argument("--contenders", help="comma-separated, of " + ", ".join(CONTENDERS)
+                        + " (plain and kerashp always run; default: all). Not with --bohb, which runs plain and bohb")
     parser.add_argument("--child", choices=CONTENDERS + BOHB)
     parser.add_argument("--configs")
     parser.add_argument("--out")
     args = parser.parse_args()
     EPOCHS, TRIALS = args.epochs, args.trials
+    if args.bohb and args.contenders:
+        parser.error(f"--bohb runs the plain loop and kerashp's bohb only; received --contenders {args.contenders}. "
+                     "Drop one of them.")
+    unknown = sorted(set((args.contenders or "").split(",")) - set(CONTENDERS) - {""})
+    if unknown:
+        parser.error(f"--contenders takes {', '.join(CONTENDERS)}; received {', '.join(unknown)}.")
     if args.child:
         child(args.child, args.configs, args.out)
         return
@@ -316,7 +322,7 @@ def main():
 
     tmp = tempfile.mkdtemp()
     configs_path = os.path.join(tmp, "configs.json")
-    chosen = {"plain", "kerashp", *args.contenders.split(",")}
+    chosen = {"plain", "kerashp", *(args.contenders or ",".join(CONTENDERS)).split(",")}
     contenders = BOHB if args.bohb else tuple(c for c in CONTENDERS if c in chosen)
     runs = {c: [] for c in contenders}
     first = sorted(contenders, key=lambda c: not c.startswith("kerashp"))  # kerashp draws the others' configs

@@ -138,27 +138,29 @@ def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int |
     from kerashp._seeding import seeded, trial_seed
     from kerashp.builders.keras_tuner import Hyperparameters
     from kerashp.datasets import is_batched
+    from kerashp.tuning.batches import fit_arrays
 
-    sized = fit_hook is None or "batch_size" in record.params  # else the hook sizes its batches
     batch_size = int(record.params.get("batch_size", batch_size))
     if epochs is None:
         samples = len(data[0]) if isinstance(data, tuple) else None
         epochs = refit_epochs(record.best_epoch or record.total_epochs or 1, trained_on, samples, batch_size)
 
-    def fit(model: Any, *args: Any, **kwargs: Any) -> None:
-        if fit_hook is None:
-            model.fit(*args, **kwargs)
-        else:
-            fit_hook(Hyperparameters(dict(record.params)), model, *args, **kwargs)
-
     with seeded(trial_seed(seed, record.number)):
         model = build()
         options = {"epochs": int(epochs), "callbacks": callbacks, "class_weight": class_weight, "verbose": verbose}
-        if isinstance(data, tuple):
-            x, y, sample_weight = data
-            fit(model, x, y, sample_weight=sample_weight, **({"batch_size": batch_size} if sized else {}), **options)
+        if not isinstance(data, tuple):
+            args = (data if is_batched(data) else data.batch(batch_size),)
+        elif fit_hook is None:  # as the trials trained: one shape a step (`kerashp.tuning.batches`)
+            args, shaped = fit_arrays(model, data[:2], None, batch_size, data[2])
+            options.update(shaped)
+        else:  # the hook sizes its batches unless batch_size is searched
+            args = data[:2]
+            options.update({"sample_weight": data[2],
+                            **({"batch_size": batch_size} if "batch_size" in record.params else {})})
+        if fit_hook is None:
+            model.fit(*args, **options)
         else:
-            fit(model, data if is_batched(data) else data.batch(batch_size), **options)
+            fit_hook(Hyperparameters(dict(record.params)), model, *args, **options)
     return model
 
 

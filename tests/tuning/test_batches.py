@@ -62,15 +62,18 @@ def _recording(jit_compile: bool):
     return build
 
 
-@pytest.mark.parametrize(("jit_compile", "weighted"), [(True, False), (False, False), (True, True)])
-def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile, weighted):
+WEIGHTS = {None: {}, "sample": {"sample_weight": np.linspace(0.5, 1.5, 100)}, "class": {"class_weight": "balanced"}}
+
+
+@pytest.mark.parametrize(("jit_compile", "weights"), [(True, None), (False, None), (True, "sample"), (True, "class")])
+def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile, weights):
     x, y = khp.datasets.load("iris")
     order = np.random.default_rng(0).permutation(len(y))  # iris is sorted by class
     x, y = x[order].astype("float32"), y[order]
     data = (x[:100], y[:100], x[100:], y[100:])
     Recording.shapes = {}
     result = khp.tune(_recording(jit_compile), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 3},
-                      data=khp.Data(data, sample_weight=np.linspace(0.5, 1.5, 100)) if weighted else data,
+                      data=khp.Data(data, **WEIGHTS[weights]),
                       algorithm="grid", seed=0, verbose=0, run=khp.RunFolder(tmp_path, "shapes"))
     record = result.records[0]
     assert record.completed and record.total_epochs == 3
@@ -78,4 +81,17 @@ def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_p
     # 100 training samples in batches of 32: XLA sees only full batches; TensorFlow's traced step takes
     # Keras's epochs (a last batch of 4), traced once for any batch size
     assert Recording.shapes["train"] == ({32} if jit_compile else {None})
-    assert Recording.shapes["parts"] == {3 if weighted else 2}  # the sample weights travel with the batches
+    # sample weights travel with the batches; Keras turns class weights into sample weights on the stream
+    assert Recording.shapes["parts"] == {3 if weights else 2}
+
+
+def test_the_refit_of_a_model_that_compiles_per_shape_trains_in_full_batches(tmp_path):
+    x, y = khp.datasets.load("iris")
+    order = np.random.default_rng(0).permutation(len(y))
+    x, y = x[order].astype("float32"), y[order]
+    data = (x[:100], y[:100], x[100:], y[100:])
+    result = khp.tune(_recording(True), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 2}, data=data,
+                      algorithm="grid", seed=0, verbose=0, run=khp.RunFolder(tmp_path, "refit"))
+    Recording.shapes = {}
+    model = result.refit(data=data)  # all 150 samples: Keras's epochs would end on a batch of 22
+    assert Recording.shapes["train"] == {32} and model.optimizer.iterations.numpy() > 0
