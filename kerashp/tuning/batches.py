@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["compiles_per_shape", "fit_arrays", "full_batches", "validation_batch_size"]
+__all__ = ["batched", "compiles_per_shape", "fit_inputs", "full_batches", "validation_batch_size"]
 
 
 def compiles_per_shape(model: Any) -> bool:
@@ -70,20 +70,43 @@ def full_batches(arrays: tuple, batch_size: int) -> tuple[Any, int] | None:
     return batches.prefetch(tf.data.AUTOTUNE), math.ceil(samples / batch_size)
 
 
-def fit_arrays(model: Any, train: tuple, val: tuple | None, batch_size: int,
-               sample_weight: Any = None) -> tuple[tuple, dict]:
-    """`(args, kwargs)` for `model.fit` on arrays: `train` (`(x, y)`), `val`
-    (`(x, y)` or `None`) and `sample_weight` in batches of `batch_size`, one
-    shape a step where `model` compiles per shape (see the module docstring)."""
-    kwargs = {} if val is None else {
-        "validation_batch_size": validation_batch_size(_samples(val), batch_size) or batch_size}
+def fit_inputs(model: Any, train: Any, val: Any, batch_size: int, sample_weight: Any = None, *,
+               hook: bool = False, batch_searched: bool = True) -> tuple[tuple, dict, Any]:
+    """`(args, kwargs, validation_data)` for fitting `model` on `train` and
+    `val` (arrays `(x, y)`, or datasets; `val` may be `None`) in batches of
+    `batch_size`: the one rule of a trial's fit and of a refit.
+
+    - datasets are batched unless they are already;
+    - arrays that kerashp fits get one shape a step where `model` compiles
+      per shape (see the module docstring), the sample weights with them;
+    - arrays for a fit hook (`hook`: a keras-tuner HyperModel's `fit`) go as
+      they are, with `batch_size` only when it is searched
+      (`batch_searched`): else the hook sizes its batches.
+    """
+    if not isinstance(train, tuple):
+        return (batched(train, batch_size),), {"shuffle": False}, None if val is None else batched(val, batch_size)
+    kwargs: dict[str, Any] = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if hook:
+        return train, {**kwargs, **({"batch_size": batch_size} if batch_searched else {})}, val
+    if val is not None:
+        kwargs["validation_batch_size"] = validation_batch_size(_samples(val), batch_size) or batch_size
     stream = full_batches(train if sample_weight is None else (*train, sample_weight), batch_size) \
         if compiles_per_shape(model) else None
-    if stream is not None:  # the stream carries the sample weights and shuffles
-        return (stream[0],), {**kwargs, "steps_per_epoch": stream[1], "shuffle": False}
-    if sample_weight is not None:
-        kwargs["sample_weight"] = sample_weight
-    return train, {**kwargs, "batch_size": batch_size}
+    if stream is None:
+        return train, {**kwargs, "batch_size": batch_size}, val
+    kwargs.pop("sample_weight", None)  # the stream carries them, and shuffles
+    return (stream[0],), {**kwargs, "steps_per_epoch": stream[1], "shuffle": False}, val
+
+
+def batched(dataset: Any, batch_size: int) -> Any:
+    """`dataset` in batches of `batch_size`, unless it is batched already."""
+    from kerashp.datasets import is_batched
+
+    if is_batched(dataset):
+        return dataset
+    import tensorflow as tf
+
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def _samples(arrays: tuple) -> int:

@@ -137,8 +137,7 @@ def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int |
     """
     from kerashp._seeding import seeded, trial_seed
     from kerashp.builders.keras_tuner import Hyperparameters
-    from kerashp.datasets import is_batched
-    from kerashp.tuning.batches import fit_arrays
+    from kerashp.tuning.batches import fit_inputs
 
     batch_size = int(record.params.get("batch_size", batch_size))
     if epochs is None:
@@ -148,15 +147,11 @@ def refit_model(build: Callable[[], Any], record: Any, data: Any, *, seed: int |
     with seeded(trial_seed(seed, record.number)):
         model = build()
         options = {"epochs": int(epochs), "callbacks": callbacks, "class_weight": class_weight, "verbose": verbose}
-        if not isinstance(data, tuple):
-            args = (data if is_batched(data) else data.batch(batch_size),)
-        elif fit_hook is None:  # as the trials trained: one shape a step (`kerashp.tuning.batches`)
-            args, shaped = fit_arrays(model, data[:2], None, batch_size, data[2])
-            options.update(shaped)
-        else:  # the hook sizes its batches unless batch_size is searched
-            args = data[:2]
-            options.update({"sample_weight": data[2],
-                            **({"batch_size": batch_size} if "batch_size" in record.params else {})})
+        arrays = isinstance(data, tuple)  # as the trials trained (`kerashp.tuning.batches.fit_inputs`)
+        args, shaped, _ = fit_inputs(model, data[:2] if arrays else data, None, batch_size,
+                                     data[2] if arrays else None, hook=fit_hook is not None,
+                                     batch_searched="batch_size" in record.params)
+        options.update(shaped)
         if fit_hook is None:
             model.fit(*args, **options)
         else:

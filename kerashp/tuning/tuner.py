@@ -32,14 +32,14 @@ from kerashp.algorithms import BaseAlgorithm
 from kerashp.algorithms._keras_tuner import declare
 from kerashp.builders._calling import build_model, unread_warning
 from kerashp.builders.keras_tuner import Hyperparameters, fit_hook, fitted
-from kerashp.datasets import DataSpec, Prepared, Split, is_batched, use_spec
+from kerashp.datasets import DataSpec, Prepared, Split, use_spec
 from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
 from kerashp.reporting.observers import Observers
 from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
 from kerashp.storage.run_store import RunStore, error_summary
-from kerashp.tuning.batches import fit_arrays
+from kerashp.tuning.batches import fit_inputs
 from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
@@ -282,19 +282,12 @@ class SearchTuner(TunerBase):
     def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list,
                **fit_kwargs: Any) -> tuple[dict, bool]:
         """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`)."""
-        batch_size = int(params.get("batch_size", self.batch_size))
-        weights = {"class_weight": split.class_weight, "sample_weight": split.sample_weight}
-        validation = split.val
-        if not isinstance(split.train, tuple):
-            fit_args, fit_kwargs = (_batched(split.train, batch_size),), {**fit_kwargs, "shuffle": False}
-            validation = None if split.val is None else _batched(split.val, batch_size)
-        elif self.fit_hook is None:  # one shape a step (`kerashp.tuning.batches`), the sample weights with the data
-            fit_args, shaped = fit_arrays(model, split.train, split.val, batch_size, weights.pop("sample_weight"))
-            fit_kwargs = {**fit_kwargs, **shaped}
-        else:
-            sized = "batch_size" in params  # else the hook sizes its batches
-            fit_args, fit_kwargs = split.train, {**fit_kwargs, **({"batch_size": batch_size} if sized else {})}
-        fit_kwargs.update({k: v for k, v in weights.items() if v is not None})
+        fit_args, shaped, validation = fit_inputs(
+            model, split.train, split.val, int(params.get("batch_size", self.batch_size)), split.sample_weight,
+            hook=self.fit_hook is not None, batch_searched="batch_size" in params)
+        fit_kwargs = {**fit_kwargs, **shaped}
+        if split.class_weight is not None:
+            fit_kwargs["class_weight"] = split.class_weight
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,
                                         verbose=0, **fit_kwargs), self.objective.name)
@@ -373,12 +366,3 @@ def _check_finite(history: dict, scores: np.ndarray, objective: str, weights: li
             )
     if weights is None or not all(np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.floating)):
         raise FailedTrialError("The trial diverged: its weights are not finite. A smaller learning_rate usually helps.")
-
-
-def _batched(ds: Any, batch_size: int) -> Any:
-    if is_batched(ds):
-        return ds
-    import tensorflow as tf
-
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-

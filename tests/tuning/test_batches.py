@@ -62,15 +62,20 @@ def _recording(jit_compile: bool):
     return build
 
 
+def _iris() -> tuple:
+    """Iris shuffled (it is sorted by class): 100 samples to train on, 50 to validate."""
+    x, y = khp.datasets.load("iris")
+    order = np.random.default_rng(0).permutation(len(y))
+    x, y = x[order].astype("float32"), y[order]
+    return x[:100], y[:100], x[100:], y[100:]
+
+
 WEIGHTS = {None: {}, "sample": {"sample_weight": np.linspace(0.5, 1.5, 100)}, "class": {"class_weight": "balanced"}}
 
 
 @pytest.mark.parametrize(("jit_compile", "weights"), [(True, None), (False, None), (True, "sample"), (True, "class")])
 def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_path, jit_compile, weights):
-    x, y = khp.datasets.load("iris")
-    order = np.random.default_rng(0).permutation(len(y))  # iris is sorted by class
-    x, y = x[order].astype("float32"), y[order]
-    data = (x[:100], y[:100], x[100:], y[100:])
+    data = _iris()
     Recording.shapes = {}
     result = khp.tune(_recording(jit_compile), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 3},
                       data=khp.Data(data, **WEIGHTS[weights]),
@@ -86,10 +91,7 @@ def test_a_model_that_compiles_per_shape_trains_and_validates_in_one_shape(tmp_p
 
 
 def test_the_refit_of_a_model_that_compiles_per_shape_trains_in_full_batches(tmp_path):
-    x, y = khp.datasets.load("iris")
-    order = np.random.default_rng(0).permutation(len(y))
-    x, y = x[order].astype("float32"), y[order]
-    data = (x[:100], y[:100], x[100:], y[100:])
+    data = _iris()
     result = khp.tune(_recording(True), {"learning_rate": 1e-2, "batch_size": 32, "epochs": 2}, data=data,
                       algorithm="grid", seed=0, verbose=0, run=khp.RunFolder(tmp_path, "refit"))
     Recording.shapes = {}
