@@ -17,11 +17,15 @@ from kerashp.exceptions import ArgumentError
 from kerashp.pruners.asha import ASHA, Rungs
 from kerashp.space import Space
 
-__all__ = ["STARTING_POINTS", "BaseAlgorithm", "as_pruner"]
+__all__ = ["CENTER", "STARTING_POINTS", "BaseAlgorithm", "as_pruner"]
 
 #: Constructor arguments that say where a search starts, not how it searches:
 #: `run.json` does not record them among the options, and a resume may leave them out.
 STARTING_POINTS = ("initial", "warm_start")
+
+#: `initial=CENTER`: the search's first trial is the middle of the space (`Space.center`),
+#: unless a warm start already tells the algorithm where to look.
+CENTER = "center"
 
 
 def as_pruner(pruner: Any, owner: str) -> ASHA | None:
@@ -59,7 +63,7 @@ class BaseAlgorithm:
             must not search `epochs`).
         needs_discrete_space: Every searched entry must have finitely many values.
         pruner: The `ASHA` that stops its trials early, or `None`.
-        initial: Configurations to run first (`[]`: none).
+        initial: Configurations to run first (`[]`: none), or `CENTER`.
         warm_start: An earlier run whose completed trials feed its model, or `None`.
     """
 
@@ -72,11 +76,15 @@ class BaseAlgorithm:
     pruner: ASHA | None = None
     warm_start: Any = None
 
-    def __init__(self, *, initial: list[dict] | None = None):
+    def __init__(self, *, initial: list[dict] | str | None = None):
+        if initial == CENTER:
+            self.initial: list[dict] | str = CENTER
+            return
         if initial is not None and (isinstance(initial, Mapping) or not isinstance(initial, (list, tuple))):
             raise ArgumentError(
-                f"Argument `initial` of {type(self).__name__} must be a list of dicts of hyperparameter values. "
-                f"Received: initial={initial!r:.80}. For one configuration, wrap it in a list: initial=[{{...}}]."
+                f"Argument `initial` of {type(self).__name__} must be a list of dicts of hyperparameter values, "
+                f"{CENTER!r} or None. Received: initial={initial!r:.80}. For one configuration, wrap it in a list: "
+                "initial=[{...}]."
             )
         self.initial = list(initial or [])
 

@@ -10,6 +10,12 @@ the sampler as PRUNED with the last value
 they reported, as with Optuna's own pruners; they count for TPE's split of
 good and bad trials by how far they got.
 
+Both start at the middle of the space (`initial="center"`, `Space.center`):
+TPE's first trials are random draws, and the middle of a space a user wrote
+is most often a sound configuration, so the search holds a good model from
+its first trial (measured in `benchmarks/RESULTS.md`); `initial=None` starts
+with a random draw as Optuna does.
+
 The oracle itself is `kerashp.algorithms._tpe_oracle.TPEOracle`.
 """
 
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerashp.algorithms._base import BaseAlgorithm, as_pruner
+from kerashp.algorithms._base import CENTER, BaseAlgorithm, as_pruner
 from kerashp.exceptions import ArgumentError
 
 __all__ = ["BOHB", "TPE"]
@@ -29,7 +35,9 @@ class TPE(BaseAlgorithm):
     Args:
         pruner: `khp.pruners.ASHA(...)` (or `"asha"`) to stop bad trials
             early. Defaults to `None`: every trial trains its full epochs.
-        initial: Configurations to run first. Defaults to `None`.
+        initial: Configurations to run first (dicts of hyperparameter values),
+            `"center"` for the middle of the space (`Space.center`; not
+            with a `warm_start`), or `None`. Defaults to `"center"`.
         warm_start: An earlier run (its folder or `TuneResult`) whose
             completed trials feed the sampler. Defaults to `None`.
     """
@@ -37,7 +45,7 @@ class TPE(BaseAlgorithm):
     name = "tpe"
     summary = "Optuna's TPE sampler proposes each trial (multivariate, grouped, constant liar)"
 
-    def __init__(self, pruner: Any = None, *, initial: list[dict] | None = None, warm_start: Any = None):
+    def __init__(self, pruner: Any = None, *, initial: list[dict] | str | None = CENTER, warm_start: Any = None):
         super().__init__(initial=initial)
         self.pruner = as_pruner(pruner, type(self).__name__)
         self.warm_start = warm_start
@@ -59,7 +67,9 @@ class BOHB(TPE):
     Args:
         pruner: Its `khp.pruners.ASHA(...)`. Defaults to `ASHA()`: the first
             rung measured and sized to the search, hedged over brackets.
-        initial: Configurations to run first. Defaults to `None`.
+        initial: Configurations to run first (dicts of hyperparameter values),
+            `"center"` for the middle of the space (`Space.center`; not
+            with a `warm_start`), or `None`. Defaults to `"center"`.
         warm_start: An earlier run whose completed trials feed the sampler.
             Defaults to `None`.
     """
@@ -69,7 +79,7 @@ class BOHB(TPE):
     default_epochs = 27
     default_max_trials = 30  # most are stopped after 1 or 3 epochs
 
-    def __init__(self, pruner: Any = "asha", *, initial: list[dict] | None = None, warm_start: Any = None):
+    def __init__(self, pruner: Any = "asha", *, initial: list[dict] | str | None = CENTER, warm_start: Any = None):
         super().__init__(pruner, initial=initial, warm_start=warm_start)
         if self.pruner is None:
             raise ArgumentError(

@@ -12,6 +12,11 @@ A space is a plain dict from hyperparameter name to one of:
 
 Every entry type takes `when={"other_key": value_or_values}`: the entry exists
 only in the trials where `other_key` takes one of those values.
+
+Each entry also names its `center()`, the value a search tries first: the
+middle of a range on its own scale (the geometric mean of a log range), on
+its step; the middle of numeric choices in order; the first of other choices
+(the one listed first, as keras-tuner's default is); `False`; a fixed value.
 """
 
 from __future__ import annotations
@@ -38,6 +43,11 @@ def _is_number(value: Any) -> bool:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _middle(low: float, high: float, log: bool) -> float:
+    """The middle of `[low, high]` on the range's scale."""
+    return math.sqrt(low * high) if log else (low + high) / 2
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,9 @@ class Int:
     def contains(self, value: Any) -> bool:
         return _is_int(value) and self.low <= value <= self.high and (value - self.low) % self.step == 0
 
-
+    def center(self) -> int:
+        middle = _middle(self.low, self.high, self.log)
+        return int(min(self.low + round((middle - self.low) / self.step) * self.step, self.high))
 
     def to_config(self) -> dict:
         return {"type": "int", "low": int(self.low), "high": int(self.high), "step": int(self.step), "log": self.log}
@@ -155,7 +167,11 @@ class Float:
     def contains(self, value: Any) -> bool:
         return _is_number(value) and self.low <= value <= self.high
 
-
+    def center(self) -> float:
+        middle = _middle(self.low, self.high, self.log)
+        if self.step is None:
+            return float(middle)
+        return min(self.values(), key=lambda v: abs(v - middle))
 
     def to_config(self) -> dict:
         return {"type": "float", "low": float(self.low), "high": float(self.high), "step": self.step, "log": self.log}
@@ -212,7 +228,11 @@ class Choice:
     def contains(self, value: Any) -> bool:
         return value in self.values_
 
-
+    def center(self) -> Any:
+        if all(_is_number(v) for v in self.values_):
+            ordered = sorted(self.values_)
+            return ordered[(len(ordered) - 1) // 2]
+        return self.values_[0]
 
     def to_config(self) -> dict:
         return {"type": "choice", "values": list(self.values_)}
@@ -240,7 +260,8 @@ class Bool:
     def contains(self, value: Any) -> bool:
         return isinstance(value, (bool, np.bool_))
 
-
+    def center(self) -> bool:
+        return False
 
     def to_config(self) -> dict:
         return {"type": "bool"}
@@ -270,7 +291,8 @@ class Fixed:
     def contains(self, value: Any) -> bool:
         return value == self.value
 
-
+    def center(self) -> Any:
+        return self.value
 
     def to_config(self) -> dict:
         return {"type": "fixed", "value": self.value}

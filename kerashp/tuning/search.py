@@ -176,8 +176,8 @@ class _Search:
         as_observers(on_trial_end)
         self.epochs = self.algo.epochs(self.space, max_epochs)
         self.trials = self.algo.max_trials(max_trials, self.budget)
-        self.queued = initial_values(self.space, self.algo.initial, max_trials)
         self.prior = prior_observations(self.space, self.goal, self.algo.warm_start)
+        self.queued = initial_values(self.space, self.algo.initial, max_trials, warm=bool(self.prior))
 
     def _split(self) -> Any:
         """The data split once (a hold-out part or cv folds), on first use."""

@@ -13,8 +13,16 @@ from kerashp.tuning.result import TuneResult, load_result
 __all__ = ["initial_values", "prior_observations"]
 
 
-def initial_values(space: Space, initial: list[dict] | None, max_trials: int | None) -> list[dict]:
-    """The keras-tuner values of each `initial` configuration, checked against the space."""
+def initial_values(space: Space, initial: list[dict] | str | None, max_trials: int | None, *,
+                   warm: bool = False) -> list[dict]:
+    """The keras-tuner values of each `initial` configuration, checked against
+    the space; for `"center"`, of the space's middle, unless the search is
+    `warm` (started from an earlier run's trials, which say where to look)."""
+    from kerashp.algorithms._base import CENTER
+    from kerashp.algorithms._keras_tuner import to_values
+
+    if initial == CENTER:
+        return [] if warm else [to_values(space, space.center())]
     if not initial:
         return []  # a list of dicts: the algorithm's constructor checked it
     if max_trials is not None and len(initial) > max_trials:
@@ -22,8 +30,6 @@ def initial_values(space: Space, initial: list[dict] | None, max_trials: int | N
             f"`initial` has {len(initial)} configurations, more than max_trials={max_trials}. "
             "Raise max_trials or queue fewer."
         )
-    from kerashp.algorithms._keras_tuner import to_values
-
     return [to_values(space, space.check_params(point, f"initial[{i}]")) for i, point in enumerate(initial)]
 
 

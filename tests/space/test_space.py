@@ -80,6 +80,20 @@ def test_check_params_completes_a_point_and_names_what_is_wrong():
         space.check_params({k: v for k, v in good.items() if k != "dropout"}, "initial[1]")
 
 
+def test_the_center_is_the_middle_of_each_entry_on_its_scale_and_a_point_of_the_space():
+    space = Space(SPACE)
+    center = space.center()
+    assert center == {"layers": 2, "units": 91, "activation": "relu", "dropout": 0.25,
+                      "learning_rate": pytest.approx(10 ** -2.5), "optimizer": "adam", "batch_size": 64, "epochs": 30}
+    assert "momentum" not in center  # inactive under the center's optimizer
+    assert space.check_params(center, "the center") == center
+    on_steps = Space({"n": khp.Int(1, 10, step=4), "x": khp.Float(0.0, 1.0, step=0.3), "b": khp.Bool(),
+                      "sizes": [128, 16, 64, 32], "m": khp.Float(0.0, 1.0, when={"b": True})}).center()
+    assert on_steps == {"n": 5, "x": 0.6, "b": False, "sizes": 32}  # on the grid; numeric choices in order
+    assert Space({"optimizer": ["sgd", "adam"], "momentum": khp.Float(0.5, 0.9, when={"optimizer": "sgd"})}
+                 ).center() == {"optimizer": "sgd", "momentum": pytest.approx(0.7)}
+
+
 def test_grid_enumerates_conditionals_without_impossible_combinations():
     space = Space({"opt": ["adam", "sgd"], "m": khp.Float(0.0, 0.9, step=0.45, when={"opt": "sgd"}), "bs": [16, 32]})
     grid = list(space.grid())

@@ -216,6 +216,28 @@ def test_queued_configurations_are_not_run_again_on_resume(iris, tmp_path, capsy
     assert params[:2] == [(8, 0.02), (4, 0.004)] and len(params) == 3 and params[2] not in params[:2]
 
 
+def test_tpe_and_bohb_start_at_the_center_of_the_space_unless_told_otherwise():
+    from kerashp.space import Space
+    from kerashp.tuning.starting_points import initial_values
+
+    space = Space(SPACE)
+    center = {"units": 4, "learning_rate": pytest.approx(3e-3 * 10**0.5)}  # the lower middle of numeric choices
+    for algo in (algorithms.TPE(), algorithms.BOHB(), algorithms.get("bohb"), algorithms.Random(initial="center")):
+        assert algo.initial == "center" and initial_values(space, algo.initial, 10) == [center]
+    assert initial_values(space, "center", 10, warm=True) == []  # the earlier run's trials say where to look
+    assert algorithms.TPE(initial=None).initial == algorithms.Random().initial == []
+    assert algorithms.BOHB(initial=None) == algorithms.BOHB()  # where it starts is not an option of how it searches
+    with pytest.raises(khp.ArgumentError, match=r"initial.*list of dicts.*'center' or None.*initial='middle'"):
+        algorithms.TPE(initial="middle")
+
+
+def test_a_default_search_trains_the_center_first(iris, tmp_path):
+    result = run(iris, tmp_path, algorithm="tpe", max_trials=2)
+    assert result.records[0].params == {"units": 4, "learning_rate": pytest.approx(3e-3 * 10**0.5), "batch_size": 32,
+                                        "epochs": 1}
+    assert result.records[1].params != result.records[0].params
+
+
 def test_warm_start_feeds_the_earlier_records_to_the_first_proposal(make_oracle):
     rng = np.random.default_rng(0)
     prior = [({"units": int(rng.choice([4, 8])), "learning_rate": float(lr)}, float(np.log10(lr)))
