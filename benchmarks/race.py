@@ -55,6 +55,7 @@ CONTENDERS = {
     "kerashp_bohb": "kerashp `bohb` (TPE + ASHA, 27 epochs at most)",
     "kerashp_bohb_rung1": ("kerashp `bohb`, first rung fixed at 1 epoch (`ASHA(first_rung=1)`: "
                            "before the measured rung)"),
+    "kerashp_bohb_random_start": "kerashp `bohb`, a random first trial (`BOHB(initial=None)`: before the middle)",
     "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
     "kerashp_bohb_w2": "kerashp `bohb`, two trials at once (`Execution(workers=2)`, a local Ray cluster)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
@@ -225,6 +226,8 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
         algorithm, extra = "bohb", {"execution": khp.Execution(workers=2)}
     if algorithm == "bohb_rung1":
         algorithm = khp.algorithms.BOHB(pruner=khp.pruners.ASHA(first_rung=1))
+    if algorithm == "bohb_random_start":
+        algorithm = khp.algorithms.BOHB(initial=None)
     if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
         from kerashp.pruners.asha import Rungs
 
