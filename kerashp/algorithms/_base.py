@@ -77,7 +77,7 @@ class BaseAlgorithm:
     warm_start: Any = None
 
     def __init__(self, *, initial: list[dict] | str | None = None):
-        if initial == CENTER:
+        if isinstance(initial, str) and initial == CENTER:
             self.initial: list[dict] | str = CENTER
             return
         if initial is not None and (isinstance(initial, Mapping) or not isinstance(initial, (list, tuple))):

@@ -45,9 +45,11 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _middle(low: float, high: float, log: bool) -> float:
-    """The middle of `[low, high]` on the range's scale."""
-    return math.sqrt(low * high) if log else (low + high) / 2
+def _middle(low: float, high: float, log: bool, step: float | None) -> float:
+    """The middle of `[low, high]` on the range's scale, on the grid `low + k * step`
+    when there is one (never past the last grid value: the middle is at most halfway)."""
+    middle = math.sqrt(low * high) if log else (low + high) / 2
+    return middle if step is None else low + round((middle - low) / step) * step
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,7 @@ class Int:
         return _is_int(value) and self.low <= value <= self.high and (value - self.low) % self.step == 0
 
     def center(self) -> int:
-        middle = _middle(self.low, self.high, self.log)
-        return int(min(self.low + round((middle - self.low) / self.step) * self.step, self.high))
+        return int(_middle(self.low, self.high, self.log, self.step))
 
     def to_config(self) -> dict:
         return {"type": "int", "low": int(self.low), "high": int(self.high), "step": int(self.step), "log": self.log}
@@ -168,10 +169,8 @@ class Float:
         return _is_number(value) and self.low <= value <= self.high
 
     def center(self) -> float:
-        middle = _middle(self.low, self.high, self.log)
-        if self.step is None:
-            return float(middle)
-        return min(self.values(), key=lambda v: abs(v - middle))
+        middle = _middle(self.low, self.high, self.log, self.step)
+        return float(middle if self.step is None else round(middle, 12))  # as `values()` writes the grid
 
     def to_config(self) -> dict:
         return {"type": "float", "low": float(self.low), "high": float(self.high), "step": self.step, "log": self.log}

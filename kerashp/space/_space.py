@@ -195,11 +195,7 @@ class Space:
             >>> Space({"units": Int(16, 256, log=True), "lr": Float(1e-4, 1e-2, log=True)}).center()
             {'units': 64, 'lr': 0.001}
         """
-        params: dict[str, Any] = {}
-        for key in self.order:
-            if self.is_active(key, params):
-                params[key] = self.entries[key].center()
-        return {key: params[key] for key in self.entries if key in params}
+        return self.complete({key: entry.center() for key, entry in self.entries.items()})
 
     # ----------------------------------------------------------- conversions
     def complete(self, values: Mapping[str, Any]) -> dict[str, Any]:

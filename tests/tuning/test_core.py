@@ -229,6 +229,8 @@ def test_tpe_and_bohb_start_at_the_center_of_the_space_unless_told_otherwise():
     assert algorithms.BOHB(initial=None) == algorithms.BOHB()  # where it starts is not an option of how it searches
     with pytest.raises(khp.ArgumentError, match=r"initial.*list of dicts.*'center' or None.*initial='middle'"):
         algorithms.TPE(initial="middle")
+    with pytest.raises(khp.ArgumentError, match=r"initial.*list of dicts"):  # not numpy's ambiguous truth value
+        algorithms.TPE(initial=np.array([{"units": 4}, {"units": 8}]))
 
 
 def test_a_default_search_trains_the_center_first(iris, tmp_path):
