@@ -62,6 +62,9 @@ class BaseAlgorithm:
         decides_epochs: The algorithm gives each trial its epochs (the space
             must not search `epochs`).
         needs_discrete_space: Every searched entry must have finitely many values.
+        promotes: A trial may train on from another's model (Hyperband's
+            promotions), so trials are not taken from the oracle ahead of
+            their turn (`kerashp.tuning.ahead`).
         pruner: The `ASHA` that stops its trials early, or `None`.
         initial: Configurations to run first (`[]`: none), or `CENTER`.
         warm_start: An earlier run whose completed trials feed its model, or `None`.
@@ -73,6 +76,7 @@ class BaseAlgorithm:
     default_epochs: int = 10
     decides_epochs: bool = False
     needs_discrete_space: bool = False
+    promotes: bool = False
     pruner: ASHA | None = None
     warm_start: Any = None
 

@@ -51,6 +51,7 @@ class Hyperband(BaseAlgorithm):
 
     name = "hyperband"
     summary = "successive halving over brackets, promoting the best trials (keras-tuner's HyperbandOracle)"
+    promotes = True
     default_max_trials = None
     default_epochs = 27
     decides_epochs = True

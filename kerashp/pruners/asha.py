@@ -101,11 +101,13 @@ def first_rung(epochs: int, max_trials: int | None, eta: int) -> int:
 
 def model_costs(cost: dict[str, Any]) -> list[float] | None:
     """`[model seconds, epoch seconds]` from a `TrialRecord.cost`: what the model
-    cost before its first epoch ended beyond an epoch's time, and an epoch."""
+    cost before its first epoch ended beyond an epoch's time, counting what
+    it cost while the trial before trained (`ahead`: a compile hidden from
+    the search's clock is still a compile), and an epoch."""
     build, first, epoch = cost.get("build"), cost.get("first_epoch"), cost.get("epoch")
     if build is None or first is None or not epoch:
         return None
-    return [max(build + first - epoch, 0.0), epoch]
+    return [max(build + first - epoch, 0.0) + (cost.get("ahead") or 0.0), epoch]
 
 
 @functools.lru_cache(maxsize=64)

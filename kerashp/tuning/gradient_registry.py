@@ -67,7 +67,8 @@ def released_with(model: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        added = [name for name in registry if name.startswith(PREFIX) and name not in before]
+        # a copy of the names: another thread (the next trial's compile, `ahead`) may be tracing
+        added = [name for name in list(registry) if name.startswith(PREFIX) and name not in before]
         if added:
             try:
                 weakref.finalize(model, _forget, registry, added)

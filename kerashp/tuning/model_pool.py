@@ -29,6 +29,7 @@ is never kept. Nothing is written to disk.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -104,12 +105,14 @@ class CompiledModels:
     def __init__(self) -> None:
         self._kept: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self.hits = self.misses = 0
+        self._lock = threading.Lock()  # the next trial's model is adopted in a background thread (`ahead`)
 
     def adopt(self, model: Any) -> tuple[Any, bool]:
         """`(model to train, reused)`: a kept model of `model`'s graph holding
         `model`'s initial state, or `model` itself."""
         key = graph_key(model)
-        kept = self._kept.pop(key, (None,))[0] if key is not None else None
+        with self._lock:
+            kept = self._kept.pop(key, (None,))[0] if key is not None else None
         if kept is None or not _copy_state(model, kept):
             self.misses += 1
             model._kerashp_graph = key  # computed once: `release` reads it
@@ -122,11 +125,13 @@ class CompiledModels:
         key = getattr(model, "_kerashp_graph", None) or graph_key(model)
         if key is None:
             return
-        self._kept[key] = (model, model_bytes(model))
-        self._kept.move_to_end(key)
-        while self._kept and (len(self._kept) > self.max_models
-                              or sum(size for _, size in self._kept.values()) > self.max_bytes):
-            self._kept.popitem(last=False)
+        size = model_bytes(model)
+        with self._lock:
+            self._kept[key] = (model, size)
+            self._kept.move_to_end(key)
+            while self._kept and (len(self._kept) > self.max_models
+                                  or sum(size for _, size in self._kept.values()) > self.max_bytes):
+                self._kept.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -1,6 +1,7 @@
 """The callbacks kerashp adds to every trial's `fit`: the best epoch's
 weights (`BestWeights`), what the model cost (`Clock`), and the per-epoch
-report to the oracle that lets its pruner stop the trial (`Report`)."""
+report to the oracle that lets its pruner stop the trial (`Report`); and
+the check that a trial did not diverge (`check_finite`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 import keras
 import numpy as np
 
+from kerashp.exceptions import FailedTrialError
 from kerashp.pruners.asha import COST_KEYS, model_costs
 from kerashp.tuning.objective import Objective
 
-__all__ = ["BestWeights", "Clock", "Report"]
+__all__ = ["BestWeights", "Clock", "Report", "check_finite"]
 
 
 class BestWeights(keras.callbacks.Callback):
@@ -52,11 +54,13 @@ class BestWeights(keras.callbacks.Callback):
 class Clock(keras.callbacks.Callback):
     """What a fit's model cost: seconds from the start of its build to the
     start of its first epoch (`build`), its first epoch (which traces and
-    compiles a new model's steps) and the median of its later epochs."""
+    compiles a new model's steps), the median of its later epochs, and the
+    seconds a background thread spent building and compiling it while the
+    trial before trained (`ahead`, `kerashp.tuning.ahead`)."""
 
-    def __init__(self, started: float, reused: bool):
+    def __init__(self, started: float, reused: bool, ahead: float | None = None):
         super().__init__()
-        self.started, self.reused = started, reused
+        self.started, self.reused, self.ahead = started, reused, ahead
         self.build: float | None = None
         self.epochs: list[float] = []
         self.reported: list[float] | None = None  # the costs sent to the oracle's pruner
@@ -77,7 +81,7 @@ class Clock(keras.callbacks.Callback):
         later = self.epochs[1:]
         return {"build": _round(self.build), "first_epoch": _round(self.epochs[0] if self.epochs else None),
                 "epoch": _round(float(np.median(later)) if later else None), "reused": self.reused,
-                "reported": self.reported}
+                "ahead": _round(self.ahead), "reported": self.reported}
 
 
 def _round(seconds: float | None) -> float | None:
@@ -109,3 +113,19 @@ class Report(keras.callbacks.Callback):
         if trial.status == "STOPPED":
             self.stopped_at = epoch + 1
             self.model.stop_training = True
+
+
+def check_finite(history: dict, scores: np.ndarray, objective: str, weights: list | None) -> None:
+    """Raises `FailedTrialError` when the trial diverged: its loss, its objective
+    or a weight of its best epoch is not finite (an accuracy can look fine
+    while the loss is NaN)."""
+    losses = np.asarray(history.get("loss", []), dtype="float64")
+    for name, values in (("loss", losses), (objective, scores)):
+        if not np.isfinite(values).all():
+            epoch = int(np.argmin(np.isfinite(values))) + 1
+            raise FailedTrialError(
+                f"The trial diverged: {name} was {values[epoch - 1]} at epoch {epoch} (values: {values.tolist()}). "
+                "A smaller learning_rate usually helps."
+            )
+    if weights is None or not all(np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.floating)):
+        raise FailedTrialError("The trial diverged: its weights are not finite. A smaller learning_rate usually helps.")

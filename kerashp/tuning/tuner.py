@@ -33,13 +33,14 @@ from kerashp.algorithms._keras_tuner import declare
 from kerashp.builders._calling import build_model, unread_warning
 from kerashp.builders.keras_tuner import Hyperparameters, fit_hook, fitted
 from kerashp.datasets import DataSpec, Prepared, Split, use_spec
-from kerashp.exceptions import ArgumentError, FailedTrialError, InvalidModelError
+from kerashp.exceptions import ArgumentError, InvalidModelError
 from kerashp.reporting.observers import Observers
 from kerashp.reporting.tensorboard import TrialLogs
 from kerashp.space import Space
 from kerashp.storage.recovery import reload_oracle
 from kerashp.storage.run_store import RunStore, error_summary
-from kerashp.tuning.batches import fit_inputs
+from kerashp.tuning.ahead import AHEAD_ID, Ahead, OnTrainBegin, prepare
+from kerashp.tuning.batches import compiles_per_shape, fit_inputs
 from kerashp.tuning.deadline import Deadline
 from kerashp.tuning.gradient_registry import released_with
 from kerashp.tuning.model_pool import CompiledModels
@@ -47,7 +48,7 @@ from kerashp.tuning.objective import Objective
 from kerashp.tuning.promotions import KeptModels
 from kerashp.tuning.stack_room import with_room
 from kerashp.tuning.trial import TrialRecord, TrialStatus
-from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report
+from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report, check_finite
 
 __all__ = ["BudgetSpent", "SearchTuner"]
 
@@ -80,6 +81,7 @@ class SearchTuner(TunerBase):
 
     free_memory = False
     keeps_state = True  # this process saves and reloads the search's state (a worker's driver does)
+    looks_ahead = True  # prepares the next trial's compiled model while one trains (`kerashp.tuning.ahead`)
 
     def __init__(
         self,
@@ -122,6 +124,7 @@ class SearchTuner(TunerBase):
         self._pending: dict[str, TrialRecord] = {}
         self._kept = KeptModels(objective)
         self.compiled = CompiledModels()
+        self.ahead = Ahead()
         self._warm = False  # this process has trained a model
         # a builder that declares its keys was checked before the search (`check_builder`)
         self._read_checked = getattr(build_fn, "hyperparameters", None) is not None
@@ -135,7 +138,10 @@ class SearchTuner(TunerBase):
     def search(self, *args: Any, **kwargs: Any) -> None:
         """keras-tuner's search, leaving the global random state as it found it."""
         with seeds_kept():
-            super().search(*args, **kwargs)
+            try:
+                super().search(*args, **kwargs)
+            finally:
+                self.ahead.drop()
 
     # keras-tuner hooks ------------------------------------------------------
     def reload(self) -> None:
@@ -154,7 +160,9 @@ class SearchTuner(TunerBase):
 
     def pre_create_trial(self) -> None:
         if self.deadline is not None and self.deadline.passed():
-            raise BudgetSpent()
+            raise BudgetSpent()  # a trial taken ahead stays started: a resumed search runs it first
+        if AHEAD_ID in self.oracle.ongoing_trials:  # the trial taken ahead is this tuner's next
+            self.oracle.ongoing_trials[self.tuner_id] = self.oracle.ongoing_trials.pop(AHEAD_ID)
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         self._started = time.monotonic()
@@ -227,16 +235,20 @@ class SearchTuner(TunerBase):
              initial_epoch: int, group: Any = None) -> _Fit:
         started = time.perf_counter()
         model = self._kept.take(record.promoted_from, fold) if record.promoted_from is not None else None
-        reused = model is not None
+        reused, ahead = model is not None, None
         if model is None:
-            model, reused = self.compiled.adopt(self.build(params, split.spec))
+            taken = self.ahead.take(record.trial_id) if fold is None else None
+            (model, reused), ahead = taken or ((self.build(params, split.spec), None), None)
+            if reused is None:  # not looked up in the compiled-model pool yet
+                model, reused = self.compiled.adopt(model)
             if record.promoted_from is not None:
                 self.store.load_weights(model, record.promoted_from, fold)
-        clock = Clock(started, reused)
+        clock = Clock(started, reused, ahead)
         best = BestWeights(self.objective)
         budget = self._time_budget()
         report = Report(self, record.trial_id, clock if self._warm else None) if self.prunes else None
-        extra = [cb for cb in (budget, report) if cb is not None]
+        ahead_of = self._ahead_of(split, model) if fold is None else None
+        extra = [cb for cb in (budget, report, ahead_of) if cb is not None]
         callbacks = [*self._callbacks(params), clock, best, *extra]
         if self.tensorboard is not None:
             callbacks = self.tensorboard.place(callbacks, record.number, fold)
@@ -254,7 +266,7 @@ class SearchTuner(TunerBase):
         scores = np.asarray(history[self.objective.name], dtype="float64")
         if final:  # a fit hook scored the model as it ended
             best.index, best.weights = len(scores) - 1, model.get_weights()
-        _check_finite(history, scores, self.objective.name, best.weights)
+        check_finite(history, scores, self.objective.name, best.weights)
         if best.index != len(scores) - 1:  # else the model holds them already
             model.set_weights(best.weights)
         pruned_at = report.stopped_at if report else None
@@ -279,15 +291,46 @@ class SearchTuner(TunerBase):
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
 
-    def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list,
-               **fit_kwargs: Any) -> tuple[dict, bool]:
-        """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`)."""
+    def _ahead_of(self, split: Split, training: keras.Model) -> OnTrainBegin | None:
+        """A callback that, as `training`'s fit begins, takes the next trial from
+        the oracle and prepares its model in a background thread
+        (`kerashp.tuning.ahead`); `None` unless models compile per shape, trials
+        start from scratch, and the fit is kerashp's on one replica."""
+        if not (self.looks_ahead and compiles_per_shape(training) and self.fit_hook is None
+                and not self.algorithm.promotes and getattr(self.strategy, "num_replicas_in_sync", 1) == 1):
+            return None
+        policy, graph = keras.config.dtype_policy(), getattr(training, "_kerashp_graph", None)
+
+        def take() -> None:
+            trial = self.oracle.create_trial(AHEAD_ID)
+            if trial.status != kt.engine.trial.TrialStatus.RUNNING:
+                return
+            params, number = Hyperparameters(self.space.complete(trial.hyperparameters.values)), int(trial.trial_id)
+
+            def build() -> keras.Model:
+                keras.config.set_dtype_policy(policy)  # Keras keeps it per thread
+                with seeded(trial_seed(self.seed, number), restore=False):
+                    return self.build(params, split.spec)
+
+            self.ahead.start(trial.trial_id, lambda: prepare(build, self.compiled, graph,
+                                                             lambda model: self._fit_inputs(model, split, params)))
+
+        return OnTrainBegin(take)
+
+    def _fit_inputs(self, model: keras.Model, split: Split, params: dict) -> tuple[tuple, dict, Any]:
+        """`(args, kwargs, validation_data)` of `model`'s fit on `split` (`batches.fit_inputs`)."""
         fit_args, shaped, validation = fit_inputs(
             model, split.train, split.val, int(params.get("batch_size", self.batch_size)), split.sample_weight,
             hook=self.fit_hook is not None, batch_searched="batch_size" in params)
-        fit_kwargs = {**fit_kwargs, **shaped}
         if split.class_weight is not None:
-            fit_kwargs["class_weight"] = split.class_weight
+            shaped = {**shaped, "class_weight": split.class_weight}
+        return fit_args, shaped, validation
+
+    def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list,
+               **fit_kwargs: Any) -> tuple[dict, bool]:
+        """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`)."""
+        fit_args, shaped, validation = self._fit_inputs(model, split, params)
+        fit_kwargs = {**fit_kwargs, **shaped}
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,
                                         verbose=0, **fit_kwargs), self.objective.name)
@@ -350,19 +393,3 @@ def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_ep
     record.score_std = float(np.std(record.fold_scores))
     record.best_epoch = int(round(float(np.mean(best_epochs))))
     return metrics
-
-
-def _check_finite(history: dict, scores: np.ndarray, objective: str, weights: list | None) -> None:
-    """Raises `FailedTrialError` when the trial diverged: its loss, its objective
-    or a weight of its best epoch is not finite (an accuracy can look fine
-    while the loss is NaN)."""
-    losses = np.asarray(history.get("loss", []), dtype="float64")
-    for name, values in (("loss", losses), (objective, scores)):
-        if not np.isfinite(values).all():
-            epoch = int(np.argmin(np.isfinite(values))) + 1
-            raise FailedTrialError(
-                f"The trial diverged: {name} was {values[epoch - 1]} at epoch {epoch} (values: {values.tolist()}). "
-                "A smaller learning_rate usually helps."
-            )
-    if weights is None or not all(np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.floating)):
-        raise FailedTrialError("The trial diverged: its weights are not finite. A smaller learning_rate usually helps.")

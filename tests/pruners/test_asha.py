@@ -16,7 +16,7 @@ import keras
 import pytest
 
 import kerashp as khp
-from kerashp.pruners.asha import COST_KEYS, Rungs, cost_rung, first_rung, rung_of
+from kerashp.pruners.asha import COST_KEYS, Rungs, cost_rung, first_rung, model_costs, rung_of
 from kerashp.tuning import TrialStatus
 
 # Six trials, each reporting val_accuracy at epochs 1..9, one after another.
@@ -88,6 +88,10 @@ def test_the_first_rung_follows_what_a_model_costs_against_an_epoch():
     fixed = Rungs(first_rung=2, reduction_factor=3, direction="max")
     fixed.measured(1.6, 0.1)
     assert fixed.first == 2  # an explicit first_rung wins
+    # a model compiled in the background while the trial before trained still cost its compile
+    hidden = {"build": 0.01, "first_epoch": 0.14, "epoch": 0.1, "ahead": 1.6}
+    assert model_costs(hidden) == pytest.approx([1.65, 0.1])
+    assert model_costs({**hidden, "ahead": None}) == pytest.approx([0.05, 0.1])
 
 
 def test_brackets_hedge_the_measured_first_rung_as_hyperband_does():
