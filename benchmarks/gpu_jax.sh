@@ -8,4 +8,4 @@ export PYTHONPATH="/tmp/site:$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1
 nvidia-smi -L
 python3 -c "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__, keras.backend.backend())"
 python3 benchmarks/trial_cost.py --trials 5
-python3 benchmarks/race.py --backend jax --contenders kerashp_bohb,optuna --seeds 0 --budget 60 --out "${OUT:-.}/race_gpu.json"
+python3 benchmarks/race.py --backend jax --contenders kerashp_bohb,kerashp_bohb_no_ahead,optuna --seeds 0 --budget 60 --out "${OUT:-.}/race_gpu.json"

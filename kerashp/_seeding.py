@@ -69,8 +69,16 @@ def as_seed(random_state: Any) -> int | None:
 
 
 @contextlib.contextmanager
-def seeds_kept() -> Iterator[None]:
-    """Restores Python's, NumPy's and TensorFlow's global random state after the block."""
+def seeds_kept(*, tensorflow: bool = True) -> Iterator[None]:
+    """Restores Python's, NumPy's and TensorFlow's global random state after the block.
+
+    `tensorflow=False` leaves TensorFlow's global seed as the block set it:
+    resetting it empties TensorFlow's eager kernel cache (see `seeded`), and
+    it seeds only random ops created later without a seed of their own,
+    which a Keras fit under way does not create (its data is made, its
+    dropout draws on its layers' seed state): what building the next
+    trial's model during a fit needs (`kerashp.tuning.ahead`).
+    """
     import random
 
     try:
@@ -79,6 +87,8 @@ def seeds_kept() -> Iterator[None]:
 
         tf_seed = context.global_seed()
     except ImportError:  # a JAX or torch backend without TensorFlow
+        tf = None
+    if not tensorflow:
         tf = None
     py_state, np_state = random.getstate(), np.random.get_state()
     try:

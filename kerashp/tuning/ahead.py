@@ -5,9 +5,11 @@ against 0.05 s for a later epoch of the race's digits MLP on this
 project's CPU; 1.8 s against 62 ms on an H200). Compiling runs on the host
 while training keeps the device (or, on a CPU, its other cores) busy, so a
 one-process search takes the next trial from the oracle as the current
-one's fit begins, and a background thread builds its model and runs one
-training and one validation step of it (what makes Keras compile them for
-the trial's shapes), then puts every variable back as the builder left it.
+one's fit begins and builds its model (seeded as in its turn, the current
+trial's Python and NumPy random state put back after), and a background
+thread runs one training and one validation step of it (what makes Keras
+compile them for the trial's shapes), then puts every variable back as the
+builder left it.
 When the current trial ends, the next one starts on that model and waits
 only for what remains of its compile. It trains exactly as a model built in
 its turn would (the same initial state, the same seeds:
@@ -27,8 +29,8 @@ its turn would (the same initial state, the same seeds:
   (`Clock`'s `ahead`, which the pruner's first rung counts).
 - A trial taken ahead that the time budget leaves untrained stays in the
   oracle as started, and a resumed search runs it first, like a trial
-  whose process stopped. A builder that fails in the background thread
-  fails again, and is recorded, when its trial runs.
+  whose process stopped. A model that fails to build or compile ahead is
+  built again in its turn, where a failure is the trial's, recorded.
 """
 
 from __future__ import annotations
@@ -68,14 +70,13 @@ def compile_steps(model: Any, args: tuple, kwargs: dict, validation: Any) -> Non
     model.stop_training = False
 
 
-def prepare(build: Callable[[], Any], pool: Any, training: str | None,
+def prepare(model: Any, pool: Any, training: str | None,
             fit_inputs: Callable[[Any], tuple]) -> tuple[Any, bool | None]:
-    """What the background thread makes of a trial: `(model, reused)`, its
-    built model taken from the compiled-model `pool` or compiled for its
-    shapes (`compile_steps` on `fit_inputs(model)`); `(model, None)`, built
-    only, when its graph is `training`'s (the graph of the model training
-    now, which the pool will hold once that trial ends)."""
-    model = build()
+    """What the background thread makes of a trial's freshly built `model`:
+    `(model, reused)`, the model taken from the compiled-model `pool` or
+    compiled for its shapes (`compile_steps` on `fit_inputs(model)`);
+    `(model, None)`, as it is, when its graph is `training`'s (the graph of
+    the model training now, which the pool will hold once that trial ends)."""
     if training is not None and graph_key(model) == training:
         return model, None
     model, reused = pool.adopt(model)

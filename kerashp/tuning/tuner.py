@@ -82,6 +82,7 @@ class SearchTuner(TunerBase):
     free_memory = False
     keeps_state = True  # this process saves and reloads the search's state (a worker's driver does)
     looks_ahead = True  # prepares the next trial's compiled model while one trains (`kerashp.tuning.ahead`)
+    ahead_backends = ("tensorflow",)  # under JAX a model compiled ahead trains differently: not yet there
 
     def __init__(
         self,
@@ -296,23 +297,25 @@ class SearchTuner(TunerBase):
         the oracle and prepares its model in a background thread
         (`kerashp.tuning.ahead`); `None` unless models compile per shape, trials
         start from scratch, and the fit is kerashp's on one replica."""
-        if not (self.looks_ahead and compiles_per_shape(training) and self.fit_hook is None
+        if not (self.looks_ahead and keras.backend.backend() in self.ahead_backends
+                and compiles_per_shape(training) and self.fit_hook is None
                 and not self.algorithm.promotes and getattr(self.strategy, "num_replicas_in_sync", 1) == 1):
             return None
-        policy, graph = keras.config.dtype_policy(), getattr(training, "_kerashp_graph", None)
+        graph = getattr(training, "_kerashp_graph", None)
 
         def take() -> None:
             trial = self.oracle.create_trial(AHEAD_ID)
             if trial.status != kt.engine.trial.TrialStatus.RUNNING:
                 return
-            params, number = Hyperparameters(self.space.complete(trial.hyperparameters.values)), int(trial.trial_id)
-
-            def build() -> keras.Model:
-                keras.config.set_dtype_policy(policy)  # Keras keeps it per thread
-                with seeded(trial_seed(self.seed, number), restore=False):
-                    return self.build(params, split.spec)
-
-            self.ahead.start(trial.trial_id, lambda: prepare(build, self.compiled, graph,
+            params = Hyperparameters(self.space.complete(trial.hyperparameters.values))
+            # built here, its seeds set and this trial's Python and NumPy random state put back (a fit may
+            # shuffle with NumPy's each epoch): only the compile runs in the background thread
+            try:
+                with seeds_kept(tensorflow=False), seeded(trial_seed(self.seed, int(trial.trial_id)), restore=False):
+                    model = self.build(params, split.spec)
+            except Exception:  # noqa: BLE001 - not this trial's failure: the next builds in its turn, recorded there
+                return
+            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph,
                                                              lambda model: self._fit_inputs(model, split, params)))
 
         return OnTrainBegin(take)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -59,3 +63,47 @@ def test_a_trial_taken_ahead_that_the_budget_left_untrained_runs_first_when_resu
     assert all(r.completed for r in resumed.records)
     assert resumed.records[1].cost["ahead"] is None  # run in its turn this time, with trial 2 taken ahead
     assert resumed.records[2].cost["ahead"] is not None
+
+
+JAX_AHEAD = textwrap.dedent("""
+    import json, sys
+    import keras
+    import kerashp as khp
+    from kerashp.tuning.tuner import SearchTuner
+
+    def build(hp):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(hp["units"], activation="relu"),
+                                  keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(hp["learning_rate"]), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    x, y = khp.datasets.load("iris")
+    space = {"units": [4, 8, 16], "learning_rate": [1e-2, 3e-2], "epochs": 2, "batch_size": 32}
+    out = {"backend": keras.backend.backend()}
+    SearchTuner.ahead_backends = ("tensorflow", "jax")
+    for name, ahead in (("ahead", True), ("alone", False)):
+        SearchTuner.looks_ahead = ahead
+        result = khp.tune(build, space, data=(x.astype("float32"), y), algorithm="random", max_trials=3, seed=0,
+                          verbose=0, run=khp.RunFolder(sys.argv[1], name))
+        out[name] = [[r.params, r.history["loss"], r.cost["ahead"]] for r in result.records]
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.subprocess
+@pytest.mark.xfail(strict=True, reason="under JAX the third trial, compiled ahead, trains differently from one "
+                   "built in its turn (initial variables equal; cause not found yet): JAX is not in `ahead_backends`")
+def test_under_jax_the_next_model_compiles_ahead_and_trains_as_in_its_turn(tmp_path):
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", JAX_AHEAD, str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["backend"] == "jax"
+    assert [a is not None for _, _, a in out["ahead"]] == [False, True, True]  # every JAX model compiles
+    assert [a for _, _, a in out["alone"]] == [None, None, None]
+    for (params, loss, _), (params_alone, loss_alone, _) in zip(out["ahead"], out["alone"], strict=True):
+        assert params == params_alone
+        np.testing.assert_allclose(loss, loss_alone, rtol=1e-6)
