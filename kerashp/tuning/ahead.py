@@ -15,14 +15,20 @@ only for what remains of its compile. It trains exactly as a model built in
 its turn would (the same initial state, the same seeds:
 `tests/tuning/test_ahead.py` compares the histories).
 
-- The oracle is asked from the search's own thread, once the fit's data
-  exist (their shuffling draws on the seeds the next build sets), so its
-  suggestions do not depend on timing: the next trial is chosen while the
-  current one runs, as with two workers.
-- Where it applies: models that compile per shape (`jit_compile`, every
-  model under JAX), a hold-out split, kerashp's own fit (not a
-  keras-tuner `HyperModel.fit`), one replica, and algorithms whose trials
-  start from scratch (not Hyperband's promotions); not in worker processes.
+- The oracle is asked, and the next model and its compile's data are
+  made, in the search's own thread, once the current fit's data exist
+  (their shuffling draws on the seeds the next build sets): the background
+  thread draws on no random state, and the oracle's suggestions do not
+  depend on timing. The next trial is chosen while the current one runs,
+  as with two workers.
+- Where it applies: models that compile per shape (`jit_compile=True`)
+  under the backends in `SearchTuner.ahead_backends` (TensorFlow: under
+  JAX a model compiled ahead trained differently, not yet explained), a
+  hold-out split, kerashp's own fit (not a keras-tuner `HyperModel.fit`),
+  one replica, and algorithms whose trials start from scratch (not
+  Hyperband's promotions); not in worker processes. TensorFlow's traced
+  models are left alone: a trace is Python, which shares the interpreter
+  with the training loop (measured: it cost time, `benchmarks/RESULTS.md`).
 - A next trial whose graph is the training model's is only built: it
   takes that model from the compiled-model pool when the trial ends.
 - What the compile cost in the background is still a cost of the model
@@ -70,19 +76,19 @@ def compile_steps(model: Any, args: tuple, kwargs: dict, validation: Any) -> Non
     model.stop_training = False
 
 
-def prepare(model: Any, pool: Any, training: str | None,
-            fit_inputs: Callable[[Any], tuple]) -> tuple[Any, bool | None]:
+def prepare(model: Any, pool: Any, training: str | None, inputs: tuple) -> tuple[Any, bool | None]:
     """What the background thread makes of a trial's freshly built `model`:
     `(model, reused)`, the model taken from the compiled-model `pool` or
-    compiled for its shapes (`compile_steps` on `fit_inputs(model)`);
-    `(model, None)`, as it is, when its graph is `training`'s (the graph of
-    the model training now, which the pool will hold once that trial ends)."""
+    compiled for its shapes (`compile_steps` on `inputs`, its fit's
+    `(args, kwargs, validation_data)`); `(model, None)`, as it is, when its
+    graph is `training`'s (the graph of the model training now, which the
+    pool will hold once that trial ends)."""
     if training is not None and graph_key(model) == training:
         return model, None
     model, reused = pool.adopt(model)
     if not reused:
         with released_with(model):
-            compile_steps(model, *fit_inputs(model))
+            compile_steps(model, *inputs)
     return model, reused
 
 

@@ -308,15 +308,16 @@ class SearchTuner(TunerBase):
             if trial.status != kt.engine.trial.TrialStatus.RUNNING:
                 return
             params = Hyperparameters(self.space.complete(trial.hyperparameters.values))
-            # built here, its seeds set and this trial's Python and NumPy random state put back (a fit may
-            # shuffle with NumPy's each epoch): only the compile runs in the background thread
+            # built here, with its data for the compile (whose shuffling draws on TensorFlow's seed), its
+            # seeds set and this trial's Python and NumPy random state put back (a fit may shuffle with
+            # NumPy's each epoch): the background thread only compiles, drawing on no random state
             try:
                 with seeds_kept(tensorflow=False), seeded(trial_seed(self.seed, int(trial.trial_id)), restore=False):
                     model = self.build(params, split.spec)
+                    inputs = self._fit_inputs(model, split, params)
             except Exception:  # noqa: BLE001 - not this trial's failure: the next builds in its turn, recorded there
                 return
-            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph,
-                                                             lambda model: self._fit_inputs(model, split, params)))
+            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs))
 
         return OnTrainBegin(take)
 
