@@ -304,18 +304,19 @@ class SearchTuner(TunerBase):
         graph = getattr(training, "_kerashp_graph", None)
 
         def take() -> None:
-            trial = self.oracle.create_trial(AHEAD_ID)
-            if trial.status != kt.engine.trial.TrialStatus.RUNNING:
-                return
-            params = Hyperparameters(self.space.complete(trial.hyperparameters.values))
             # built here, with its data for the compile (whose shuffling draws on TensorFlow's seed), its
             # seeds set and this trial's Python and NumPy random state put back (a fit may shuffle with
-            # NumPy's each epoch): the background thread only compiles, drawing on no random state
+            # NumPy's each epoch; unseeded, the draws go on): the background thread draws on no random state
+            kept = seeds_kept(tensorflow=False) if self.seed is not None else contextlib.nullcontext()
             try:
-                with seeds_kept(tensorflow=False), seeded(trial_seed(self.seed, int(trial.trial_id)), restore=False):
+                trial = self.oracle.create_trial(AHEAD_ID)
+                if trial.status != kt.engine.trial.TrialStatus.RUNNING:
+                    return
+                params = Hyperparameters(self.space.complete(trial.hyperparameters.values))
+                with kept, seeded(trial_seed(self.seed, int(trial.trial_id)), restore=False):
                     model = self.build(params, split.spec)
                     inputs = self._fit_inputs(model, split, params)
-            except Exception:  # noqa: BLE001 - not this trial's failure: the next builds in its turn, recorded there
+            except Exception:  # noqa: BLE001 - not this trial's failure: the next one meets it in its turn, recorded
                 return
             self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs))
 

@@ -107,3 +107,19 @@ def test_under_jax_the_next_model_compiles_ahead_and_trains_as_in_its_turn(tmp_p
     for (params, loss, _), (params_alone, loss_alone, _) in zip(out["ahead"], out["alone"], strict=True):
         assert params == params_alone
         np.testing.assert_allclose(loss, loss_alone, rtol=1e-6)
+
+
+@pytest.mark.slow  # compiles an XLA model
+def test_an_unseeded_search_draws_new_initial_weights_for_each_trial_built_ahead(tmp_path):
+    kernels = []
+
+    class FirstKernel(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            kernels.append(self.model.layers[0].kernel.numpy().copy())
+
+    x, y = khp.datasets.load("iris")
+    space = {"units": 8, "learning_rate": khp.Float(1e-3, 1e-1, log=True), "epochs": 1, "batch_size": 32}
+    result = khp.tune(_xla_mlp, space, data=(x.astype("float32"), y), algorithm="random", max_trials=3,
+                      verbose=0, callbacks=[FirstKernel()], run=khp.RunFolder(tmp_path, "unseeded"))
+    assert [r.cost["ahead"] is not None for r in result.records] == [False, True, True]
+    assert not np.array_equal(kernels[1], kernels[2])  # the random state is not rewound after a build ahead
