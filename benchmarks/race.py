@@ -59,7 +59,7 @@ CONTENDERS = {
     "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
     "kerashp_bohb_ahead_all": ("kerashp `bohb`, every model prepared ahead, traced ones too (an experiment: "
                                "by default only models that compile per shape are)"),
-    "kerashp_bohb_no_ahead": "kerashp `bohb`, no model compiled ahead (`SearchTuner.looks_ahead = False`: before it)",
+    "kerashp_bohb_no_ahead": "kerashp `bohb`, no model compiled ahead (`SearchTuner.looks_ahead = ()`: before it)",
     "kerashp_bohb_w2": "kerashp `bohb`, two trials at once (`Execution(workers=2)`, a local Ray cluster)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
     "kerashp_hyperband": "kerashp `hyperband`",
@@ -239,7 +239,7 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     if algorithm == "bohb_no_ahead":  # an experiment: the next trial's model built in its turn, as before
         from kerashp.tuning.tuner import SearchTuner
 
-        SearchTuner.looks_ahead = False
+        SearchTuner.looks_ahead = ()
         algorithm = "bohb"
     if algorithm == "bohb_unhedged":  # an experiment, not an option: ASHA's brackets switched off
         from kerashp.pruners.asha import Rungs

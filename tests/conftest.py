@@ -1,6 +1,6 @@
 """Shared test settings: quiet TensorFlow, the TensorFlow backend, a seed
-fixture, run folders written without a search, and the guard that keeps the
-fast tier fast."""
+fixture, run folders written without a search, a script run under JAX, and
+the guard that keeps the fast tier fast."""
 
 from __future__ import annotations
 
@@ -64,6 +64,26 @@ def pytest_runtest_call(item):
             pytrace=False,
         )
     return result
+
+
+@pytest.fixture
+def under_jax():
+    """`under_jax(script, *args)`: the JSON object a Python `script` prints last,
+    run in its own process under `KERAS_BACKEND=jax` on the CPU (skipped without JAX)."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+
+    def run(script: str, *args: str) -> dict:
+        env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+        proc = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    return run
 
 
 @pytest.fixture

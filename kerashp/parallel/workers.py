@@ -44,7 +44,7 @@ class WorkerTuner(SearchTuner):
     driver's to keep."""
 
     keeps_state = False
-    looks_ahead = False  # its trials come from the driver's oracle, one at a time
+    looks_ahead = ()  # its trials come from the driver's oracle, one at a time
 
     def __init__(self, oracle: Any, *, worker_id: str, trials_left: int | None, **kwargs: Any):
         super().__init__(oracle, **kwargs)

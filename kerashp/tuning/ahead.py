@@ -22,7 +22,7 @@ its turn would (the same initial state, the same seeds:
   depend on timing. The next trial is chosen while the current one runs,
   as with two workers.
 - Where it applies: models that compile per shape (`jit_compile=True`)
-  under the backends in `SearchTuner.ahead_backends` (TensorFlow: under
+  under the backends in `SearchTuner.looks_ahead` (TensorFlow: under
   JAX a model compiled ahead trained differently, not yet explained), a
   hold-out split, kerashp's own fit (not a keras-tuner `HyperModel.fit`),
   one replica, and algorithms whose trials start from scratch (not
@@ -118,9 +118,9 @@ class Ahead:
         self._model: Any = None
         self._seconds = 0.0
 
-    def start(self, trial_id: str, prepare: Callable[[], Any]) -> None:
+    def start(self, trial_id: str, prepare: Callable[[], Any], spent: float = 0.0) -> None:
         """Runs `prepare()` (it returns the model, or `None`) in a background
-        thread for `trial_id`."""
+        thread for `trial_id`; `spent`: seconds already spent on it (its build)."""
         self.drop()
         self.trial_id = trial_id
 
@@ -130,13 +130,13 @@ class Ahead:
                 self._model = prepare()
             except Exception:  # noqa: BLE001 - the trial builds its model again, and fails there, recorded
                 self._model = None
-            self._seconds = time.perf_counter() - started
+            self._seconds = spent + time.perf_counter() - started
 
         self._thread = threading.Thread(target=run, name=f"kerashp-ahead-{trial_id}", daemon=True)
         self._thread.start()
 
     def take(self, trial_id: str) -> tuple[Any, float] | None:
-        """`(model, seconds the background thread spent on it)` for
+        """`(model, seconds spent on it ahead: its build and compile)` for
         `trial_id`, once the thread is done; `None` when another trial (or
         none) was prepared, or its preparation failed."""
         if self.trial_id != trial_id:

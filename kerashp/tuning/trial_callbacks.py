@@ -55,8 +55,8 @@ class Clock(keras.callbacks.Callback):
     """What a fit's model cost: seconds from the start of its build to the
     start of its first epoch (`build`), its first epoch (which traces and
     compiles a new model's steps), the median of its later epochs, and the
-    seconds a background thread spent building and compiling it while the
-    trial before trained (`ahead`, `kerashp.tuning.ahead`)."""
+    seconds spent building and compiling it while the trial before trained
+    (`ahead`, `kerashp.tuning.ahead`)."""
 
     def __init__(self, started: float, reused: bool, ahead: float | None = None):
         super().__init__()

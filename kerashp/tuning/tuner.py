@@ -81,8 +81,7 @@ class SearchTuner(TunerBase):
 
     free_memory = False
     keeps_state = True  # this process saves and reloads the search's state (a worker's driver does)
-    looks_ahead = True  # prepares the next trial's compiled model while one trains (`kerashp.tuning.ahead`)
-    ahead_backends = ("tensorflow",)  # under JAX a model compiled ahead trains differently: not yet there
+    looks_ahead: tuple[str, ...] = ("tensorflow",)  # backends compiling the next model early (`tuning.ahead`)
 
     def __init__(
         self,
@@ -248,7 +247,7 @@ class SearchTuner(TunerBase):
         best = BestWeights(self.objective)
         budget = self._time_budget()
         report = Report(self, record.trial_id, clock if self._warm else None) if self.prunes else None
-        ahead_of = self._ahead_of(split, model) if fold is None else None
+        ahead_of = self._ahead_of(split, model, clock) if fold is None else None
         extra = [cb for cb in (budget, report, ahead_of) if cb is not None]
         callbacks = [*self._callbacks(params), clock, best, *extra]
         if self.tensorboard is not None:
@@ -292,22 +291,20 @@ class SearchTuner(TunerBase):
             except InvalidModelError as err:
                 raise kt.errors.FatalError(str(err)) from err
 
-    def _ahead_of(self, split: Split, training: keras.Model) -> OnTrainBegin | None:
-        """A callback that, as `training`'s fit begins, takes the next trial from
-        the oracle and prepares its model in a background thread
-        (`kerashp.tuning.ahead`); `None` unless models compile per shape, trials
-        start from scratch, and the fit is kerashp's on one replica."""
-        if not (self.looks_ahead and keras.backend.backend() in self.ahead_backends
-                and compiles_per_shape(training) and self.fit_hook is None
+    def _ahead_of(self, split: Split, training: keras.Model, clock: Clock) -> OnTrainBegin | None:
+        """A callback that takes the next trial from the oracle and prepares its model as `training`'s fit
+        begins (`kerashp.tuning.ahead`), its time taken off `clock`'s; `None` unless models compile per
+        shape, trials start from scratch, and the fit is kerashp's on one replica."""
+        if not (keras.backend.backend() in self.looks_ahead and compiles_per_shape(training) and self.fit_hook is None
                 and not self.algorithm.promotes and getattr(self.strategy, "num_replicas_in_sync", 1) == 1):
             return None
-        graph = getattr(training, "_kerashp_graph", None)
+        graph = getattr(training, "_kerashp_graph", None)  # a next trial of this graph takes it from the pool
 
         def take() -> None:
-            # built here, with its data for the compile (whose shuffling draws on TensorFlow's seed), its
-            # seeds set and this trial's Python and NumPy random state put back (a fit may shuffle with
-            # NumPy's each epoch; unseeded, the draws go on): the background thread draws on no random state
+            # built here with its compile's data, seeded, this trial's Python/NumPy state put back (a fit may
+            # shuffle with NumPy's each epoch): the background thread draws on no random state
             kept = seeds_kept(tensorflow=False) if self.seed is not None else contextlib.nullcontext()
+            began = time.perf_counter()
             try:
                 trial = self.oracle.create_trial(AHEAD_ID)
                 if trial.status != kt.engine.trial.TrialStatus.RUNNING:
@@ -318,7 +315,10 @@ class SearchTuner(TunerBase):
                     inputs = self._fit_inputs(model, split, params)
             except Exception:  # noqa: BLE001 - not this trial's failure: the next one meets it in its turn, recorded
                 return
-            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs))
+            finally:  # the next trial's, not this model's cost (`Clock.build` ends as the first epoch begins)
+                spent = time.perf_counter() - began
+                clock.started += spent
+            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs), spent)
 
         return OnTrainBegin(take)
 

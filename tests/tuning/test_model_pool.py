@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -109,13 +105,8 @@ JAX_SEARCH = textwrap.dedent("""
 
 
 @pytest.mark.subprocess
-def test_under_jax_a_repeated_graph_compiles_nothing_new(tmp_path):
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, "-c", JAX_SEARCH, str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+def test_under_jax_a_repeated_graph_compiles_nothing_new(tmp_path, under_jax):
+    out = under_jax(JAX_SEARCH, str(tmp_path))
     assert out["backend"] == "jax" and out["reused"] == [False, True, True]
     first, second, third = out["compiles"]
     assert first > 0 and second == first and third == first  # trials 2 and 3 ran on the compiled steps
