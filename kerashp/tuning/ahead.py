@@ -83,7 +83,8 @@ def prepare(model: Any, pool: Any, training: str | None, inputs: tuple) -> tuple
     `(args, kwargs, validation_data)`); `(model, None)`, as it is, when its
     graph is `training`'s (the graph of the model training now, which the
     pool will hold once that trial ends)."""
-    if training is not None and graph_key(model) == training:
+    model._kerashp_graph = graph_key(model)  # computed once: `pool.adopt` reads it
+    if training is not None and model._kerashp_graph == training:
         return model, None
     model, reused = pool.adopt(model)
     if not reused:

@@ -110,7 +110,7 @@ class CompiledModels:
     def adopt(self, model: Any) -> tuple[Any, bool]:
         """`(model to train, reused)`: a kept model of `model`'s graph holding
         `model`'s initial state, or `model` itself."""
-        key = graph_key(model)
+        key = getattr(model, "_kerashp_graph", None) or graph_key(model)  # a caller may have computed it
         with self._lock:
             kept = self._kept.pop(key, (None,))[0] if key is not None else None
         if kept is None or not _copy_state(model, kept):
