@@ -21,11 +21,10 @@ its turn would (the same initial state, the same seeds:
   thread draws on no random state, and the oracle's suggestions do not
   depend on timing. The next trial is chosen while the current one runs,
   as with two workers.
-- Where it applies: models that compile per shape (`jit_compile=True`)
-  under the backends in `SearchTuner.looks_ahead` (TensorFlow: under
-  JAX a model compiled ahead trained differently, not yet explained), a
-  hold-out split, kerashp's own fit (not a keras-tuner `HyperModel.fit`),
-  one replica, and algorithms whose trials start from scratch (not
+- Where it applies: models that compile per shape (`jit_compile=True`,
+  every model under JAX) under the backends in `SearchTuner.looks_ahead`
+  (TensorFlow and JAX), a hold-out split, kerashp's own fit (not a
+  keras-tuner `HyperModel.fit`), one replica, and algorithms whose trials start from scratch (not
   Hyperband's promotions); not in worker processes. TensorFlow's traced
   models are left alone: a trace is Python, which shares the interpreter
   with the training loop (measured: it cost time, `benchmarks/RESULTS.md`).

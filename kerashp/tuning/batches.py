@@ -17,7 +17,8 @@ a short trial.
   keeps its batches of `b`.
 - **Training**, for a model that compiles, is a stream of full batches
   (`full_batches`): the samples shuffled anew each pass, the passes joined
-  and cut into batches of `b`, `ceil(n / b)` of them an epoch. Every sample
+  and cut into batches of `b`, `ceil(n / b)` of them an epoch (the same
+  batches from every iterator of the stream). Every sample
   is seen once a pass as before; an epoch's last batch is completed from
   the next pass instead of being short, so an epoch trains at most `b - 1`
   samples more. A model that does not compile (TensorFlow's traced steps
@@ -56,16 +57,30 @@ def validation_batch_size(samples: int, batch_size: int) -> int | None:
 def full_batches(arrays: tuple, batch_size: int) -> tuple[Any, int] | None:
     """`(dataset, steps per epoch)`: `arrays` (`(x, y)` or `(x, y, sample_weight)`,
     each an array or a structure of arrays with the samples first) as an
-    endless stream of full batches, reshuffled each pass; `None` when every
-    batch of Keras's epochs is full already."""
+    endless stream of full batches, each pass a new permutation; `None` when
+    there are fewer samples than a batch.
+
+    Every iterator of the stream yields the same batches: the permutations
+    come from one seed drawn as the stream is made (from TensorFlow's
+    random state, which a trial seeds), not from the iterator. So a fit
+    that peeks at the stream before training (Keras's JAX trainer does, for
+    a model it has not fitted before) or a compile step run on it first
+    (`kerashp.tuning.ahead`) leaves the fit's batches as they were.
+    """
     import tensorflow as tf
 
     samples = _samples(arrays)
-    if samples % batch_size == 0 or samples < batch_size:
+    if samples < batch_size:
         return None
     tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)
-    order = tf.data.Dataset.range(samples).shuffle(samples, reshuffle_each_iteration=True).repeat()
-    batches = order.batch(batch_size, drop_remainder=True).map(
+    seed = tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int64)
+
+    def permutation(number: Any) -> Any:
+        order = tf.random.experimental.stateless_shuffle(tf.range(samples, dtype=tf.int64),
+                                                         seed=tf.stack([seed, number]))
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    batches = tf.data.Dataset.counter().flat_map(permutation).batch(batch_size, drop_remainder=True).map(
         lambda index: tf.nest.map_structure(lambda tensor: tf.gather(tensor, index), tensors))
     return batches.prefetch(tf.data.AUTOTUNE), math.ceil(samples / batch_size)
 

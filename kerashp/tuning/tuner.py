@@ -81,7 +81,7 @@ class SearchTuner(TunerBase):
 
     free_memory = False
     keeps_state = True  # this process saves and reloads the search's state (a worker's driver does)
-    looks_ahead: tuple[str, ...] = ("tensorflow",)  # backends compiling the next model early (`tuning.ahead`)
+    looks_ahead: tuple[str, ...] = ("tensorflow", "jax")  # backends compiling the next model early (`tuning.ahead`)
 
     def __init__(
         self,

@@ -33,7 +33,19 @@ def test_the_stream_has_full_batches_and_each_pass_holds_every_sample_once():
     passes = [seen[i:i + samples] for i in range(0, 3 * samples, samples)]
     assert all(sorted(p) == list(range(samples)) for p in passes)
     assert passes[0] != passes[1]  # reshuffled each pass
-    assert full_batches((x[:8], np.arange(8)), batch) is None  # 8 = 2 x 4: Keras's batches are full already
+    assert full_batches((x[:3], np.arange(3)), batch) is None  # fewer samples than a batch: Keras's one batch
+
+
+def test_every_iterator_of_the_stream_yields_the_same_batches():
+    # a fit that peeks at its data first (Keras's JAX trainer, for a model not fitted before) or a compile
+    # step run on the stream (kerashp.tuning.ahead) must leave the fit's batches as they were
+    samples, batch = 12, 4  # batches that divide the samples: a compiling model still takes the stream
+    dataset, steps = full_batches((np.zeros((samples, 1), "float32"), np.arange(samples)), batch)
+    assert steps == 3
+    first = [ys.numpy().tolist() for _, ys in dataset.take(2 * steps)]
+    assert next(iter(dataset))[1].numpy().tolist() == first[0]  # an iterator made and dropped ...
+    assert [ys.numpy().tolist() for _, ys in dataset.take(2 * steps)] == first  # ... changes nothing
+    assert sorted(sum(first[:steps], [])) == list(range(samples)) and first[:steps] != first[steps:]
 
 
 class Recording(keras.Sequential):
