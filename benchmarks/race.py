@@ -137,13 +137,14 @@ def build(p: dict):
         if p["dropout"] > 0:
             model.add(keras.layers.Dropout(float(p["dropout"])))
     optimizer = keras.optimizers.Adam(float(p["learning_rate"]))
+    jit = TASK["jit"] or keras.backend.backend() == "jax"  # a JAX model compiles (uncompiled, it runs op by op)
     if TASK["metric"] == "r2_score":
         model.add(keras.layers.Dense(1))
-        model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.R2Score()], jit_compile=TASK["jit"])
+        model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.R2Score()], jit_compile=jit)
     else:
         model.add(keras.layers.Dense({"digits": 10, "tabular": 3}[TASK["data"]], activation="softmax"))
         model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=TASK["jit"])
+                      jit_compile=jit)
     return model
 
 

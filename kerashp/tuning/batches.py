@@ -30,6 +30,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import keras
+import numpy as np
+
 __all__ = ["batched", "compiles_per_shape", "fit_inputs", "full_batches", "validation_batch_size"]
 
 
@@ -55,34 +58,70 @@ def validation_batch_size(samples: int, batch_size: int) -> int | None:
 
 
 def full_batches(arrays: tuple, batch_size: int) -> tuple[Any, int] | None:
-    """`(dataset, steps per epoch)`: `arrays` (`(x, y)` or `(x, y, sample_weight)`,
+    """`(stream, steps per epoch)`: `arrays` (`(x, y)` or `(x, y, sample_weight)`,
     each an array or a structure of arrays with the samples first) as an
     endless stream of full batches, each pass a new permutation; `None` when
     there are fewer samples than a batch.
 
     Every iterator of the stream yields the same batches: the permutations
-    come from one seed drawn as the stream is made (from TensorFlow's
-    random state, which a trial seeds), not from the iterator. So a fit
-    that peeks at the stream before training (Keras's JAX trainer does, for
-    a model it has not fitted before) or a compile step run on it first
-    (`kerashp.tuning.ahead`) leaves the fit's batches as they were.
-    """
-    import tensorflow as tf
+    come from one seed drawn from NumPy's random state (which a trial seeds)
+    as the stream is made, not from the iterator. So a fit that peeks at the
+    stream before training (Keras's JAX trainer does, for a model it has not
+    fitted before) or a compile step run on it first (`kerashp.tuning.ahead`)
+    leaves the fit's batches as they were.
 
+    Under TensorFlow the stream is a `tf.data.Dataset`; under the other
+    backends it is NumPy batches (`_Stream`), which needs no TensorFlow and,
+    under JAX, ran an epoch in about half the time of a `tf.data` stream
+    (measured on this project's CPU, `docs/speed.md`).
+    """
     samples = _samples(arrays)
     if samples < batch_size:
         return None
+    seed, steps = int(np.random.randint(2**31 - 1)), math.ceil(samples / batch_size)
+    if keras.backend.backend() != "tensorflow":
+        return _Stream(arrays, batch_size, seed), steps
+    import tensorflow as tf
+
     tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)
-    seed = tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int64)
 
     def permutation(number: Any) -> Any:
-        order = tf.random.experimental.stateless_shuffle(tf.range(samples, dtype=tf.int64),
-                                                         seed=tf.stack([seed, number]))
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(samples, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), number]))
         return tf.data.Dataset.from_tensor_slices(order)
 
     batches = tf.data.Dataset.counter().flat_map(permutation).batch(batch_size, drop_remainder=True).map(
         lambda index: tf.nest.map_structure(lambda tensor: tf.gather(tensor, index), tensors))
-    return batches.prefetch(tf.data.AUTOTUNE), math.ceil(samples / batch_size)
+    return batches.prefetch(tf.data.AUTOTUNE), steps
+
+
+class _Stream(keras.utils.PyDataset):
+    """`full_batches`'s stream as NumPy batches: batch `i` is samples `i * b`
+    to `(i + 1) * b` of the passes joined, pass `p` the permutation that
+    `seed` and `p` give."""
+
+    def __init__(self, arrays: tuple, batch_size: int, seed: int):
+        super().__init__()
+        self.arrays, self.batch_size, self.seed = arrays, batch_size, seed
+        self.samples = _samples(arrays)
+        self._order: tuple[int, Any] = (-1, None)  # the pass last drawn, and its permutation
+
+    @property
+    def num_batches(self) -> None:  # endless: the fit's steps_per_epoch cuts its epochs
+        return None
+
+    def _pass(self, number: int) -> Any:
+        if self._order[0] != number:
+            self._order = (number, np.random.default_rng([self.seed, number]).permutation(self.samples))
+        return self._order[1]
+
+    def __getitem__(self, index: int) -> tuple:
+        start = index * self.batch_size
+        first, offset = divmod(start, self.samples)
+        rows = self._pass(first)[offset:offset + self.batch_size]
+        if len(rows) < self.batch_size:  # the batch runs into the next pass
+            rows = np.concatenate([rows, self._pass(first + 1)[:self.batch_size - len(rows)]])
+        return keras.tree.map_structure(lambda array: np.asarray(array)[rows], self.arrays)
 
 
 def fit_inputs(model: Any, train: Any, val: Any, batch_size: int, sample_weight: Any = None, *,
@@ -125,6 +164,4 @@ def batched(dataset: Any, batch_size: int) -> Any:
 
 
 def _samples(arrays: tuple) -> int:
-    import tensorflow as tf
-
-    return len(tf.nest.flatten(arrays)[0])
+    return len(keras.tree.flatten(arrays)[0])

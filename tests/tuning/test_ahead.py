@@ -64,6 +64,7 @@ def test_a_trial_taken_ahead_that_the_budget_left_untrained_runs_first_when_resu
 
 JAX_AHEAD = textwrap.dedent("""
     import json, sys
+    sys.modules["tensorflow"] = None  # as on a GPU machine with JAX alone: no TensorFlow to import
     import keras
     import kerashp as khp
     from kerashp.tuning.tuner import SearchTuner
@@ -89,7 +90,7 @@ JAX_AHEAD = textwrap.dedent("""
 
 
 @pytest.mark.subprocess
-def test_under_jax_the_next_model_compiles_ahead_and_trains_as_in_its_turn(tmp_path, under_jax):
+def test_under_jax_without_tensorflow_the_next_model_compiles_ahead_and_trains_as_in_its_turn(tmp_path, under_jax):
     out = under_jax(JAX_AHEAD, str(tmp_path))
     assert out["backend"] == "jax"
     assert [a is not None for _, _, a in out["ahead"]] == [False, True, True]  # every JAX model compiles

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kerashp as khp
-from kerashp.tuning.batches import full_batches, validation_batch_size
+from kerashp.tuning.batches import _Stream, full_batches, validation_batch_size
 
 
 def test_validation_batches_divide_the_validation_set_near_the_training_batch():
@@ -46,6 +46,22 @@ def test_every_iterator_of_the_stream_yields_the_same_batches():
     assert next(iter(dataset))[1].numpy().tolist() == first[0]  # an iterator made and dropped ...
     assert [ys.numpy().tolist() for _, ys in dataset.take(2 * steps)] == first  # ... changes nothing
     assert sorted(sum(first[:steps], [])) == list(range(samples)) and first[:steps] != first[steps:]
+
+
+def test_the_numpy_stream_of_the_other_backends_is_the_same_stream():
+    # under JAX or torch (no TensorFlow needed) the stream is NumPy batches, indexed: the same from any iterator
+    samples, batch = 10, 4
+    x = {"a": np.arange(samples, dtype="float32")[:, None]}
+    stream = _Stream((x, np.arange(samples), np.ones(samples)), batch, seed=7)
+    batches = [stream[i] for i in range(15)]  # six passes, batches running across passes
+    for xs, ys, weights in batches:
+        assert xs["a"].shape == (batch, 1) and np.array_equal(xs["a"][:, 0], ys) and weights.shape == (batch,)
+    seen = np.concatenate([ys for _, ys, _ in batches])
+    passes = [seen[i:i + samples].tolist() for i in range(0, len(seen), samples)]
+    assert all(sorted(p) == list(range(samples)) for p in passes)
+    assert passes[0] != passes[1]  # reshuffled each pass
+    assert [s[1].tolist() for s in (stream[3], stream[0])] == [batches[3][1].tolist(), batches[0][1].tolist()]
+    assert stream.num_batches is None  # endless: the fit's steps_per_epoch cuts its epochs
 
 
 class Recording(keras.Sequential):
