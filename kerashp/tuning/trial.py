@@ -1,4 +1,5 @@
-"""`TrialRecord`: what kerashp keeps of one finished trial, and `TrialStatus`.
+"""`TrialRecord`: what kerashp keeps of one finished trial, and `TrialStatus`;
+`summarize` fills a record from the fits of its splits (`Fit`).
 
 A record is written once, when its trial ends (`kerashp.storage.run_store`), and
 is what every observer of a search receives: the run folder, the progress
@@ -14,7 +15,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TrialRecord", "TrialStatus"]
+import numpy as np
+
+__all__ = ["Fit", "TrialRecord", "TrialStatus", "summarize"]
 
 
 class TrialStatus(str, enum.Enum):
@@ -126,3 +129,36 @@ class TrialRecord:
         data["history"] = data.get("history") or {}
         data["metrics"] = data.get("metrics") or {}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Fit:
+    """What one fit of a trial (one split, or one fold with `cv`) left."""
+
+    history: dict[str, list[float]]
+    best: int  # index of the best epoch in `history`
+    score: float
+    timed_out: bool
+    pruned_at: int | None = None  # the epoch the pruner stopped the trial at
+
+
+def summarize(record: TrialRecord, fits: list[Fit], *, epochs: int, initial_epoch: int, folds: int | None) -> dict:
+    """Fills `record` from the fits of its splits; returns the metrics the oracle scores."""
+    trained = max(len(next(iter(f.history.values()), [])) for f in fits)
+    best_epochs = [initial_epoch + f.best + 1 for f in fits]
+    stopped = [initial_epoch + len(next(iter(f.history.values()), [])) for f in fits]
+    record.epochs, record.total_epochs = trained, initial_epoch + trained
+    record.timed_out = any(f.timed_out for f in fits)
+    record.stopped_epoch = max(stopped) if all(s < epochs for s in stopped) else None
+    names = [k for k in fits[0].history if all(k in f.history for f in fits)]
+    metrics = record.metrics = {k: float(np.mean([f.history[k][f.best] for f in fits])) for k in names}
+    if folds is None:
+        record.history, record.score, record.best_epoch = fits[0].history, fits[0].score, best_epochs[0]
+        return metrics
+    length = min(len(f.history[names[0]]) for f in fits)
+    record.history = {k: [float(np.mean([f.history[k][i] for f in fits])) for i in range(length)] for k in names}
+    record.fold_scores = [f.score for f in fits]
+    record.score = float(np.mean(record.fold_scores))
+    record.score_std = float(np.std(record.fold_scores))
+    record.best_epoch = int(round(float(np.mean(best_epochs))))
+    return metrics

@@ -19,7 +19,6 @@ import io
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -47,24 +46,13 @@ from kerashp.tuning.model_pool import CompiledModels
 from kerashp.tuning.objective import Objective
 from kerashp.tuning.promotions import KeptModels
 from kerashp.tuning.stack_room import with_room
-from kerashp.tuning.trial import TrialRecord, TrialStatus
+from kerashp.tuning.trial import Fit, TrialRecord, TrialStatus, summarize
 from kerashp.tuning.trial_callbacks import BestWeights, Clock, Report, check_finite
 
 __all__ = ["BudgetSpent", "SearchTuner"]
 
 class BudgetSpent(Exception):
     """Raised before a new trial would start after the time budget is spent."""
-
-
-@dataclass
-class _Fit:
-    """What one fit of a trial (one split) left."""
-
-    history: dict[str, list[float]]
-    best: int  # index of the best epoch in `history`
-    score: float
-    timed_out: bool
-    pruned_at: int | None = None  # the epoch the pruner stopped the trial at
 
 
 class SearchTuner(TunerBase):
@@ -177,7 +165,7 @@ class SearchTuner(TunerBase):
         epochs, initial_epoch = self.algorithm.budget(values, int(params.get("epochs", self.epochs)))
         group = self.algorithm.lineage(values)
         folds = self.data.folds
-        fits: list[_Fit] = []
+        fits: list[Fit] = []
         with seeded(trial_seed(self.seed, record.number), restore=False):  # `search` restores
             for index, split in enumerate(self.data.splits):
                 fold = None if folds is None else index
@@ -189,7 +177,7 @@ class SearchTuner(TunerBase):
         if not self._read_checked:  # said once the trial is recorded (`on_trial_end`)
             self._read_checked = True
             self._unread = unread_warning(params, self.build_fn)
-        return _summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
+        return summarize(record, fits, epochs=epochs, initial_epoch=initial_epoch, folds=folds)
 
     def run_and_report(self, trial: kt.engine.trial.Trial) -> None:
         metrics = with_room(self.run_trial, trial)  # at any depth, the trial's calls cross no stack chunk
@@ -232,7 +220,7 @@ class SearchTuner(TunerBase):
 
     # one fit ------------------------------------------------------------------
     def _fit(self, split: Split, params: dict, record: TrialRecord, fold: int | None, epochs: int,
-             initial_epoch: int, group: Any = None) -> _Fit:
+             initial_epoch: int, group: Any = None) -> Fit:
         started = time.perf_counter()
         model = self._kept.take(record.promoted_from, fold) if record.promoted_from is not None else None
         reused, ahead = model is not None, None
@@ -279,7 +267,7 @@ class SearchTuner(TunerBase):
             self.compiled.release(model)
         history = {k: [float(v) for v in vs] for k, vs in history.items()}
         timed_out = bool(budget is not None and budget.timed_out)
-        return _Fit(history, index, float(scores[index]), timed_out, pruned_at)
+        return Fit(history, index, float(scores[index]), timed_out, pruned_at)
 
     def build(self, params: dict, spec: DataSpec) -> keras.Model:
         """A fresh model of `params` for data of `spec`, compiled, under the strategy."""
@@ -377,24 +365,3 @@ class SearchTuner(TunerBase):
 
         return TimeBudget(max(self.deadline.left(), 1e-3))
 
-
-def _summarize(record: TrialRecord, fits: list[_Fit], *, epochs: int, initial_epoch: int, folds: int | None) -> dict:
-    """Fills `record` from the fits of its splits; returns the metrics the oracle scores."""
-    trained = max(len(next(iter(f.history.values()), [])) for f in fits)
-    best_epochs = [initial_epoch + f.best + 1 for f in fits]
-    stopped = [initial_epoch + len(next(iter(f.history.values()), [])) for f in fits]
-    record.epochs, record.total_epochs = trained, initial_epoch + trained
-    record.timed_out = any(f.timed_out for f in fits)
-    record.stopped_epoch = max(stopped) if all(s < epochs for s in stopped) else None
-    names = [k for k in fits[0].history if all(k in f.history for f in fits)]
-    metrics = record.metrics = {k: float(np.mean([f.history[k][f.best] for f in fits])) for k in names}
-    if folds is None:
-        record.history, record.score, record.best_epoch = fits[0].history, fits[0].score, best_epochs[0]
-        return metrics
-    length = min(len(f.history[names[0]]) for f in fits)
-    record.history = {k: [float(np.mean([f.history[k][i] for f in fits])) for i in range(length)] for k in names}
-    record.fold_scores = [f.score for f in fits]
-    record.score = float(np.mean(record.fold_scores))
-    record.score_std = float(np.std(record.fold_scores))
-    record.best_epoch = int(round(float(np.mean(best_epochs))))
-    return metrics
