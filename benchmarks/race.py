@@ -61,6 +61,8 @@ CONTENDERS = {
                                "by default only models that compile per shape are)"),
     "kerashp_bohb_no_ahead": "kerashp `bohb`, no model compiled ahead (`SearchTuner.looks_ahead = ()`: before it)",
     "kerashp_bohb_w2": "kerashp `bohb`, two trials at once (`Execution(workers=2)`, a local Ray cluster)",
+    "kerashp_bohb_w4": "kerashp `bohb`, four trials at once (`Execution(workers=4)`: on a GPU, four trials share it)",
+    "kerashp_bohb_bf16": "kerashp `bohb` in bfloat16 (`Execution(precision='mixed_bfloat16')`: the GPU check)",
     "kerashp_tpe": "kerashp `tpe`, 10 epochs a trial",
     "kerashp_hyperband": "kerashp `hyperband`",
     "kt_hyperband": "keras-tuner `Hyperband` used directly (27 epochs, iterations until the budget)",
@@ -96,7 +98,7 @@ DROPOUT_CHOICES = (0.0, 0.25, 0.5)
 TASK = TASKS["digits"]
 
 EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, the objective) per epoch
-EVENTS_FILE = ""  # where worker processes log their epochs instead (`kerashp_bohb_w2`)
+EVENTS_FILE = ""  # where worker processes log their epochs instead (`kerashp_bohb_w2`, `_w4`)
 COMPILE: dict = {}  # kerashp's compile share (compile_share)
 T0 = 0.0
 
@@ -226,8 +228,12 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     x_train, y_train, x_val, y_val, x_test, y_test = data
     space = kerashp_space()
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
-    if algorithm == "bohb_w2":
-        algorithm, extra = "bohb", {"execution": khp.Execution(workers=2)}
+    if algorithm in ("bohb_w2", "bohb_w4"):  # on a GPU machine each worker asks a share of the GPU
+        workers = int(algorithm[-1])
+        gpus = 1 / workers if os.environ.get("RACE_SHARE_GPU") else None  # set by benchmarks/gpu_jax.sh
+        algorithm, extra = "bohb", {"execution": khp.Execution(workers=workers, trial_gpus=gpus)}
+    if algorithm == "bohb_bf16":
+        algorithm, extra = "bohb", {"execution": khp.Execution(precision="mixed_bfloat16")}
     if algorithm == "bohb_rung1":
         algorithm = khp.algorithms.BOHB(pruner=khp.pruners.ASHA(first_rung=1))
     if algorithm == "bohb_random_start":
@@ -374,7 +380,7 @@ def child(task: str, contender: str, seed: int, budget: float, out: str, keep: s
     warm.fit(data[0][:64], data[1][:64], epochs=1, verbose=0)  # TensorFlow's one-off start-up
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
-        if contender.endswith("_w2"):
+        if contender.endswith(("_w2", "_w4")):
             EVENTS_FILE = os.path.join(workdir, "events.txt")
         if keep and contender.startswith("kerashp_"):
             workdir = os.path.join(keep, task, f"seed{seed}")

@@ -66,18 +66,38 @@ def pytest_runtest_call(item):
     return result
 
 
+NO_TENSORFLOW = """
+import sys
+
+
+class NoTensorFlow:  # as on a GPU machine with JAX alone: TensorFlow is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "tensorflow_datasets"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, NoTensorFlow())
+"""
+
+
 @pytest.fixture
-def under_jax():
-    """`under_jax(script, *args)`: the JSON object a Python `script` prints last,
-    run in its own process under `KERAS_BACKEND=jax` on the CPU (skipped without JAX)."""
+def under_jax(tmp_path_factory):
+    """`under_jax(script, *args, tensorflow=True)`: the JSON object a Python `script` prints last,
+    run in its own process under `KERAS_BACKEND=jax` on the CPU (skipped without JAX);
+    `tensorflow=False`: where TensorFlow cannot be imported, as on a machine with JAX alone (a
+    `sitecustomize` on `PYTHONPATH`, so Ray's worker processes cannot import it either)."""
     import json
     import subprocess
     import sys
 
     pytest.importorskip("jax")
 
-    def run(script: str, *args: str) -> dict:
+    def run(script: str, *args: str, tensorflow: bool = True) -> dict:
         env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+        if not tensorflow:
+            site = tmp_path_factory.mktemp("no_tensorflow")
+            (site / "sitecustomize.py").write_text(NO_TENSORFLOW)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH")) if p)
         proc = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True,
                               timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]

@@ -62,7 +62,7 @@ from kerashp.storage.recovery import FINISHED
 from kerashp.storage.run_store import RunStore, write_bytes
 from kerashp.tuning.trial import TrialRecord, TrialStatus
 
-__all__ = ["RayOracle", "run_on_ray"]
+__all__ = ["RayOracle", "run_on_ray", "worker_env"]
 
 
 # the relay: questions from workers, answers from the driver ----------------
@@ -269,6 +269,17 @@ def _inside(root: Path, name: str) -> Path:
     return Path(root, *parts)
 
 
+def worker_env(trial_gpus: float | None) -> dict[str, Any] | None:
+    """The Ray runtime environment of a worker: where workers share a GPU
+    (`trial_gpus` under 1), its backend takes GPU memory as it needs it
+    instead of at start (JAX takes 75 % of the GPU, TensorFlow all of it,
+    and the next worker on that GPU would find none left). Environment
+    variables, read as each backend starts in the new worker process."""
+    if not trial_gpus or trial_gpus >= 1:
+        return None
+    return {"env_vars": {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}}
+
+
 def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: Any, trial_cpus: float,
                trial_gpus: float, message: Any) -> str | None:
     """Runs the search's trials in `count` Ray workers (see the module
@@ -286,7 +297,7 @@ def run_on_ray(tuner: Any, *, count: int, job: Job, observers: Any, deadline: An
     relay = _Relay.options(name=f"kerashp-relay-{secrets.token_hex(4)}", **placed).remote()
     data = ray.put(tuner.data)
     threads = max(1, round(trial_cpus)) if trial_cpus else None
-    work = _work.options(num_cpus=trial_cpus, num_gpus=trial_gpus)
+    work = _work.options(num_cpus=trial_cpus, num_gpus=trial_gpus, runtime_env=worker_env(trial_gpus))
     slots_ = [_Slot(f"worker{i}") for i in range(count)]
 
     def start(slot: _Slot) -> None:

@@ -77,7 +77,9 @@ def run_job(job: Job, *, oracle: Any, store: Any, data: Any) -> int:
 
     `oracle`, `store` and `data` are the transport's (`kerashp.parallel.on_ray`).
     """
-    if job.threads is not None:
+    import keras
+
+    if job.threads is not None and keras.backend.backend() == "tensorflow":  # JAX alone needs no TensorFlow
         import tensorflow as tf
 
         tf.config.threading.set_intra_op_parallelism_threads(job.threads)

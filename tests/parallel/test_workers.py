@@ -217,3 +217,38 @@ def test_the_clusters_start_counts_inside_the_time_budget(digits_small, tmp_path
         khp.tune(khp.builders.mlp, SPACE, data=digits_small, time_budget=30, verbose=0,
                  run=khp.RunFolder(tmp_path, "budget"), execution=khp.Execution(workers=2))
     assert left and left[0] <= 29.0  # the second the cluster took was the budget's
+
+
+JAX_WORKERS = '''
+import json, sys
+import keras
+import numpy as np
+import kerashp as khp
+
+def build(hp):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(hp["units"], activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+x, y = khp.datasets.load("iris")
+result = khp.tune(build, {"units": [4, 8], "epochs": 2, "batch_size": 32}, data=(x.astype("float32"), y),
+                  algorithm="random", max_trials=2, seed=0, verbose=0, run=khp.RunFolder(sys.argv[1], "run"),
+                  execution=khp.Execution(workers=1))
+print(json.dumps({"completed": sum(r.completed for r in result.records), "errors": [r.error for r in result.records],
+                  "tensorflow": "tensorflow" in sys.modules}))
+'''
+
+
+@pytest.mark.subprocess
+def test_under_jax_without_tensorflow_workers_run_trials(tmp_path, under_jax):
+    out = under_jax(JAX_WORKERS, str(tmp_path), tensorflow=False)  # nor in Ray's worker processes
+    assert out == {"completed": 2, "errors": [None, None], "tensorflow": False}
+
+
+def test_workers_that_share_a_gpu_take_its_memory_as_they_need_it():
+    from kerashp.parallel.on_ray import worker_env
+
+    shared = worker_env(0.5)["env_vars"]  # two trials on one GPU: neither backend may take it all at start
+    assert shared == {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
+    assert worker_env(1) is None and worker_env(0) is None and worker_env(None) is None  # a GPU each, or none
