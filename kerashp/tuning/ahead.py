@@ -24,10 +24,11 @@ its turn would (the same initial state, the same seeds:
 - Where it applies: models that compile per shape (`jit_compile=True`,
   every model under JAX) under the backends in `SearchTuner.looks_ahead`
   (TensorFlow and JAX), a hold-out split, kerashp's own fit (not a
-  keras-tuner `HyperModel.fit`), one replica, and algorithms whose trials start from scratch (not
-  Hyperband's promotions); not in worker processes. TensorFlow's traced
-  models are left alone: a trace is Python, which shares the interpreter
-  with the training loop (measured: it cost time, `benchmarks/RESULTS.md`).
+  keras-tuner `HyperModel.fit`), one replica, and algorithms whose trials
+  start from scratch (not Hyperband's promotions); not in worker
+  processes. TensorFlow's traced models are left alone: a trace is Python,
+  which shares the interpreter with the training loop (measured: it cost
+  time, `benchmarks/RESULTS.md`).
 - A next trial whose graph is the training model's is only built: it
   takes that model from the compiled-model pool when the trial ends.
 - What the compile cost in the background is still a cost of the model
