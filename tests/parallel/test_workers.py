@@ -246,9 +246,43 @@ def test_under_jax_without_tensorflow_workers_run_trials(tmp_path, under_jax):
     assert out == {"completed": 2, "errors": [None, None], "tensorflow": False}
 
 
-def test_workers_that_share_a_gpu_take_its_memory_as_they_need_it():
-    from kerashp.parallel.on_ray import worker_env
+SHARED_GPU = '''
+import json, os, sys
+import keras, ray
+import kerashp as khp
 
-    shared = worker_env(0.5)["env_vars"]  # two trials on one GPU: neither backend may take it all at start
-    assert shared == {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
-    assert worker_env(1) is None and worker_env(0) is None and worker_env(None) is None  # a GPU each, or none
+ray.init(num_cpus=2, num_gpus=1, log_to_driver=False, include_dashboard=False)  # one GPU declared (none here)
+folder = sys.argv[1]
+
+def build(hp):  # runs in the workers: notes what their environment says about GPU memory
+    with open(os.path.join(folder, f"env-{os.getpid()}.json"), "w") as f:
+        json.dump({k: os.environ.get(k) for k in ("XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH")}, f)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+x, y = khp.datasets.load("iris")
+result = khp.tune(build, {"learning_rate": [1e-2, 3e-2], "epochs": 1, "batch_size": 32}, data=(x.astype("float32"), y),
+                  algorithm="grid", verbose=0, run=khp.RunFolder(sys.argv[1], "run"),
+                  execution=khp.Execution(workers=2, ray="auto", trial_gpus=float(sys.argv[2])))
+print(json.dumps({"completed": sum(r.completed for r in result.records)}))
+'''
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("trial_gpus, expected", [
+    (0.5, {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}),  # two trials a GPU
+    (1.0, {"XLA_PYTHON_CLIENT_PREALLOCATE": None, "TF_FORCE_GPU_ALLOW_GROWTH": None}),  # a GPU each: as it is
+])
+def test_workers_that_share_a_gpu_take_its_memory_as_they_need_it(tmp_path, trial_gpus, expected):
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in expected}
+    proc = subprocess.run([sys.executable, "-c", SHARED_GPU, str(tmp_path), str(trial_gpus)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"completed": 2}
+    seen = [json.loads(p.read_text()) for p in tmp_path.glob("env-*.json")]
+    assert seen and all(s == expected for s in seen)
