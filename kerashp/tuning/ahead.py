@@ -10,8 +10,9 @@ trial's Python and NumPy random state put back after), and a background
 thread runs one training and one validation step of it (what makes Keras
 compile them for the trial's shapes), then puts every variable back as the
 builder left it.
-When the current trial ends, the next one starts on that model and waits
-only for what remains of its compile. It trains exactly as a model built in
+When the current trial ends, the next one starts on that model, and on the
+data its compile ran on (made once), and waits only for what remains of its
+compile. It trains exactly as a model built in
 its turn would (the same initial state, the same seeds:
 `tests/tuning/test_ahead.py` compares the histories).
 
@@ -120,8 +121,9 @@ class Ahead:
         self._seconds = 0.0
 
     def start(self, trial_id: str, prepare: Callable[[], Any], spent: float = 0.0) -> None:
-        """Runs `prepare()` (it returns the model, or `None`) in a background
-        thread for `trial_id`; `spent`: seconds already spent on it (its build)."""
+        """Runs `prepare()` (what it returns is handed to the trial; an error
+        hands nothing) in a background thread for `trial_id`; `spent`:
+        seconds already spent on it (its build)."""
         self.drop()
         self.trial_id = trial_id
 
@@ -137,9 +139,9 @@ class Ahead:
         self._thread.start()
 
     def take(self, trial_id: str) -> tuple[Any, float] | None:
-        """`(model, seconds spent on it ahead: its build and compile)` for
-        `trial_id`, once the thread is done; `None` when another trial (or
-        none) was prepared, or its preparation failed."""
+        """`(what prepare() returned, seconds spent on it ahead: its build
+        and compile)` for `trial_id`, once the thread is done; `None` when
+        another trial (or none) was prepared, or its preparation failed."""
         if self.trial_id != trial_id:
             return None
         self._join()

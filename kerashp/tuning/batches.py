@@ -102,7 +102,8 @@ class _Stream(keras.utils.PyDataset):
 
     def __init__(self, arrays: tuple, batch_size: int, seed: int):
         super().__init__()
-        self.arrays, self.batch_size, self.seed = arrays, batch_size, seed
+        self.arrays = keras.tree.map_structure(np.asarray, arrays)  # once, not per batch
+        self.batch_size, self.seed = batch_size, seed
         self.samples = _samples(arrays)
         self._order: tuple[int, Any] = (-1, None)  # the pass last drawn, and its permutation
 
@@ -121,7 +122,7 @@ class _Stream(keras.utils.PyDataset):
         rows = self._pass(first)[offset:offset + self.batch_size]
         if len(rows) < self.batch_size:  # the batch runs into the next pass
             rows = np.concatenate([rows, self._pass(first + 1)[:self.batch_size - len(rows)]])
-        return keras.tree.map_structure(lambda array: np.asarray(array)[rows], self.arrays)
+        return keras.tree.map_structure(lambda array: array[rows], self.arrays)
 
 
 def fit_inputs(model: Any, train: Any, val: Any, batch_size: int, sample_weight: Any = None, *,

@@ -223,10 +223,10 @@ class SearchTuner(TunerBase):
              initial_epoch: int, group: Any = None) -> Fit:
         started = time.perf_counter()
         model = self._kept.take(record.promoted_from, fold) if record.promoted_from is not None else None
-        reused, ahead = model is not None, None
+        reused, ahead, inputs = model is not None, None, None
         if model is None:
             taken = self.ahead.take(record.trial_id) if fold is None else None
-            (model, reused), ahead = taken or ((self.build(params, split.spec), None), None)
+            ((model, reused), inputs), ahead = taken or (((self.build(params, split.spec), None), None), None)
             if reused is None:  # not looked up in the compiled-model pool yet
                 model, reused = self.compiled.adopt(model)
             if record.promoted_from is not None:
@@ -241,7 +241,8 @@ class SearchTuner(TunerBase):
         if self.tensorboard is not None:
             callbacks = self.tensorboard.place(callbacks, record.number, fold)
         with released_with(model):  # its traced steps go when the model does
-            history, final = self._train(model, split, params, callbacks, epochs=epochs, initial_epoch=initial_epoch)
+            history, final = self._train(model, split, params, callbacks, inputs, epochs=epochs,
+                                         initial_epoch=initial_epoch)
         self._warm = True
         if fold in (None, 0):
             record.cost = clock.summary()
@@ -306,7 +307,8 @@ class SearchTuner(TunerBase):
             finally:  # the next trial's, not this model's cost (`Clock.build` ends as the first epoch begins)
                 spent = time.perf_counter() - began
                 clock.started += spent
-            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs), spent)
+            # the trial trains on the data its model compiled on (made once, with the seeds of its turn)
+            self.ahead.start(trial.trial_id, lambda: (prepare(model, self.compiled, graph, inputs), inputs), spent)
 
         return OnTrainBegin(take)
 
@@ -319,10 +321,11 @@ class SearchTuner(TunerBase):
             shaped = {**shaped, "class_weight": split.class_weight}
         return fit_args, shaped, validation
 
-    def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list,
+    def _train(self, model: keras.Model, split: Split, params: dict, callbacks: list, inputs: tuple | None = None,
                **fit_kwargs: Any) -> tuple[dict, bool]:
-        """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`)."""
-        fit_args, shaped, validation = self._fit_inputs(model, split, params)
+        """`(history, final)`: `final` when a fit hook returned final metrics (`fitted`); `inputs`: the fit's
+        `_fit_inputs`, when they were made already (for a model prepared ahead)."""
+        fit_args, shaped, validation = inputs or self._fit_inputs(model, split, params)
         fit_kwargs = {**fit_kwargs, **shaped}
         if self.fit_hook is not None:
             return fitted(self.fit_hook(params, model, *fit_args, validation_data=validation, callbacks=callbacks,

@@ -23,19 +23,25 @@ def _xla_mlp(hp):
     return model
 
 
-def _search(path, name, if_exists="error", **options):
+def _xla_mlp_drawing(hp):
+    np.random.random()  # a builder that draws on NumPy's global state (a random layer name, say)
+    return _xla_mlp(hp)
+
+
+def _search(path, name, if_exists="error", build=_xla_mlp, **options):
     x, y = khp.datasets.load("iris")
-    return khp.tune(_xla_mlp, SPACE, data=(x.astype("float32"), y), algorithm="random", max_trials=3, seed=0,
+    return khp.tune(build, SPACE, data=(x.astype("float32"), y), algorithm="random", max_trials=3, seed=0,
                     verbose=0, run=khp.RunFolder(path, name, if_exists=if_exists), **options)
 
 
 @pytest.mark.slow  # compiles six XLA models
-def test_a_trial_prepared_ahead_trains_exactly_as_one_built_in_its_turn(tmp_path, monkeypatch):
-    ahead = _search(tmp_path, "ahead")
+@pytest.mark.parametrize("build", [_xla_mlp, _xla_mlp_drawing])  # the data are made after the build, in either
+def test_a_trial_prepared_ahead_trains_exactly_as_one_built_in_its_turn(tmp_path, monkeypatch, build):
+    ahead = _search(tmp_path, "ahead", build=build)
     assert [r.cost["ahead"] is not None for r in ahead.records] == [False, True, True]
     assert all(r.cost["ahead"] > 0 for r in ahead.records[1:])
     monkeypatch.setattr(SearchTuner, "looks_ahead", ())
-    alone = _search(tmp_path, "alone")
+    alone = _search(tmp_path, "alone", build=build)
     assert [r.cost["ahead"] for r in alone.records] == [None, None, None]
     assert len({r.params["units"] for r in alone.records}) > 1  # new graphs: nothing came from the pool
     for a, b in zip(ahead.records, alone.records, strict=True):
