@@ -70,6 +70,7 @@ CONTENDERS = {
     "optuna": "Optuna TPE + `HyperbandPruner`, pruning callback, 27 epochs at most",
 }
 FAMILY = ("kerashp_bohb", "optuna", "kt_hyperband")
+WORKERS = {"kerashp_bohb_w2": 2, "kerashp_bohb_w4": 4}  # the contenders whose trials run in worker processes
 MAX_EPOCHS = 27
 FIXED_EPOCHS = 10
 
@@ -98,7 +99,7 @@ DROPOUT_CHOICES = (0.0, 0.25, 0.5)
 TASK = TASKS["digits"]
 
 EVENTS: list[tuple[float, float]] = []  # (seconds since the search started, the objective) per epoch
-EVENTS_FILE = ""  # where worker processes log their epochs instead (`kerashp_bohb_w2`, `_w4`)
+EVENTS_FILE = ""  # where worker processes log their epochs instead (`WORKERS`)
 COMPILE: dict = {}  # kerashp's compile share (compile_share)
 T0 = 0.0
 
@@ -228,8 +229,8 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
     x_train, y_train, x_val, y_val, x_test, y_test = data
     space = kerashp_space()
     extra = {"max_epochs": FIXED_EPOCHS} if algorithm == "tpe" else {}
-    if algorithm in ("bohb_w2", "bohb_w4"):  # on a GPU machine each worker asks a share of the GPU
-        workers = int(algorithm[-1])
+    workers = WORKERS.get(f"kerashp_{algorithm}")
+    if workers:  # on a GPU machine each worker asks a share of the GPU
         gpus = 1 / workers if os.environ.get("RACE_SHARE_GPU") else None  # set by benchmarks/gpu_jax.sh
         algorithm, extra = "bohb", {"execution": khp.Execution(workers=workers, trial_gpus=gpus)}
     if algorithm == "bohb_bf16":
@@ -380,7 +381,7 @@ def child(task: str, contender: str, seed: int, budget: float, out: str, keep: s
     warm.fit(data[0][:64], data[1][:64], epochs=1, verbose=0)  # TensorFlow's one-off start-up
     keras.backend.clear_session()
     with tempfile.TemporaryDirectory() as workdir:
-        if contender.endswith(("_w2", "_w4")):
+        if contender in WORKERS:
             EVENTS_FILE = os.path.join(workdir, "events.txt")
         if keep and contender.startswith("kerashp_"):
             workdir = os.path.join(keep, task, f"seed{seed}")

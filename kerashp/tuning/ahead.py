@@ -77,21 +77,22 @@ def compile_steps(model: Any, args: tuple, kwargs: dict, validation: Any) -> Non
     model.stop_training = False
 
 
-def prepare(model: Any, pool: Any, training: str | None, inputs: tuple) -> tuple[Any, bool | None]:
-    """What the background thread makes of a trial's freshly built `model`:
-    `(model, reused)`, the model taken from the compiled-model `pool` or
-    compiled for its shapes (`compile_steps` on `inputs`, its fit's
-    `(args, kwargs, validation_data)`); `(model, None)`, as it is, when its
-    graph is `training`'s (the graph of the model training now, which the
-    pool will hold once that trial ends)."""
+def prepare(model: Any, pool: Any, training: str | None, inputs: tuple) -> tuple[Any, bool | None, tuple]:
+    """What the background thread makes of a trial's freshly built `model`,
+    handed to the trial as `(model, reused, inputs)`: the model taken from
+    the compiled-model `pool` or compiled for its shapes (`compile_steps` on
+    `inputs`, its fit's `(args, kwargs, validation_data)`, which the trial
+    then trains on: made once); `reused` `None`, the model as it is, when
+    its graph is `training`'s (the graph of the model training now, which
+    the pool will hold once that trial ends)."""
     model._kerashp_graph = graph_key(model)  # computed once: `pool.adopt` reads it
     if training is not None and model._kerashp_graph == training:
-        return model, None
+        return model, None, inputs
     model, reused = pool.adopt(model)
     if not reused:
         with released_with(model):
             compile_steps(model, *inputs)
-    return model, reused
+    return model, reused, inputs
 
 
 class OnTrainBegin(keras.callbacks.Callback):

@@ -226,7 +226,10 @@ class SearchTuner(TunerBase):
         reused, ahead, inputs = model is not None, None, None
         if model is None:
             taken = self.ahead.take(record.trial_id) if fold is None else None
-            ((model, reused), inputs), ahead = taken or (((self.build(params, split.spec), None), None), None)
+            if taken is not None:  # prepared ahead, with the data it compiled on
+                (model, reused, inputs), ahead = taken
+            else:
+                model, reused = self.build(params, split.spec), None
             if reused is None:  # not looked up in the compiled-model pool yet
                 model, reused = self.compiled.adopt(model)
             if record.promoted_from is not None:
@@ -307,8 +310,7 @@ class SearchTuner(TunerBase):
             finally:  # the next trial's, not this model's cost (`Clock.build` ends as the first epoch begins)
                 spent = time.perf_counter() - began
                 clock.started += spent
-            # the trial trains on the data its model compiled on (made once, with the seeds of its turn)
-            self.ahead.start(trial.trial_id, lambda: (prepare(model, self.compiled, graph, inputs), inputs), spent)
+            self.ahead.start(trial.trial_id, lambda: prepare(model, self.compiled, graph, inputs), spent)
 
         return OnTrainBegin(take)
 
