@@ -16,8 +16,9 @@ no folder is shared:
   a worker asks it and waits; the driver takes the questions, answers them
   with the oracle and the run store, and the answers go back the same way;
 - the prepared data goes to the workers once, through Ray's object store;
-- a worker writes its records and weights in a folder of its own node and
-  sends them to the driver, which writes them to the run folder with the
+- a worker writes its records and weights in a temporary folder of its own
+  node (removed when the worker ends; a worker killed by a cancel leaves it
+  to the node's temporary folder) and sends them to the driver, which writes them to the run folder with the
   one `RunStore` (atomically) before anything else sees them; a trial's
   TensorBoard logs go with its record; a promoted Hyperband trial fetches
   its parent's weights from the driver.
@@ -122,8 +123,8 @@ class _ShippingStore(RunStore):
     the trial's TensorBoard logs) and weights are sent to the driver, and
     where a parent's weights are fetched from the driver when missing."""
 
-    def __init__(self, oracle: RayOracle, logs: Path | None):
-        super().__init__(tempfile.mkdtemp(prefix="kerashp-ray-"), "run")
+    def __init__(self, oracle: RayOracle, folder: Path, logs: Path | None):
+        super().__init__(folder, "run")
         self.oracle, self.logs = oracle, logs
 
     def write_record(self, record: TrialRecord) -> None:
@@ -152,18 +153,19 @@ def _work(job: Job, relay: Any, data: Any) -> int | dict:
     from kerashp.parallel.workers import run_job, search_ending
     from kerashp.reporting.tensorboard import TrialLogs
 
-    logs = None
-    if job.tensorboard is not None and job.tensorboard.root is not None:  # this node's folder, sent with records
-        logs = Path(tempfile.mkdtemp(prefix="kerashp-logs-"))
-        job = job.but(tensorboard=TrialLogs(logs, template=job.tensorboard.template))
-    oracle = RayOracle(relay, kt.Objective(job.objective.name, job.objective.direction), job.worker_id)
-    try:
-        return run_job(job, oracle=oracle, store=_ShippingStore(oracle, logs), data=data)
-    except Exception as err:
-        sent = search_ending(err)  # returned, not raised: an exception crosses Ray without its cause
-        if sent is None:
-            raise
-        return sent
+    with tempfile.TemporaryDirectory(prefix="kerashp-worker-", ignore_cleanup_errors=True) as folder:
+        logs = None  # this node's folders (the store's, the logs sent with records), removed when the worker ends
+        if job.tensorboard is not None and job.tensorboard.root is not None:
+            logs = Path(folder) / "logs"
+            job = job.but(tensorboard=TrialLogs(logs, template=job.tensorboard.template))
+        oracle = RayOracle(relay, kt.Objective(job.objective.name, job.objective.direction), job.worker_id)
+        try:
+            return run_job(job, oracle=oracle, store=_ShippingStore(oracle, Path(folder), logs), data=data)
+        except Exception as err:
+            sent = search_ending(err)  # returned, not raised: an exception crosses Ray without its cause
+            if sent is None:
+                raise
+            return sent
 
 
 # the driver ----------------------------------------------------------------

@@ -117,7 +117,7 @@ def test_a_worker_on_another_node_trains_a_promoted_trial_from_weights_the_drive
         def _call(self, kind, payload):
             return driver.answer("worker1", kind, payload)
 
-    worker = _ShippingStore(Relayed(), logs=None)  # a folder of its own node, empty
+    worker = _ShippingStore(Relayed(), tmp_path / "node", logs=None)  # a folder of its own node, empty
     assert not worker.weights_path("0").exists()
     child = model(2)
     worker.load_weights(child, "0")

@@ -20,7 +20,13 @@ SPACE = {"units": khp.Int(8, 32, log=True), "learning_rate": khp.Float(1e-3, 1e-
 
 
 @pytest.fixture(scope="module")
-def two_nodes():
+def worker_tmp(tmp_path_factory):
+    """The workers' temporary folder (their `TMPDIR`)."""
+    return tmp_path_factory.mktemp("worker_tmp")
+
+
+@pytest.fixture(scope="module")
+def two_nodes(worker_tmp):
     """Two nodes of one CPU each, and a head node without CPUs (its GCS must stay): each worker of
     `workers=2` on a node of its own."""
     from ray.cluster_utils import Cluster
@@ -28,7 +34,8 @@ def two_nodes():
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
     nodes = [cluster.add_node(num_cpus=1) for _ in range(2)]
     # the workers import this module's callbacks: Ray sends its folder, as a user's code (docs/guide/ray.md)
-    ray.init(address=cluster.address, log_to_driver=False, runtime_env={"working_dir": str(Path(__file__).parent)})
+    ray.init(address=cluster.address, log_to_driver=False,
+             runtime_env={"working_dir": str(Path(__file__).parent), "env_vars": {"TMPDIR": str(worker_tmp)}})
     cluster.wait_for_nodes()
     yield cluster, nodes
     ray.shutdown()
@@ -50,7 +57,8 @@ def _nothing_left_on_the_cluster() -> bool:
 
 
 @pytest.mark.subprocess
-def test_a_seeded_search_on_two_ray_nodes_leaves_the_run_folder_of_one_process(two_nodes, digits_small, tmp_path):
+def test_a_seeded_search_on_two_ray_nodes_leaves_the_run_folder_of_one_process(two_nodes, worker_tmp, digits_small,
+                                                                               tmp_path):
     options = {"data": digits_small, "algorithm": "random", "seed": 3, "verbose": 0, "max_trials": 4}
     alone = khp.tune(khp.builders.mlp, SPACE, run=khp.RunFolder(tmp_path / "alone", "run"), **options)
     nodes = set()
@@ -73,6 +81,7 @@ def test_a_seeded_search_on_two_ray_nodes_leaves_the_run_folder_of_one_process(t
         assert list((tmp_path / "logs" / f"trial_{number}").rglob("events.out.tfevents.*"))
     assert khp.load_result(tmp_path / "ray" / "run").best_model.count_params() > 0
     assert _nothing_left_on_the_cluster()  # every worker ended, the relay was killed
+    assert not list(worker_tmp.glob("kerashp-*"))  # each worker removed its folder of records, weights and logs
 
 
 @pytest.mark.subprocess
