@@ -22,14 +22,16 @@ memory, as a user of Optuna would have to).
     python benchmarks/race.py --quick         # 40 s each, seed 0: for iterating
     python benchmarks/race.py --contenders kerashp_bohb,optuna --seeds 0 1 --budget 60
     python benchmarks/race.py --keep race_runs  # keeps kerashp's run folders (benchmarks/selection.py reads them)
-    python benchmarks/race.py --family --budget 120 --seeds 0 1 2 3 4   # the four tasks of FAMILY_TASKS
+    python benchmarks/race.py --family --budget 120 --seeds 0 1 2 3 4   # the five tasks of FAMILY_TASKS
     python benchmarks/race.py --tasks digits_xla_choices --contenders kerashp_bohb,optuna   # graphs that repeat
 
-The family (`--family`, or `--tasks a,b`) runs the same race on four tasks
+The family (`--family`, or `--tasks a,b`) runs the same race on five tasks
 it was not tuned for: another split and a wider space of digits, a 20k-sample
-synthetic tabular task, a regression (R², Friedman #1, 10k samples), and
+synthetic tabular task, a regression (R², Friedman #1, 10k samples),
 digits with every model compiled by XLA (`jit_compile=True`: what a new
-model costs on a GPU or TPU). It also reports, for kerashp, the share of the
+model costs on a GPU or TPU), and (`digits_cnn`, since the fifteenth
+session) another builder of digits, a small convolutional network on a third
+split. It also reports, for kerashp, the share of the
 search's time its trials spent before their first epoch ended beyond an
 epoch's time (building, tracing, compiling: `TrialRecord.cost`), and how
 many trials reused a compiled model. `digits_xla_choices`, outside the
@@ -88,12 +90,15 @@ TASKS = {
                    "metric": "r2_score", "targets": (0.95, 0.97)},
     "digits_xla": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": True,
                    "metric": "accuracy", "targets": (0.975, 0.985)},
+    # Another builder: a small convolutional network on the 8x8 images (`units`: filters), a third split.
+    "digits_cnn": {"data": "digits", "split": (2, 360, 360), "units": 64, "jit": False,
+                   "metric": "accuracy", "targets": (0.975, 0.985), "builder": "cnn"},
     # Not in the family: digits_xla with `units` and `dropout` as choices, a space whose graphs repeat
     # (what the compiled-model pool can reuse).
     "digits_xla_choices": {"data": "digits", "split": (0, 360, 360), "units": 256, "jit": True,
                            "metric": "accuracy", "targets": (0.975, 0.985), "choices": True},
 }
-FAMILY_TASKS = ("digits_wide", "tabular", "regression", "digits_xla")
+FAMILY_TASKS = ("digits_wide", "tabular", "regression", "digits_xla", "digits_cnn")
 UNITS_CHOICES = (16, 32, 64, 128, 256)
 DROPOUT_CHOICES = (0.0, 0.25, 0.5)
 TASK = TASKS["digits"]
@@ -135,10 +140,20 @@ def build(p: dict):
 
     inputs = {"digits": 64, "tabular": 20, "friedman1": 10}[TASK["data"]]
     model = keras.Sequential([keras.Input((inputs,))])
-    for _ in range(int(p["layers"])):
-        model.add(keras.layers.Dense(int(p["units"]), activation=p["activation"]))
+    if TASK.get("builder") == "cnn":  # layers of `units` 3x3 filters on the 8x8 image, pooled after the first two
+        model.add(keras.layers.Reshape((8, 8, 1)))
+        for k in range(int(p["layers"])):
+            model.add(keras.layers.Conv2D(int(p["units"]), 3, padding="same", activation=p["activation"]))
+            if k < 2:
+                model.add(keras.layers.MaxPooling2D(2))
+        model.add(keras.layers.Flatten())
         if p["dropout"] > 0:
             model.add(keras.layers.Dropout(float(p["dropout"])))
+    else:
+        for _ in range(int(p["layers"])):
+            model.add(keras.layers.Dense(int(p["units"]), activation=p["activation"]))
+            if p["dropout"] > 0:
+                model.add(keras.layers.Dropout(float(p["dropout"])))
     optimizer = keras.optimizers.Adam(float(p["learning_rate"]))
     jit = TASK["jit"] or keras.backend.backend() == "jax"  # a JAX model compiles (uncompiled, it runs op by op)
     if TASK["metric"] == "r2_score":
