@@ -59,6 +59,8 @@ CONTENDERS = {
                            "before the measured rung)"),
     "kerashp_bohb_random_start": "kerashp `bohb`, a random first trial (`BOHB(initial=None)`: before the middle)",
     "kerashp_bohb_unhedged": "kerashp `bohb`, the measured first rung for every trial (no Hyperband brackets)",
+    "kerashp_bohb_independent": ("kerashp `bohb` with TPE over each hyperparameter on its own (Optuna's default "
+                                 "`TPESampler`: an experiment, kerashp's is multivariate)"),
     "kerashp_bohb_ahead_all": ("kerashp `bohb`, every model prepared ahead, traced ones too (an experiment: "
                                "by default only models that compile per shape are)"),
     "kerashp_bohb_no_ahead": "kerashp `bohb`, no model compiled ahead (`SearchTuner.looks_ahead = ()`: before it)",
@@ -269,6 +271,13 @@ def run_kerashp(algorithm, data, budget, seed, workdir) -> float:
 
         init = Rungs.__init__
         Rungs.__init__ = lambda self, *a, **kw: init(self, *a, **{**kw, "brackets": False})
+        algorithm = "bohb"
+    if algorithm == "bohb_independent":  # an experiment, not an option: Optuna's default TPE (not multivariate)
+        import optuna
+
+        import kerashp.algorithms._tpe_oracle as tpe_oracle
+
+        tpe_oracle.make_sampler = lambda sampler_seed: optuna.samplers.TPESampler(seed=sampler_seed)
         algorithm = "bohb"
     result = khp.tune(
         build,
