@@ -17,8 +17,8 @@ no folder is shared:
   with the oracle and the run store, and the answers go back the same way;
 - the prepared data goes to the workers once, through Ray's object store;
 - a worker writes its records and weights in a temporary folder of its own
-  node (removed when the worker ends; a worker killed by a cancel leaves it
-  to the node's temporary folder) and sends them to the driver, which writes them to the run folder with the
+  node (removed when the worker ends; one killed by a cancel leaves it) and
+  sends them to the driver, which writes them to the run folder with the
   one `RunStore` (atomically) before anything else sees them; a trial's
   TensorBoard logs go with its record; a promoted Hyperband trial fetches
   its parent's weights from the driver.
