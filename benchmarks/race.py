@@ -38,8 +38,9 @@ many trials reused a compiled model. `digits_xla_choices`, outside the
 family, is `digits_xla` with `units` and `dropout` searched as choices: a
 space whose graphs repeat, so kerashp's compiled-model pool can reuse them.
 
-prints a Markdown table for benchmarks/RESULTS.md and writes every run's
-numbers to --out (JSON).
+prints a Markdown table for benchmarks/RESULTS.md and, seed by seed, how often
+the first contender held more, the same or less than each other one at each
+checkpoint (`head_to_head`), and writes every run's numbers to --out (JSON).
 """
 
 from __future__ import annotations
@@ -460,6 +461,21 @@ def table(runs: list[dict], checkpoints: tuple[float, ...], task: str) -> str:
     return "\n".join(lines)
 
 
+def head_to_head(runs: list[dict], checkpoints: tuple[float, ...], mine: str, other: str) -> str:
+    """Seed by seed, `mine` against `other` on the same task and seed: how often its best held at each
+    checkpoint was above, equal to or below the other's (a median turns on one validation sample)."""
+    best = {(r["task"], r["seed"], r["contender"]): summarize(r, checkpoints) for r in runs}
+    pairs = [(s, best[t, seed, other]) for (t, seed, c), s in best.items() if c == mine and (t, seed, other) in best]
+    if not pairs:
+        return ""
+    cells = []
+    for c in checkpoints:
+        diffs = [a[f"best_{c:g}"] - b[f"best_{c:g}"] for a, b in pairs]
+        cells.append(f"{c:g} s: {sum(d > 1e-9 for d in diffs)} / {sum(abs(d) <= 1e-9 for d in diffs)} / "
+                     f"{sum(d < -1e-9 for d in diffs)}")
+    return f"{mine} against {other}, ahead / tied / behind in {len(pairs)} task-seeds: " + "; ".join(cells)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="40 s each, seed 0")
@@ -516,6 +532,10 @@ def main() -> None:
     for task in tasks:
         print()
         print(table(runs, checkpoints, task))
+    for other in contenders[1:]:
+        line = head_to_head(runs, checkpoints, contenders[0], other)
+        if line:
+            print("\n" + line)
 
 
 if __name__ == "__main__":
