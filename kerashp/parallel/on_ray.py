@@ -153,14 +153,14 @@ def _work(job: Job, relay: Any, data: Any) -> int | dict:
     from kerashp.parallel.workers import run_job, search_ending
     from kerashp.reporting.tensorboard import TrialLogs
 
-    with tempfile.TemporaryDirectory(prefix="kerashp-worker-", ignore_cleanup_errors=True) as folder:
-        logs = None  # this node's folders (the store's, the logs sent with records), removed when the worker ends
+    with tempfile.TemporaryDirectory(prefix="kerashp-worker-", ignore_cleanup_errors=True) as name:
+        folder, logs = Path(name), None  # this node's: the store's, the logs sent with records; gone when it ends
         if job.tensorboard is not None and job.tensorboard.root is not None:
-            logs = Path(folder) / "logs"
+            logs = folder / "logs"
             job = job.but(tensorboard=TrialLogs(logs, template=job.tensorboard.template))
         oracle = RayOracle(relay, kt.Objective(job.objective.name, job.objective.direction), job.worker_id)
         try:
-            return run_job(job, oracle=oracle, store=_ShippingStore(oracle, Path(folder), logs), data=data)
+            return run_job(job, oracle=oracle, store=_ShippingStore(oracle, folder, logs), data=data)
         except Exception as err:
             sent = search_ending(err)  # returned, not raised: an exception crosses Ray without its cause
             if sent is None:
